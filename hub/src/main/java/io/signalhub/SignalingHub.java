@@ -1,0 +1,64 @@
+package io.signalhub;
+
+import io.signalhub.impl.SignalingHubImpl;
+import io.signalhub.verticles.HubOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * A WebRTC signaling hub running in a given {@link Vertx}: the room-registry, presence, router and
+ * ws-ingress verticles (package {@code io.signalhub.verticles}), talking over the event bus.
+ *
+ * <p>Standalone: {@link #deploy()} also starts the hub's own HTTP server with the WebSocket endpoint
+ * ({@link HubOptions#getWsPath()}, protocol v1 of {@code docs/protocol.md}) and the demo page at {@code /}.
+ * Embedded: {@link #deployVerticles()} deploys the verticles only, and the application mounts
+ * {@link #webSocketHandler()} on its own {@code Router}:
+ *
+ * <pre>{@code
+ * SignalingHub hub = SignalingHub.create(vertx, new HubOptions());
+ * hub.deployVerticles().onSuccess(v -> router.get("/signaling").handler(hub.webSocketHandler()));
+ * }</pre>
+ *
+ * In a {@code Vertx} clustered with Hazelcast, rooms and peer ids are cluster-wide and peers on different
+ * nodes reach each other over the clustered event bus; otherwise the same verticles work on local state.
+ */
+public interface SignalingHub {
+
+  /** A hub for {@code vertx} with {@code options} (copied); nothing is deployed yet. */
+  static SignalingHub create(Vertx vertx, HubOptions options) {
+    return new SignalingHubImpl(vertx, new HubOptions(options).validate());
+  }
+
+  /**
+   * Deploys the verticles and starts the hub's HTTP server on {@link HubOptions#getHost()}:
+   * {@link HubOptions#getPort()}.
+   *
+   * @return completes when the server listens; fails when a verticle fails to start or the port is taken
+   */
+  Future<Void> deploy();
+
+  /** Deploys the verticles without an HTTP server of the hub's own; mount {@link #webSocketHandler()}. */
+  Future<Void> deployVerticles();
+
+  /**
+   * The route handler of the WebSocket endpoint, to mount on an application's router at any path. Valid
+   * once {@link #deploy()} or {@link #deployVerticles()} has completed. Apply
+   * {@link io.signalhub.verticles.WsIngressVerticle#serverOptions(HubOptions)}'s WebSocket limits to the
+   * application's server.
+   */
+  Handler<RoutingContext> webSocketHandler();
+
+  /** The port the hub's own server listens on, or -1 when it has none. */
+  int actualPort();
+
+  /**
+   * Undeploys the verticles: ws-ingress first, which closes every peer with 1001 and removes it from its
+   * room, so the other members get {@code peer-left} at once; then router, presence and room-registry.
+   */
+  Future<Void> undeploy();
+
+  /** The options in use. */
+  HubOptions options();
+}

@@ -1,0 +1,103 @@
+package io.signalhub.impl;
+
+import io.signalhub.SignalingHub;
+import io.signalhub.verticles.HubOptions;
+import io.signalhub.verticles.PresenceVerticle;
+import io.signalhub.verticles.RoomRegistryVerticle;
+import io.signalhub.verticles.RouterVerticle;
+import io.signalhub.verticles.WsIngressVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** {@link SignalingHub} deploying one verticle per concern. */
+public final class SignalingHubImpl implements SignalingHub {
+
+  private final Vertx vertx;
+  private final HubOptions options;
+  private final List<String> deployments = new ArrayList<>();
+  private final List<WsIngressVerticle> ingresses = new CopyOnWriteArrayList<>();
+
+  public SignalingHubImpl(Vertx vertx, HubOptions options) {
+    this.vertx = vertx;
+    this.options = options;
+  }
+
+  @Override
+  public Future<Void> deploy() {
+    return deploy(true);
+  }
+
+  @Override
+  public Future<Void> deployVerticles() {
+    return deploy(false);
+  }
+
+  private synchronized Future<Void> deploy(boolean listen) {
+    if (!deployments.isEmpty()) {
+      return Future.failedFuture(new IllegalStateException("already deployed"));
+    }
+    DeploymentOptions one = new DeploymentOptions().setInstances(1);
+    return vertx.deployVerticle(() -> new RoomRegistryVerticle(options), one).map(this::track)
+      .compose(v -> vertx.deployVerticle(() -> new PresenceVerticle(options), one).map(this::track))
+      .compose(v -> vertx.deployVerticle(() -> new RouterVerticle(options), one).map(this::track))
+      .compose(v -> vertx.deployVerticle(() -> {
+        WsIngressVerticle ingress = new WsIngressVerticle(options, listen, listen ? this::demoRoutes : null);
+        ingresses.add(ingress);
+        return ingress;
+      }, new DeploymentOptions().setInstances(options.getIngressInstances())).map(this::track))
+      .recover(t -> undeploy().transform(ar -> Future.failedFuture(t)))
+      .mapEmpty();
+  }
+
+  private synchronized String track(String deploymentId) {
+    deployments.add(deploymentId);
+    return deploymentId;
+  }
+
+  private void demoRoutes(Router router) {
+    if (options.isDemo()) {
+      router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    }
+  }
+
+  @Override
+  public Handler<RoutingContext> webSocketHandler() {
+    if (ingresses.isEmpty()) {
+      throw new IllegalStateException("deploy the hub first");
+    }
+    return ingresses.get(0).webSocketHandler();
+  }
+
+  @Override
+  public int actualPort() {
+    return ingresses.isEmpty() ? -1 : ingresses.get(0).actualPort();
+  }
+
+  @Override
+  public synchronized Future<Void> undeploy() {
+    List<String> reversed = new ArrayList<>(deployments);
+    Collections.reverse(reversed);
+    deployments.clear();
+    ingresses.clear();
+    Future<Void> chain = Future.succeededFuture();
+    for (String id : reversed) {
+      chain = chain.eventually(() -> vertx.undeploy(id));
+    }
+    return chain;
+  }
+
+  @Override
+  public HubOptions options() {
+    return new HubOptions(options);
+  }
+}

@@ -1,0 +1,126 @@
+package io.signalhub.launcher;
+
+import com.hazelcast.config.Config;
+import io.signalhub.SignalingHub;
+import io.signalhub.verticles.HubOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The standalone node: {@code java -jar signalhub-hub-<version>-fat.jar [--port 8081] [--config file]}.
+ * Clustered by default, with an embedded Hazelcast member that joins the other nodes on this host.
+ * Stops gracefully on SIGTERM / Ctrl-C: peers are closed with 1001 and removed from their rooms first.
+ */
+@Command(name = "signalhub", mixinStandardHelpOptions = true, version = "signalhub 0.1.0",
+  description = "Clustered WebRTC signaling hub. Settings come from config/hub.json (built in), then --config, then these flags.")
+public final class HubMain implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HubMain.class);
+
+  @Option(names = "--config", paramLabel = "FILE", description = "JSON file overriding the defaults of config/hub.json")
+  Path config;
+
+  @Option(names = "--host", description = "HTTP/WebSocket interface (default ${DEFAULT-VALUE}: loopback only)")
+  String host;
+
+  @Option(names = "--port", description = "HTTP/WebSocket port (default from config: 8080)")
+  Integer port;
+
+  @Option(names = "--cluster-config", paramLabel = "FILE", description = "Hazelcast XML (default: the built-in config/cluster.xml)")
+  String clusterConfig;
+
+  @Option(names = "--cluster-host", description = "interface of the clustered event bus (default from config: 127.0.0.1)")
+  String clusterHost;
+
+  @Option(names = "--no-cluster", description = "run one node on its own, without Hazelcast")
+  boolean noCluster;
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new HubMain()).execute(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    long t0 = System.nanoTime();
+    JsonObject flags = new JsonObject();
+    if (host != null) {
+      flags.put("host", host);
+    }
+    if (port != null) {
+      flags.put("port", port);
+    }
+    if (clusterConfig != null) {
+      flags.put("clusterConfig", clusterConfig);
+    }
+    if (clusterHost != null) {
+      flags.put("clusterHost", clusterHost);
+    }
+    if (noCluster) {
+      flags.put("clustered", false);
+    }
+    HubOptions options;
+    try {
+      options = HubConfig.load(config, flags);
+    } catch (IllegalArgumentException e) {
+      System.err.println("signalhub: " + e.getMessage());
+      return 2;
+    }
+
+    Vertx vertx = startVertx(options).await(60, TimeUnit.SECONDS);
+    SignalingHub hub = SignalingHub.create(vertx, options);
+    try {
+      hub.deploy().await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.error("signalhub failed to start: {}", e.getMessage());
+      vertx.close().await(30, TimeUnit.SECONDS);
+      return 1;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("signalhub stopping");
+      try {
+        hub.undeploy().eventually(vertx::close).await(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.warn("signalhub did not stop cleanly: {}", e.toString());
+      }
+    }, "signalhub-shutdown"));
+
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    long jvmMs = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+    String url = "http://" + options.getHost() + ":" + hub.actualPort() + "/";
+    String mode = options.isClustered()
+      ? "clustered, " + ((VertxInternal) vertx).clusterManager().getNodes().size() + " node(s) in the cluster"
+      : "standalone";
+    LOG.info("signalhub listening on {} (WebSocket {}{}), {}, started in {} ms ({} ms since JVM start)", url,
+      url.replaceFirst("^http", "ws").replaceAll("/$", ""), options.getWsPath(), mode, ms, jvmMs);
+    System.out.println("signalhub listening on " + url);
+    System.out.flush();
+    return 0;
+  }
+
+  private static Future<Vertx> startVertx(HubOptions options) {
+    VertxOptions vertxOptions = new VertxOptions();
+    if (!options.isClustered()) {
+      return Future.succeededFuture(Vertx.vertx(vertxOptions));
+    }
+    Config hz = HubConfig.clusterConfig(options);
+    vertxOptions.getEventBusOptions().setHost(options.getClusterHost()).setPort(0);
+    return Vertx.builder().with(vertxOptions).withClusterManager(new HazelcastClusterManager(hz)).buildClustered();
+  }
+}

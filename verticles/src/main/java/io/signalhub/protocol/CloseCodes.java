@@ -1,0 +1,21 @@
+package io.signalhub.protocol;
+
+/**
+ * WebSocket close codes the hub uses (RFC 6455 section 7.4; 4000-4999 are private-use codes).
+ * Each is listed in {@code docs/protocol.md}.
+ */
+public final class CloseCodes {
+  /** Normal closure (RFC 6455). */
+  public static final short NORMAL = 1000;
+  /** Going away: the node is stopping; its peers are removed from their rooms at once (RFC 6455). */
+  public static final short GOING_AWAY = 1001;
+  /** Message too big: a frame or message over {@code maxFrameBytes} (RFC 6455). */
+  public static final short MESSAGE_TOO_BIG = 1009;
+  /** Internal error on the hub (RFC 6455). */
+  public static final short INTERNAL_ERROR = 1011;
+  /** Idle time-out: no frame and no pong for {@code idleTimeoutMs} (private use). */
+  public static final short IDLE_TIMEOUT = 4000;
+
+  private CloseCodes() {
+  }
+}

@@ -1,0 +1,56 @@
+package io.signalhub.protocol;
+
+/**
+ * The codes of {@code error} frames, {@code {"type":"error","data":{"code":...,"message":...,"type":...}}}.
+ * After an error frame the socket stays open and usable. Each is listed in {@code docs/protocol.md}.
+ */
+public enum ErrorCode {
+  /** The text frame is not a JSON object. */
+  MALFORMED_JSON("malformed-json"),
+  /** A required field is absent; the message names it. */
+  MISSING_FIELD("missing-field"),
+  /** A field has the wrong JSON type or a forbidden value; the message names it. */
+  INVALID_FIELD("invalid-field"),
+  /** The {@code type} is not a client-to-hub type of the protocol. */
+  UNKNOWN_TYPE("unknown-type"),
+  /** A room name or peer id outside {@code [A-Za-z0-9_-]{1,64}}. */
+  INVALID_ID("invalid-id"),
+  /** A signaling message or {@code leave} before {@code join}. */
+  NOT_JOINED("not-joined"),
+  /** A {@code join} while already in a room. */
+  ALREADY_JOINED("already-joined"),
+  /** {@code to} names a peer that is not in the sender's room. */
+  NOT_IN_ROOM("not-in-room"),
+  /** The room has reached its capacity. */
+  ROOM_FULL("room-full"),
+  /** Another open connection already uses the peer id. */
+  ID_TAKEN("id-taken"),
+  /** A binary frame: the protocol is carried by text frames only. */
+  UNSUPPORTED_FRAME("unsupported-frame"),
+  /** The hub could not complete the request in time; the client may retry. */
+  UNAVAILABLE("unavailable");
+
+  private final String code;
+
+  ErrorCode(String code) {
+    this.code = code;
+  }
+
+  /** The code as written on the wire, e.g. {@code room-full}. */
+  public String code() {
+    return code;
+  }
+
+  /**
+   * The error code carried on the wire by {@code code}, or {@link #UNAVAILABLE} when unknown (e.g. an
+   * event-bus time-out's failure code).
+   */
+  public static ErrorCode fromCode(String code) {
+    for (ErrorCode c : values()) {
+      if (c.code.equals(code)) {
+        return c;
+      }
+    }
+    return UNAVAILABLE;
+  }
+}

@@ -1,0 +1,102 @@
+package io.signalhub.verticles;
+
+/**
+ * Every event-bus address the hub uses, with the shape of the messages sent to it. Bodies are
+ * {@link io.vertx.core.json.JsonObject}s unless said otherwise; "request" means the sender expects a
+ * reply within {@link HubOptions#getRequestTimeoutMs()} and a failure is a
+ * {@link io.vertx.core.eventbus.ReplyException} whose message is an {@link io.signalhub.protocol.ErrorCode}
+ * code (e.g. {@code room-full}).
+ *
+ * <p>"Local" addresses are consumed with {@code localConsumer} and sent with {@code localOnly}: each node
+ * serves its own peers, and the cluster-wide state lives in the stores behind the room-registry and
+ * presence verticles. "Cluster" addresses cross nodes.
+ */
+public final class Addresses {
+
+  /**
+   * Cluster, point-to-point: {@code peer.<id>}, one consumer per connected peer, registered by ws-ingress
+   * before the peer is told it joined. Body: a {@code String}, the complete JSON text frame to write to the
+   * peer's socket. Header {@value #HEADER_ROOM}: the room the frame belongs to; ws-ingress drops a frame
+   * whose room is not the peer's room. Header {@value #HEADER_OP} = {@value #OP_PING} (no body) asks
+   * ws-ingress to ping the peer, or close it when idle.
+   */
+  public static final String PEER_PREFIX = "peer.";
+
+  /** Header on {@code peer.<id>} messages: the room of the frame. */
+  public static final String HEADER_ROOM = "room";
+  /** Header on {@code peer.<id>} messages: a control operation instead of a frame. */
+  public static final String HEADER_OP = "op";
+  /** {@value #HEADER_OP} value: WebSocket-ping the peer, or close it with 4000 when idle. */
+  public static final String OP_PING = "ping";
+
+  /**
+   * Local, fire-and-forget, from ws-ingress to the router: one signaling message from a peer. Body: an
+   * {@link io.signalhub.protocol.Envelope} (sent with its local codec, never copied or serialized).
+   */
+  public static final String ROUTE = "signalhub.router.route";
+
+  /**
+   * Local request to the room-registry: {@code {"room","peer","node"}}. Reply
+   * {@code {"room","gen","version","members":{"<peer>":"<node>",...}}} (members in join order, the joiner
+   * included); fails with {@code room-full}.
+   */
+  public static final String ROOM_JOIN = "signalhub.room.join";
+
+  /**
+   * Local request to the room-registry: {@code {"room","peer","reason"}}. Reply {@code {"removed":bool}}
+   * (whether the room became empty and was removed). Leaving a room one is not in succeeds.
+   */
+  public static final String ROOM_LEAVE = "signalhub.room.leave";
+
+  /**
+   * Local request to the room-registry: {@code {"room"}}. Reply: the room as in {@link #ROOM_JOIN}'s reply,
+   * or {@code null} when the room does not exist.
+   */
+  public static final String ROOM_GET = "signalhub.room.get";
+
+  /**
+   * Cluster, publish, from the room-registry that handled a join or leave:
+   * {@code {"event":"joined"|"left","room","peer","node","reason"?,"gen","version","members":{...}}} with
+   * the members after the change. Consumed by every node's router (its room cache) and presence (which
+   * tells its own peers of the room {@code peer-joined} / {@code peer-left}).
+   */
+  public static final String ROOM_EVENTS = "signalhub.room.events";
+
+  /**
+   * Local request to presence: {@code {"peer","node"}} claims a peer id cluster-wide for a connection.
+   * Reply: {@code null}; fails with {@code id-taken}.
+   */
+  public static final String PRESENCE_CONNECT = "signalhub.presence.connect";
+
+  /** Local, fire-and-forget, to presence: {@code {"peer","node"}} releases the claim of a closed connection. */
+  public static final String PRESENCE_DISCONNECT = "signalhub.presence.disconnect";
+
+  /**
+   * Lifecycle, local publish (each node publishes its own peers' events; consume on every node to see
+   * all): a peer was added to a room, {@code {"peer","room","node","members":n}}. The Go hub's
+   * {@code Register} channel (seed 004).
+   */
+  public static final String LIFECYCLE_REGISTER = "signalhub.lifecycle.register";
+
+  /**
+   * Lifecycle, local publish by the sender's node: a signaling message was routed,
+   * {@code {"type","room","from","to"?,"recipients":n,"length":n}} ({@code to} absent for a room broadcast;
+   * length of the forwarded frame in characters; never the SDP itself). The Go hub's {@code Broadcast} channel (seed 004).
+   */
+  public static final String LIFECYCLE_BROADCAST = "signalhub.lifecycle.broadcast";
+
+  /**
+   * Lifecycle, local publish: a peer was removed from a room,
+   * {@code {"peer","room","node","reason","roomRemoved":bool}}. The Go hub's {@code Unregister} channel
+   * (seed 004), including its clean-up of empty rooms.
+   */
+  public static final String LIFECYCLE_UNREGISTER = "signalhub.lifecycle.unregister";
+
+  private Addresses() {
+  }
+
+  /** The address of a connected peer: {@code peer.<id>}; {@code id} must be valid ({@link io.signalhub.protocol.Ids}). */
+  public static String peer(String id) {
+    return PEER_PREFIX + id;
+  }
+}

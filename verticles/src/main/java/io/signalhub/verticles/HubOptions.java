@@ -1,0 +1,275 @@
+package io.signalhub.verticles;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.Objects;
+
+/**
+ * Settings of a hub node and of each of its verticles: the one place that holds their defaults.
+ *
+ * <p>Every setting has a JSON key of the same name; {@code config/hub.json} lists them all with their
+ * defaults (a test keeps the two equal). Verticles deployed on their own (by class name, with a
+ * {@link io.vertx.core.DeploymentOptions#setConfig(JsonObject) deployment config}) read the same keys
+ * through {@link #HubOptions(JsonObject)}; missing keys take the defaults below.
+ *
+ * <p>Units are in the names: {@code *Ms} are milliseconds, {@code *Bytes} are bytes.
+ */
+public class HubOptions {
+
+  /** Default interface of the HTTP/WebSocket server: loopback only, see {@link #setHost(String)}. */
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  /** Default HTTP/WebSocket port. */
+  public static final int DEFAULT_PORT = 8080;
+  /** Default path of the WebSocket endpoint. */
+  public static final String DEFAULT_WS_PATH = "/ws";
+  /** Default room capacity: a WebRTC full mesh does not scale past about 16 peers. */
+  public static final int DEFAULT_ROOM_CAPACITY = 16;
+  /** Default largest WebSocket frame and message, in bytes (64 KiB, as nextcloud-spreed-signaling). */
+  public static final int DEFAULT_MAX_FRAME_BYTES = 65536;
+  /** Default interval between WebSocket pings sent to each peer, in ms. */
+  public static final long DEFAULT_PING_INTERVAL_MS = 25_000;
+  /** Default time without any frame or pong after which a peer is closed with 4000, in ms. */
+  public static final long DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+  /** Default time-out of the event-bus requests between verticles, in ms (not Vert.x's 30 s). */
+  public static final long DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+  /** Default number of ws-ingress verticle instances (each its own event loop). */
+  public static final int DEFAULT_INGRESS_INSTANCES = 1;
+  /** Whether the demo page is served at {@code /} by default. */
+  public static final boolean DEFAULT_DEMO = true;
+  /** Whether the standalone node joins a Hazelcast cluster by default (with an embedded member). */
+  public static final boolean DEFAULT_CLUSTERED = true;
+  /** Default interface of the clustered event bus: loopback, since the event bus is unauthenticated. */
+  public static final String DEFAULT_CLUSTER_HOST = "127.0.0.1";
+  /** Default Hazelcast configuration file; empty means the {@code config/cluster.xml} built into the jar. */
+  public static final String DEFAULT_CLUSTER_CONFIG = "";
+
+  private String host = DEFAULT_HOST;
+  private int port = DEFAULT_PORT;
+  private String wsPath = DEFAULT_WS_PATH;
+  private int roomCapacity = DEFAULT_ROOM_CAPACITY;
+  private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+  private long pingIntervalMs = DEFAULT_PING_INTERVAL_MS;
+  private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
+  private long requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
+  private int ingressInstances = DEFAULT_INGRESS_INSTANCES;
+  private boolean demo = DEFAULT_DEMO;
+  private boolean clustered = DEFAULT_CLUSTERED;
+  private String clusterHost = DEFAULT_CLUSTER_HOST;
+  private String clusterConfig = DEFAULT_CLUSTER_CONFIG;
+
+  /** Options with every default. */
+  public HubOptions() {
+  }
+
+  /** A copy of {@code other}. */
+  public HubOptions(HubOptions other) {
+    this(other.toJson());
+  }
+
+  /**
+   * Options read from JSON; absent keys keep their defaults.
+   *
+   * @throws IllegalArgumentException naming the key, when a value has the wrong type or is out of range
+   */
+  public HubOptions(JsonObject json) {
+    Objects.requireNonNull(json, "json");
+    try {
+      host = json.getString("host", host);
+      port = json.getInteger("port", port);
+      wsPath = json.getString("wsPath", wsPath);
+      roomCapacity = json.getInteger("roomCapacity", roomCapacity);
+      maxFrameBytes = json.getInteger("maxFrameBytes", maxFrameBytes);
+      pingIntervalMs = json.getLong("pingIntervalMs", pingIntervalMs);
+      idleTimeoutMs = json.getLong("idleTimeoutMs", idleTimeoutMs);
+      requestTimeoutMs = json.getLong("requestTimeoutMs", requestTimeoutMs);
+      ingressInstances = json.getInteger("ingressInstances", ingressInstances);
+      demo = json.getBoolean("demo", demo);
+      clustered = json.getBoolean("clustered", clustered);
+      clusterHost = json.getString("clusterHost", clusterHost);
+      clusterConfig = json.getString("clusterConfig", clusterConfig);
+    } catch (ClassCastException e) {
+      throw new IllegalArgumentException("invalid hub setting: " + e.getMessage(), e);
+    }
+    validate();
+  }
+
+  /**
+   * Checks every setting.
+   *
+   * @return this
+   * @throws IllegalArgumentException naming the first setting out of range
+   */
+  public HubOptions validate() {
+    require(host != null && !host.isBlank(), "host", "must not be empty");
+    require(port >= 0 && port <= 65535, "port", "must be 0..65535 (0 = any free port)");
+    require(wsPath != null && wsPath.startsWith("/"), "wsPath", "must start with /");
+    require(roomCapacity >= 1, "roomCapacity", "must be >= 1");
+    require(maxFrameBytes >= 1024, "maxFrameBytes", "must be >= 1024");
+    require(pingIntervalMs >= 100, "pingIntervalMs", "must be >= 100");
+    require(idleTimeoutMs > pingIntervalMs, "idleTimeoutMs", "must be greater than pingIntervalMs");
+    require(requestTimeoutMs >= 100, "requestTimeoutMs", "must be >= 100");
+    require(ingressInstances >= 1, "ingressInstances", "must be >= 1");
+    require(clusterHost != null && !clusterHost.isBlank(), "clusterHost", "must not be empty");
+    require(clusterConfig != null, "clusterConfig", "must be a path or empty");
+    return this;
+  }
+
+  private static void require(boolean ok, String key, String what) {
+    if (!ok) {
+      throw new IllegalArgumentException("invalid hub setting '" + key + "': " + what);
+    }
+  }
+
+  /** All settings as JSON, with the same keys the JSON constructor reads. */
+  public JsonObject toJson() {
+    return new JsonObject()
+      .put("host", host)
+      .put("port", port)
+      .put("wsPath", wsPath)
+      .put("roomCapacity", roomCapacity)
+      .put("maxFrameBytes", maxFrameBytes)
+      .put("pingIntervalMs", pingIntervalMs)
+      .put("idleTimeoutMs", idleTimeoutMs)
+      .put("requestTimeoutMs", requestTimeoutMs)
+      .put("ingressInstances", ingressInstances)
+      .put("demo", demo)
+      .put("clustered", clustered)
+      .put("clusterHost", clusterHost)
+      .put("clusterConfig", clusterConfig);
+  }
+
+  public String getHost() {
+    return host;
+  }
+
+  /** Interface the HTTP/WebSocket server binds to; {@code 0.0.0.0} for all interfaces. */
+  public HubOptions setHost(String host) {
+    this.host = host;
+    return this;
+  }
+
+  public int getPort() {
+    return port;
+  }
+
+  /** HTTP/WebSocket port; 0 picks a free port. */
+  public HubOptions setPort(int port) {
+    this.port = port;
+    return this;
+  }
+
+  public String getWsPath() {
+    return wsPath;
+  }
+
+  /** Path of the WebSocket endpoint on the hub's own HTTP server. */
+  public HubOptions setWsPath(String wsPath) {
+    this.wsPath = wsPath;
+    return this;
+  }
+
+  public int getRoomCapacity() {
+    return roomCapacity;
+  }
+
+  /** Most peers a room admits; the next join gets {@code room-full}. */
+  public HubOptions setRoomCapacity(int roomCapacity) {
+    this.roomCapacity = roomCapacity;
+    return this;
+  }
+
+  public int getMaxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  /** Largest WebSocket frame and message in bytes; larger ones close the socket with 1009. */
+  public HubOptions setMaxFrameBytes(int maxFrameBytes) {
+    this.maxFrameBytes = maxFrameBytes;
+    return this;
+  }
+
+  public long getPingIntervalMs() {
+    return pingIntervalMs;
+  }
+
+  /** Interval between WebSocket pings to each peer, in ms. */
+  public HubOptions setPingIntervalMs(long pingIntervalMs) {
+    this.pingIntervalMs = pingIntervalMs;
+    return this;
+  }
+
+  public long getIdleTimeoutMs() {
+    return idleTimeoutMs;
+  }
+
+  /** Time without any frame or pong after which the peer is closed with 4000, in ms. */
+  public HubOptions setIdleTimeoutMs(long idleTimeoutMs) {
+    this.idleTimeoutMs = idleTimeoutMs;
+    return this;
+  }
+
+  public long getRequestTimeoutMs() {
+    return requestTimeoutMs;
+  }
+
+  /** Time-out of event-bus requests between the verticles, in ms. */
+  public HubOptions setRequestTimeoutMs(long requestTimeoutMs) {
+    this.requestTimeoutMs = requestTimeoutMs;
+    return this;
+  }
+
+  public int getIngressInstances() {
+    return ingressInstances;
+  }
+
+  /** Number of ws-ingress verticle instances sharing the HTTP port. */
+  public HubOptions setIngressInstances(int ingressInstances) {
+    this.ingressInstances = ingressInstances;
+    return this;
+  }
+
+  public boolean isDemo() {
+    return demo;
+  }
+
+  /** Whether the hub's own HTTP server serves the demo page at {@code /}. */
+  public HubOptions setDemo(boolean demo) {
+    this.demo = demo;
+    return this;
+  }
+
+  public boolean isClustered() {
+    return clustered;
+  }
+
+  /** Whether the standalone node joins a Hazelcast cluster (ignored when embedded in a given Vertx). */
+  public HubOptions setClustered(boolean clustered) {
+    this.clustered = clustered;
+    return this;
+  }
+
+  public String getClusterHost() {
+    return clusterHost;
+  }
+
+  /** Interface of the standalone node's clustered event bus. */
+  public HubOptions setClusterHost(String clusterHost) {
+    this.clusterHost = clusterHost;
+    return this;
+  }
+
+  public String getClusterConfig() {
+    return clusterConfig;
+  }
+
+  /** Hazelcast XML configuration file of the standalone node; empty for the built-in one. */
+  public HubOptions setClusterConfig(String clusterConfig) {
+    this.clusterConfig = clusterConfig;
+    return this;
+  }
+
+  @Override
+  public String toString() {
+    return toJson().encode();
+  }
+}

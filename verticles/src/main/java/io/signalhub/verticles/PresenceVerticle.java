@@ -1,0 +1,112 @@
+package io.signalhub.verticles;
+
+import io.signalhub.protocol.Frames;
+import io.signalhub.verticles.impl.Nodes;
+import io.signalhub.verticles.impl.PeerDirectory;
+import io.signalhub.verticles.impl.Replies;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The presence verticle: who is online, the heartbeat, and {@code peer-joined} / {@code peer-left}.
+ *
+ * <ul>
+ *   <li>Claims and releases peer ids cluster-wide ({@link Addresses#PRESENCE_CONNECT},
+ *       {@link Addresses#PRESENCE_DISCONNECT}) so that one id is connected once in the whole cluster.</li>
+ *   <li>Every {@link HubOptions#getPingIntervalMs()} it asks each peer connected to this node to be pinged
+ *       (a {@link Addresses#OP_PING} to {@code peer.<id>}); ws-ingress sends a WebSocket ping, or closes the
+ *       peer with 4000 when nothing came from it for {@link HubOptions#getIdleTimeoutMs()}.</li>
+ *   <li>On every {@link Addresses#ROOM_EVENTS} event it tells the room's members that are connected to
+ *       this node that a peer joined or left. Each node notifies only its own peers, so each member gets
+ *       each notice once.</li>
+ * </ul>
+ * Deploy one instance per node.
+ */
+public class PresenceVerticle extends VerticleBase {
+
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private HubOptions options;
+  private PeerDirectory directory;
+  private String node;
+  private final Set<String> localPeers = new HashSet<>();
+  private long pingTimer = -1;
+
+  /** Reads its options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}). */
+  public PresenceVerticle() {
+  }
+
+  /** Uses {@code options} instead of the deployment config. */
+  public PresenceVerticle(HubOptions options) {
+    this.options = options;
+  }
+
+  @Override
+  public Future<?> start() {
+    if (options == null) {
+      options = new HubOptions(config());
+    }
+    directory = PeerDirectory.create(vertx);
+    node = Nodes.nodeId(vertx);
+    EventBus eb = vertx.eventBus();
+    pingTimer = vertx.setPeriodic(options.getPingIntervalMs(), id -> pingLocalPeers());
+    return Future.all(
+      eb.<JsonObject>localConsumer(Addresses.PRESENCE_CONNECT, this::connect).completion(),
+      eb.<JsonObject>localConsumer(Addresses.PRESENCE_DISCONNECT, this::disconnect).completion(),
+      eb.<JsonObject>consumer(Addresses.ROOM_EVENTS, this::roomEvent).completion());
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(pingTimer);
+    return Future.succeededFuture();
+  }
+
+  private void connect(Message<JsonObject> msg) {
+    String peer = msg.body().getString("peer");
+    directory.claim(peer, node).onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(msg, ar.cause());
+      } else {
+        localPeers.add(peer);
+        msg.reply(null);
+      }
+    });
+  }
+
+  private void disconnect(Message<JsonObject> msg) {
+    String peer = msg.body().getString("peer");
+    localPeers.remove(peer);
+    directory.release(peer, node);
+  }
+
+  private void roomEvent(Message<JsonObject> msg) {
+    JsonObject event = msg.body();
+    String room = event.getString("room");
+    String subject = event.getString("peer");
+    String frame = "joined".equals(event.getString("event"))
+      ? Frames.peerJoined(room, subject)
+      : Frames.peerLeft(room, subject, event.getString("reason", "left"));
+    DeliveryOptions options = new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, room);
+    for (Map.Entry<String, Object> member : event.getJsonObject("members")) {
+      if (node.equals(member.getValue()) && !member.getKey().equals(subject)) {
+        vertx.eventBus().send(Addresses.peer(member.getKey()), frame, options);
+      }
+    }
+  }
+
+  private void pingLocalPeers() {
+    DeliveryOptions ping = new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_OP, Addresses.OP_PING);
+    for (String peer : localPeers) {
+      vertx.eventBus().send(Addresses.peer(peer), null, ping);
+    }
+  }
+}

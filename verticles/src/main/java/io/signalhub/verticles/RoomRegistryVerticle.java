@@ -1,0 +1,107 @@
+package io.signalhub.verticles;
+
+import io.signalhub.verticles.impl.Nodes;
+import io.signalhub.verticles.impl.Replies;
+import io.signalhub.verticles.impl.RoomState;
+import io.signalhub.verticles.impl.RoomStore;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The room-registry verticle: which peers are in which room, cluster-wide; joins, leaves, room capacity
+ * ({@link HubOptions#getRoomCapacity()}) and removal of empty rooms.
+ *
+ * <p>Serves {@link Addresses#ROOM_JOIN}, {@link Addresses#ROOM_LEAVE} and {@link Addresses#ROOM_GET} for
+ * its own node, over a {@link RoomStore} (Hazelcast map with entry processors when clustered). Publishes
+ * every change on {@link Addresses#ROOM_EVENTS} and the lifecycle events
+ * {@link Addresses#LIFECYCLE_REGISTER} and {@link Addresses#LIFECYCLE_UNREGISTER}. Deploy one instance
+ * per node.
+ */
+public class RoomRegistryVerticle extends VerticleBase {
+
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private HubOptions options;
+  private RoomStore store;
+  private String node;
+
+  /** Reads its options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}). */
+  public RoomRegistryVerticle() {
+  }
+
+  /** Uses {@code options} instead of the deployment config. */
+  public RoomRegistryVerticle(HubOptions options) {
+    this.options = options;
+  }
+
+  @Override
+  public Future<?> start() {
+    if (options == null) {
+      options = new HubOptions(config());
+    }
+    store = RoomStore.create(vertx);
+    node = Nodes.nodeId(vertx);
+    EventBus eb = vertx.eventBus();
+    return Future.all(
+      eb.<JsonObject>localConsumer(Addresses.ROOM_JOIN, this::join).completion(),
+      eb.<JsonObject>localConsumer(Addresses.ROOM_LEAVE, this::leave).completion(),
+      eb.<JsonObject>localConsumer(Addresses.ROOM_GET, this::get).completion());
+  }
+
+  private void join(Message<JsonObject> msg) {
+    String room = msg.body().getString("room");
+    String peer = msg.body().getString("peer");
+    String peerNode = msg.body().getString("node", node);
+    store.join(room, peer, peerNode, options.getRoomCapacity()).onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(msg, ar.cause());
+        return;
+      }
+      RoomState state = ar.result();
+      JsonObject json = state.toJson();
+      EventBus eb = vertx.eventBus();
+      eb.publish(Addresses.ROOM_EVENTS, json.copy().put("event", "joined").put("peer", peer).put("node", peerNode));
+      eb.publish(Addresses.LIFECYCLE_REGISTER, new JsonObject()
+        .put("peer", peer).put("room", room).put("node", peerNode).put("members", state.members().size()), LOCAL);
+      msg.reply(json);
+    });
+  }
+
+  private void leave(Message<JsonObject> msg) {
+    String room = msg.body().getString("room");
+    String peer = msg.body().getString("peer");
+    String reason = msg.body().getString("reason", "left");
+    store.leave(room, peer).onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(msg, ar.cause());
+        return;
+      }
+      RoomState state = ar.result();
+      if (state == null) {
+        msg.reply(new JsonObject().put("removed", false));
+        return;
+      }
+      boolean removed = state.members().isEmpty();
+      EventBus eb = vertx.eventBus();
+      eb.publish(Addresses.ROOM_EVENTS, state.toJson()
+        .put("event", "left").put("peer", peer).put("node", node).put("reason", reason));
+      eb.publish(Addresses.LIFECYCLE_UNREGISTER, new JsonObject()
+        .put("peer", peer).put("room", room).put("node", node).put("reason", reason).put("roomRemoved", removed), LOCAL);
+      msg.reply(new JsonObject().put("removed", removed));
+    });
+  }
+
+  private void get(Message<JsonObject> msg) {
+    store.get(msg.body().getString("room")).onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(msg, ar.cause());
+      } else {
+        msg.reply(ar.result() == null ? null : ar.result().toJson());
+      }
+    });
+  }
+}

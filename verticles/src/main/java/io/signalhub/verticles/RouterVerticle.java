@@ -1,0 +1,150 @@
+package io.signalhub.verticles;
+
+import io.signalhub.protocol.Envelope;
+import io.signalhub.protocol.ErrorCode;
+import io.signalhub.protocol.Frames;
+import io.signalhub.verticles.impl.EnvelopeCodec;
+import io.signalhub.verticles.impl.RoomState;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The router verticle: relays signaling messages between the peers of one room.
+ *
+ * <p>For each {@link Envelope} that ws-ingress hands it on {@link Addresses#ROUTE}, it checks that the
+ * recipient {@code to} is in the sender's room, stamps {@code from} and {@code room} from the sender's
+ * session (whatever the client wrote), encodes the frame once and sends it to {@code peer.<to>}; without
+ * {@code to} it sends it to every other member of the room. A {@code to} outside the room gets the sender
+ * a {@code not-in-room} error. Each routed message is published on {@link Addresses#LIFECYCLE_BROADCAST}.
+ *
+ * <p>Membership comes from a cache of rooms kept up to date by {@link Addresses#ROOM_EVENTS}
+ * (newer {@code version} of the same {@code gen} wins; a new {@code gen} replaces the room). When the
+ * cache does not know the recipient, the router asks the room-registry before refusing; messages of that
+ * room wait meanwhile, so one sender's messages keep their order. Deploy one instance per node: a single
+ * router keeps each sender's messages in order.
+ */
+public class RouterVerticle extends VerticleBase {
+
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private HubOptions options;
+  private final Map<String, RoomState> rooms = new HashMap<>();
+  /** Rooms whose state is being fetched from the registry, with the messages waiting for it. */
+  private final Map<String, ArrayDeque<Envelope>> waiting = new HashMap<>();
+
+  /** Reads its options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}). */
+  public RouterVerticle() {
+  }
+
+  /** Uses {@code options} instead of the deployment config. */
+  public RouterVerticle(HubOptions options) {
+    this.options = options;
+  }
+
+  @Override
+  public Future<?> start() {
+    if (options == null) {
+      options = new HubOptions(config());
+    }
+    EnvelopeCodec.register(vertx);
+    EventBus eb = vertx.eventBus();
+    return Future.all(
+      eb.<Envelope>localConsumer(Addresses.ROUTE, msg -> route(msg.body())).completion(),
+      eb.<JsonObject>consumer(Addresses.ROOM_EVENTS, this::roomEvent).completion());
+  }
+
+  private void roomEvent(Message<JsonObject> msg) {
+    update(RoomState.fromJson(msg.body()));
+  }
+
+  private void update(RoomState incoming) {
+    RoomState current = rooms.get(incoming.room());
+    if (current != null && current.gen().equals(incoming.gen()) && current.version() >= incoming.version()) {
+      return;
+    }
+    if (incoming.members().isEmpty()) {
+      if (current == null || current.gen().equals(incoming.gen())) {
+        rooms.remove(incoming.room());
+      }
+    } else {
+      rooms.put(incoming.room(), incoming);
+    }
+  }
+
+  private void route(Envelope env) {
+    ArrayDeque<Envelope> queue = waiting.get(env.room());
+    if (queue != null) {
+      queue.add(env);
+      return;
+    }
+    RoomState room = rooms.get(env.room());
+    boolean known = room != null && (env.to() == null || room.members().containsKey(env.to()));
+    if (known || env.from().equals(env.to())) {
+      deliver(env, room);
+    } else {
+      fetchThenRoute(env);
+    }
+  }
+
+  private void fetchThenRoute(Envelope first) {
+    ArrayDeque<Envelope> queue = new ArrayDeque<>();
+    queue.add(first);
+    waiting.put(first.room(), queue);
+    vertx.eventBus().<JsonObject>request(Addresses.ROOM_GET, new JsonObject().put("room", first.room()),
+        new DeliveryOptions(LOCAL).setSendTimeout(options.getRequestTimeoutMs()))
+      .onComplete(ar -> {
+        if (ar.succeeded() && ar.result().body() != null) {
+          update(RoomState.fromJson(ar.result().body()));
+        }
+        ArrayDeque<Envelope> pending = waiting.remove(first.room());
+        RoomState room = rooms.get(first.room());
+        for (Envelope env : pending) {
+          deliver(env, room);
+        }
+      });
+  }
+
+  private void deliver(Envelope env, RoomState room) {
+    EventBus eb = vertx.eventBus();
+    String to = env.to();
+    if (to != null && (room == null || !room.members().containsKey(to) || to.equals(env.from()))) {
+      String error = Frames.error(ErrorCode.NOT_IN_ROOM,
+        "peer '" + to + "' is not in room '" + env.room() + "'", env.type());
+      eb.send(Addresses.peer(env.from()), error, new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, env.room()));
+      return;
+    }
+    JsonObject frame = env.frame();
+    frame.put("from", env.from()).put("room", env.room());
+    if (to == null) {
+      frame.remove("to");
+    }
+    String text = frame.encode();
+    DeliveryOptions opts = new DeliveryOptions().addHeader(Addresses.HEADER_ROOM, env.room());
+    int recipients = 0;
+    if (to != null) {
+      eb.send(Addresses.peer(to), text, opts);
+      recipients = 1;
+    } else if (room != null) {
+      for (String member : room.members().keySet()) {
+        if (!member.equals(env.from())) {
+          eb.send(Addresses.peer(member), text, opts);
+          recipients++;
+        }
+      }
+    }
+    JsonObject event = new JsonObject().put("type", env.type()).put("room", env.room()).put("from", env.from())
+      .put("recipients", recipients).put("length", text.length());
+    if (to != null) {
+      event.put("to", to);
+    }
+    eb.publish(Addresses.LIFECYCLE_BROADCAST, event, LOCAL);
+  }
+}

@@ -1,0 +1,153 @@
+package io.signalhub.verticles;
+
+import io.signalhub.verticles.impl.EnvelopeCodec;
+import io.signalhub.verticles.impl.Nodes;
+import io.signalhub.verticles.impl.Session;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The ws-ingress verticle: the WebSocket endpoint of protocol v1 ({@code docs/protocol.md}).
+ *
+ * <p>For each peer it decodes text frames, claims the peer id with presence, registers the consumer at
+ * {@code peer.<id>} and waits until that registration has completed cluster-wide, joins the room with the
+ * room-registry, and only then sends {@code welcome}. Signaling messages go to the router as
+ * {@link io.signalhub.protocol.Envelope}s; what {@code peer.<id>} receives is written to the socket. Close
+ * and error share one clean-up path that leaves the room and releases the id.
+ *
+ * <p>It either listens on its own HTTP server ({@link HubOptions#getHost()}, {@link HubOptions#getPort()},
+ * WebSocket at {@link HubOptions#getWsPath()}), or, created with {@code listen = false}, only serves
+ * sockets handed to {@link #webSocketHandler()} / {@link #accept(ServerWebSocket)} by an application's
+ * own server. Stopping it closes every socket with 1001 (going away) and removes its peers from their
+ * rooms before the stop completes.
+ */
+public class WsIngressVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WsIngressVerticle.class);
+
+  private HubOptions options;
+  private final boolean listen;
+  private final Consumer<Router> routes;
+  private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+  private volatile boolean stopping;
+  private String node;
+  private HttpServer server;
+
+  /** Listens on its own server, options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}). */
+  public WsIngressVerticle() {
+    this(null, true, null);
+  }
+
+  /**
+   * @param options the hub's options, or {@code null} to read them from the deployment config
+   * @param listen whether to start an HTTP server of its own
+   * @param routes adds more routes (e.g. a demo page) to its own server's router; may be {@code null}
+   */
+  public WsIngressVerticle(HubOptions options, boolean listen, Consumer<Router> routes) {
+    this.options = options;
+    this.listen = listen;
+    this.routes = routes;
+  }
+
+  /**
+   * Server options that enforce the hub's WebSocket limits: frame and message size
+   * ({@link HubOptions#getMaxFrameBytes()}, over it the socket is closed with 1009) and no per-message
+   * or per-frame compression. An application mounting {@link #webSocketHandler()} on its own server should
+   * apply the same.
+   */
+  public static HttpServerOptions serverOptions(HubOptions options) {
+    return new HttpServerOptions()
+      .setHost(options.getHost())
+      .setPort(options.getPort())
+      .setMaxWebSocketFrameSize(options.getMaxFrameBytes())
+      .setMaxWebSocketMessageSize(options.getMaxFrameBytes())
+      .setPerMessageWebSocketCompressionSupported(false)
+      .setPerFrameWebSocketCompressionSupported(false);
+  }
+
+  @Override
+  public Future<?> start() {
+    if (options == null) {
+      options = new HubOptions(config());
+    }
+    EnvelopeCodec.register(vertx);
+    node = Nodes.nodeId(vertx);
+    if (!listen) {
+      return Future.succeededFuture();
+    }
+    Router router = Router.router(vertx);
+    router.get(options.getWsPath()).handler(webSocketHandler());
+    if (routes != null) {
+      routes.accept(router);
+    }
+    server = vertx.createHttpServer(serverOptions(options)).requestHandler(router);
+    return server.listen();
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    List<Future<Void>> closing = new ArrayList<>();
+    for (Session session : sessions) {
+      closing.add(session.shutdown());
+    }
+    LOG.info("ws-ingress stopping: closing {} peer connection(s) with 1001", closing.size());
+    Future<?> closed = Future.join(closing).transform(ar -> Future.succeededFuture());
+    return server == null ? closed : closed.eventually(server::close);
+  }
+
+  /**
+   * A route handler that upgrades the request to a WebSocket and serves it; mount it on an application's
+   * {@link Router} at any path, e.g. {@code router.get("/signaling").handler(ingress.webSocketHandler())}.
+   * A request that is not a WebSocket upgrade gets 400; a request while the node stops gets 503.
+   */
+  public Handler<RoutingContext> webSocketHandler() {
+    return ctx -> {
+      HttpServerRequest request = ctx.request();
+      if (stopping) {
+        ctx.response().setStatusCode(503).end("node stopping");
+      } else if (!request.canUpgradeToWebSocket()) {
+        ctx.response().setStatusCode(400).end("WebSocket upgrade expected");
+      } else {
+        request.toWebSocket().onSuccess(this::accept).onFailure(t -> LOG.debug("WebSocket upgrade failed", t));
+      }
+    };
+  }
+
+  /** Serves an already upgraded WebSocket as a peer connection (call it on the socket's context). */
+  public void accept(ServerWebSocket ws) {
+    if (stopping) {
+      ws.close((short) 1001, "node stopping");
+      return;
+    }
+    Session session = new Session(vertx, ws, options, node, sessions::remove);
+    sessions.add(session);
+    session.start();
+  }
+
+  /** The port the verticle's own server listens on, or -1 when it has none. */
+  public int actualPort() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  /** Number of open peer connections served by this instance. */
+  public int connections() {
+    return sessions.size();
+  }
+}

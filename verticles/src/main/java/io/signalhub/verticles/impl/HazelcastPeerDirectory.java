@@ -1,0 +1,70 @@
+package io.signalhub.verticles.impl;
+
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.IMap;
+import io.signalhub.protocol.ErrorCode;
+import io.signalhub.protocol.ProtocolException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.io.Serial;
+import java.util.Map;
+
+/** {@link PeerDirectory} on the Hazelcast map {@value #MAP} (peer id to node id), asynchronous calls only. */
+final class HazelcastPeerDirectory implements PeerDirectory {
+
+  /** Name of the Hazelcast map of connected peers. */
+  static final String MAP = "signalhub.peers";
+
+  private final Vertx vertx;
+  private final IMap<String, String> peers;
+
+  HazelcastPeerDirectory(Vertx vertx) {
+    this.vertx = vertx;
+    this.peers = ((HazelcastClusterManager) Nodes.clusterManager(vertx)).getHazelcastInstance().getMap(MAP);
+  }
+
+  @Override
+  public Future<Void> claim(String peer, String node) {
+    return Future.fromCompletionStage(peers.submitToKey(peer, new Claim(node)), vertx.getOrCreateContext())
+      .compose(previous -> previous == null
+        ? Future.succeededFuture()
+        : Future.failedFuture(new ProtocolException(ErrorCode.ID_TAKEN, "peer id '" + peer + "' is taken")));
+  }
+
+  @Override
+  public Future<Void> release(String peer, String node) {
+    return Future.fromCompletionStage(peers.submitToKey(peer, new Release(node)), vertx.getOrCreateContext()).mapEmpty();
+  }
+
+  /** Sets the entry to {@code node} when absent; returns the previous holder, {@code null} when claimed. */
+  record Claim(String node) implements EntryProcessor<String, String, String> {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String process(Map.Entry<String, String> entry) {
+      String holder = entry.getValue();
+      if (holder == null) {
+        entry.setValue(node);
+      }
+      return holder;
+    }
+  }
+
+  /** Removes the entry when it is held by {@code node}. */
+  record Release(String node) implements EntryProcessor<String, String, Boolean> {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Boolean process(Map.Entry<String, String> entry) {
+      if (node.equals(entry.getValue())) {
+        entry.setValue(null);
+        return true;
+      }
+      return false;
+    }
+  }
+}

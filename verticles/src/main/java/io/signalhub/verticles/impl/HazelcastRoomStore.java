@@ -1,0 +1,103 @@
+package io.signalhub.verticles.impl;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.IMap;
+import io.signalhub.protocol.ErrorCode;
+import io.signalhub.protocol.ProtocolException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.Context;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+import java.io.Serial;
+import java.io.Serializable;
+import java.util.Map;
+
+/**
+ * {@link RoomStore} on the Hazelcast map {@value #MAP}: each join and leave is an entry processor run on
+ * the room's partition owner, so concurrent joins from any node are serialized per room (Hazelcast
+ * Reference Manual, "Entry Processor"). Calls are asynchronous and never block an event loop.
+ */
+final class HazelcastRoomStore implements RoomStore {
+
+  /** Name of the Hazelcast map of rooms: room name to {@link RoomState}. */
+  static final String MAP = "signalhub.rooms";
+
+  private final Vertx vertx;
+  private final IMap<String, RoomState> rooms;
+
+  HazelcastRoomStore(Vertx vertx) {
+    this.vertx = vertx;
+    HazelcastInstance hz = ((HazelcastClusterManager) Nodes.clusterManager(vertx)).getHazelcastInstance();
+    this.rooms = hz.getMap(MAP);
+  }
+
+  @Override
+  public Future<RoomState> join(String room, String peer, String node, int capacity) {
+    return Future.fromCompletionStage(rooms.submitToKey(room, new Join(peer, node, capacity)), context())
+      .compose(outcome -> outcome.full
+        ? Future.failedFuture(new ProtocolException(ErrorCode.ROOM_FULL, "room '" + room + "' is full"))
+        : Future.succeededFuture(outcome.state));
+  }
+
+  @Override
+  public Future<RoomState> leave(String room, String peer) {
+    return Future.fromCompletionStage(rooms.submitToKey(room, new Leave(peer)), context());
+  }
+
+  @Override
+  public Future<RoomState> get(String room) {
+    return Future.fromCompletionStage(rooms.getAsync(room), context());
+  }
+
+  private Context context() {
+    return vertx.getOrCreateContext();
+  }
+
+  /** Result of {@link Join}: the room after the join, or {@code full}. */
+  record JoinOutcome(RoomState state, boolean full) implements Serializable {
+    @Serial
+    private static final long serialVersionUID = 1L;
+  }
+
+  /** Adds a peer unless the room is full; creates the room when absent. */
+  record Join(String peer, String node, int capacity) implements EntryProcessor<String, RoomState, JoinOutcome> {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public JoinOutcome process(Map.Entry<String, RoomState> entry) {
+      RoomState state = entry.getValue();
+      if (state == null) {
+        state = RoomState.create(entry.getKey());
+      }
+      if (state.members().containsKey(peer)) {
+        return new JoinOutcome(state, false);
+      }
+      if (state.members().size() >= capacity) {
+        return new JoinOutcome(null, true);
+      }
+      RoomState after = state.with(peer, node);
+      entry.setValue(after);
+      return new JoinOutcome(after, false);
+    }
+  }
+
+  /** Removes a peer; removes the room when it becomes empty. Returns {@code null} when the peer was absent. */
+  record Leave(String peer) implements EntryProcessor<String, RoomState, RoomState> {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public RoomState process(Map.Entry<String, RoomState> entry) {
+      RoomState state = entry.getValue();
+      if (state == null || !state.members().containsKey(peer)) {
+        return null;
+      }
+      RoomState after = state.without(peer);
+      entry.setValue(after.members().isEmpty() ? null : after);
+      return after;
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package io.signalhub.verticles.impl;
+
+import io.signalhub.protocol.ErrorCode;
+import io.signalhub.protocol.ProtocolException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/** {@link PeerDirectory} of a non-clustered Vertx, shared by its verticles. */
+final class LocalPeerDirectory implements PeerDirectory, Shareable {
+
+  private final ConcurrentHashMap<String, String> peers = new ConcurrentHashMap<>();
+
+  static LocalPeerDirectory of(Vertx vertx) {
+    LocalMap<String, LocalPeerDirectory> map = vertx.sharedData().getLocalMap("signalhub.stores.peers");
+    LocalPeerDirectory created = new LocalPeerDirectory();
+    LocalPeerDirectory previous = map.putIfAbsent("directory", created);
+    return previous != null ? previous : created;
+  }
+
+  @Override
+  public Future<Void> claim(String peer, String node) {
+    return peers.putIfAbsent(peer, node) == null
+      ? Future.succeededFuture()
+      : Future.failedFuture(new ProtocolException(ErrorCode.ID_TAKEN, "peer id '" + peer + "' is taken"));
+  }
+
+  @Override
+  public Future<Void> release(String peer, String node) {
+    peers.remove(peer, node);
+    return Future.succeededFuture();
+  }
+}

@@ -1,0 +1,61 @@
+package io.signalhub.verticles.impl;
+
+import io.signalhub.protocol.ErrorCode;
+import io.signalhub.protocol.ProtocolException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** {@link RoomStore} of a non-clustered Vertx: one synchronized map shared by its verticles. */
+final class LocalRoomStore implements RoomStore, Shareable {
+
+  private final Map<String, RoomState> rooms = new HashMap<>();
+
+  static LocalRoomStore of(Vertx vertx) {
+    LocalMap<String, LocalRoomStore> map = vertx.sharedData().getLocalMap("signalhub.stores.rooms");
+    LocalRoomStore created = new LocalRoomStore();
+    LocalRoomStore previous = map.putIfAbsent("store", created);
+    return previous != null ? previous : created;
+  }
+
+  @Override
+  public synchronized Future<RoomState> join(String room, String peer, String node, int capacity) {
+    RoomState state = rooms.get(room);
+    if (state == null) {
+      state = RoomState.create(room);
+    }
+    if (state.members().containsKey(peer)) {
+      return Future.succeededFuture(state);
+    }
+    if (state.members().size() >= capacity) {
+      return Future.failedFuture(new ProtocolException(ErrorCode.ROOM_FULL, "room '" + room + "' is full"));
+    }
+    RoomState after = state.with(peer, node);
+    rooms.put(room, after);
+    return Future.succeededFuture(after);
+  }
+
+  @Override
+  public synchronized Future<RoomState> leave(String room, String peer) {
+    RoomState state = rooms.get(room);
+    if (state == null || !state.members().containsKey(peer)) {
+      return Future.succeededFuture(null);
+    }
+    RoomState after = state.without(peer);
+    if (after.members().isEmpty()) {
+      rooms.remove(room);
+    } else {
+      rooms.put(room, after);
+    }
+    return Future.succeededFuture(after);
+  }
+
+  @Override
+  public synchronized Future<RoomState> get(String room) {
+    return Future.succeededFuture(rooms.get(room));
+  }
+}

@@ -1,0 +1,34 @@
+package io.signalhub.verticles.impl;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+/**
+ * Cluster-wide directory of connected peer ids: peer id to the node its connection is on. A claim is
+ * atomic, so one id is connected at most once in the whole cluster.
+ */
+public interface PeerDirectory {
+
+  /**
+   * The directory for {@code vertx}: Hazelcast's map {@code signalhub.peers} in a Vertx clustered with
+   * Hazelcast, else one in-memory directory shared by all verticles of {@code vertx}.
+   */
+  static PeerDirectory create(Vertx vertx) {
+    Nodes.requireSupportedCluster(vertx);
+    if (Nodes.isHazelcast(vertx)) {
+      return new HazelcastPeerDirectory(vertx);
+    }
+    return LocalPeerDirectory.of(vertx);
+  }
+
+  /**
+   * Claims {@code peer} for a connection on {@code node}.
+   *
+   * @return succeeds when claimed; fails with {@link io.signalhub.protocol.ProtocolException}
+   *     {@code id-taken} when another connection holds it
+   */
+  Future<Void> claim(String peer, String node);
+
+  /** Releases {@code peer} if {@code node} holds it. */
+  Future<Void> release(String peer, String node);
+}

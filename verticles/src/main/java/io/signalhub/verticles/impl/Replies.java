@@ -1,0 +1,52 @@
+package io.signalhub.verticles.impl;
+
+import io.signalhub.protocol.ErrorCode;
+import io.signalhub.protocol.ProtocolException;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+
+/**
+ * Carries {@link ErrorCode}s over event-bus replies: the replier fails with the code as message, the
+ * requester turns any failure (including a time-out or no handler) back into a {@link ProtocolException}.
+ */
+public final class Replies {
+
+  /** Failure code of a reply that carries an {@link ErrorCode}. */
+  public static final int PROTOCOL_FAILURE = 400;
+  /** Failure code of a reply whose handler failed unexpectedly. */
+  public static final int INTERNAL_FAILURE = 500;
+
+  private Replies() {
+  }
+
+  /** Fails {@code msg} with {@code t}: its error code if it is a {@link ProtocolException}, else internal. */
+  public static void fail(Message<?> msg, Throwable t) {
+    if (t instanceof ProtocolException pe) {
+      msg.fail(PROTOCOL_FAILURE, pe.code().code());
+    } else {
+      msg.fail(INTERNAL_FAILURE, String.valueOf(t.getMessage()));
+    }
+  }
+
+  /** The {@link ProtocolException} a requester reports for the failure {@code t} of a request. */
+  public static ProtocolException toProtocol(Throwable t) {
+    if (t instanceof ProtocolException pe) {
+      return pe;
+    }
+    if (t instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE
+      && re.failureCode() == PROTOCOL_FAILURE) {
+      ErrorCode code = ErrorCode.fromCode(re.getMessage());
+      return new ProtocolException(code, describe(code));
+    }
+    return new ProtocolException(ErrorCode.UNAVAILABLE, "the hub could not complete the request, retry");
+  }
+
+  private static String describe(ErrorCode code) {
+    return switch (code) {
+      case ROOM_FULL -> "the room is full";
+      case ID_TAKEN -> "another connection already uses this peer id";
+      default -> code.code();
+    };
+  }
+}

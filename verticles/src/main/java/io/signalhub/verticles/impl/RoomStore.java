@@ -1,0 +1,43 @@
+package io.signalhub.verticles.impl;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+/**
+ * Cluster-wide room membership. Each operation is atomic for its room, whichever node calls it, so the
+ * capacity holds when joins race on several nodes. Rooms that become empty are removed.
+ */
+public interface RoomStore {
+
+  /**
+   * The store for {@code vertx}: Hazelcast's map {@code signalhub.rooms} in a Vertx clustered with
+   * Hazelcast, else one in-memory store shared by all verticles of {@code vertx}.
+   */
+  static RoomStore create(Vertx vertx) {
+    Nodes.requireSupportedCluster(vertx);
+    if (Nodes.isHazelcast(vertx)) {
+      return new HazelcastRoomStore(vertx);
+    }
+    return LocalRoomStore.of(vertx);
+  }
+
+  /**
+   * Adds {@code peer} to {@code room}, creating the room if needed; a peer already in it stays where it is.
+   *
+   * @return the room after the join
+   * @throws io.signalhub.protocol.ProtocolException {@code room-full} (as the failure) when the room holds
+   *     {@code capacity} peers
+   */
+  Future<RoomState> join(String room, String peer, String node, int capacity);
+
+  /**
+   * Removes {@code peer} from {@code room}; the room is removed when it becomes empty.
+   *
+   * @return the room after the leave (empty members when removed), or {@code null} when {@code peer} was
+   *     not in it
+   */
+  Future<RoomState> leave(String room, String peer);
+
+  /** The room, or {@code null} when it does not exist. */
+  Future<RoomState> get(String room);
+}

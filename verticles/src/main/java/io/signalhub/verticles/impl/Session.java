@@ -1,0 +1,304 @@
+package io.signalhub.verticles.impl;
+
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.signalhub.protocol.CloseCodes;
+import io.signalhub.protocol.Envelope;
+import io.signalhub.protocol.ErrorCode;
+import io.signalhub.protocol.Frames;
+import io.signalhub.protocol.Ids;
+import io.signalhub.protocol.MessageType;
+import io.signalhub.protocol.ProtocolException;
+import io.signalhub.verticles.Addresses;
+import io.signalhub.verticles.HubOptions;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * One peer connection of ws-ingress. Confined to the socket's context: every field is read and written
+ * on it only.
+ */
+public final class Session {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+
+  private final Vertx vertx;
+  private final ServerWebSocket ws;
+  private final HubOptions options;
+  private final String node;
+  private final Consumer<Session> onEnd;
+  private final Context context;
+  private final DeliveryOptions request;
+  private final Promise<Void> ended = Promise.promise();
+
+  /** The claimed peer id, or {@code null} before the first join. */
+  private String id;
+  private MessageConsumer<String> consumer;
+  /** The room the peer is in, or {@code null}. */
+  private String room;
+  /** The room being joined, or {@code null}. */
+  private String joining;
+  /** Frames for {@link #joining} that arrived before {@code welcome} was written. */
+  private final List<String> early = new ArrayList<>();
+  private String urlId;
+  private boolean closed;
+  private boolean tornDown;
+  private String leaveReason = "disconnected";
+  private long lastSeen = System.currentTimeMillis();
+
+  public Session(Vertx vertx, ServerWebSocket ws, HubOptions options, String node, Consumer<Session> onEnd) {
+    this.vertx = vertx;
+    this.ws = ws;
+    this.options = options;
+    this.node = node;
+    this.onEnd = onEnd;
+    this.context = vertx.getOrCreateContext();
+    this.request = new DeliveryOptions().setLocalOnly(true).setSendTimeout(options.getRequestTimeoutMs());
+  }
+
+  /** Installs the socket handlers and joins the room named in the URL, if any. */
+  public void start() {
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(b -> sendError(new ProtocolException(ErrorCode.UNSUPPORTED_FRAME,
+      "binary frames are not supported, send JSON text frames"), null));
+    ws.pongHandler(b -> lastSeen = System.currentTimeMillis());
+    ws.exceptionHandler(t -> LOG.debug("peer socket error: {}", t.toString()));
+    ws.closeHandler(v -> onClosed());
+
+    Map<String, List<String>> query = new QueryStringDecoder(ws.uri()).parameters();
+    urlId = first(query, "ClientId", "clientId");
+    String urlRoom = first(query, "roomId", null);
+    if (urlId != null && !Ids.isValid(urlId)) {
+      sendError(invalidId(urlId, "ClientId"), MessageType.JOIN);
+      urlId = null;
+    }
+    if (urlRoom != null) {
+      try {
+        join(urlRoom, null);
+      } catch (ProtocolException e) {
+        sendError(e, MessageType.JOIN);
+      }
+    }
+  }
+
+  private static String first(Map<String, List<String>> query, String name, String alt) {
+    List<String> values = query.get(name);
+    if ((values == null || values.isEmpty()) && alt != null) {
+      values = query.get(alt);
+    }
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  private static ProtocolException invalidId(String value, String what) {
+    try {
+      Ids.require(value, what);
+      throw new IllegalStateException();
+    } catch (ProtocolException e) {
+      return e;
+    }
+  }
+
+  private void onText(String text) {
+    lastSeen = System.currentTimeMillis();
+    if (closed) {
+      return;
+    }
+    JsonObject frame;
+    try {
+      frame = Frames.decode(text);
+    } catch (ProtocolException e) {
+      sendError(e, null);
+      return;
+    }
+    String type = frame.getString("type");
+    try {
+      switch (type) {
+        case MessageType.JOIN -> {
+          JsonObject data = frame.getJsonObject("data");
+          join(frame.getString("room"), data == null ? null : data.getString("id"));
+        }
+        case MessageType.LEAVE -> leave();
+        default -> signal(type, frame);
+      }
+    } catch (ProtocolException e) {
+      sendError(e, type);
+    }
+  }
+
+  private void signal(String type, JsonObject frame) {
+    if (room == null) {
+      throw new ProtocolException(ErrorCode.NOT_JOINED, "join a room before sending '" + type + "'");
+    }
+    vertx.eventBus().send(Addresses.ROUTE, new Envelope(type, room, id, frame.getString("to"), frame),
+      EnvelopeCodec.DELIVERY);
+  }
+
+  private void join(String roomName, String requestedId) {
+    if (room != null || joining != null) {
+      throw new ProtocolException(ErrorCode.ALREADY_JOINED, "already in room '" + (room != null ? room : joining)
+        + "', send 'leave' first");
+    }
+    Ids.require(roomName, "room");
+    String peerId;
+    if (id != null || urlId != null) {
+      peerId = id != null ? id : urlId;
+      if (requestedId != null && !requestedId.equals(peerId)) {
+        throw new ProtocolException(ErrorCode.INVALID_FIELD,
+          "field 'data.id' differs from this connection's peer id '" + peerId + "'");
+      }
+    } else {
+      peerId = requestedId != null ? Ids.require(requestedId, "peer id") : Ids.random();
+    }
+    joining = roomName;
+    ws.pause();
+    Future<Void> claimed = id != null ? Future.succeededFuture() : claim(peerId);
+    claimed
+      .compose(v -> closed ? Future.failedFuture("closed") : vertx.eventBus().<JsonObject>request(Addresses.ROOM_JOIN,
+        new JsonObject().put("room", roomName).put("peer", peerId).put("node", node), request))
+      .onComplete(ar -> {
+        joining = null;
+        if (ar.succeeded()) {
+          room = roomName;
+        }
+        if (closed) {
+          early.clear();
+          teardown();
+          return;
+        }
+        ws.resume();
+        if (ar.failed()) {
+          early.clear();
+          sendError(Replies.toProtocol(ar.cause()), MessageType.JOIN);
+          return;
+        }
+        RoomState state = RoomState.fromJson(ar.result().body());
+        ws.writeTextMessage(Frames.welcome(roomName, peerId, state.othersThan(peerId)));
+        for (String frame : early) {
+          ws.writeTextMessage(frame);
+        }
+        early.clear();
+        LOG.info("peer {} joined room {} on node {}", peerId, roomName, node);
+      });
+  }
+
+  /** Claims the id with presence, then registers {@code peer.<id>} and waits for it cluster-wide. */
+  private Future<Void> claim(String peerId) {
+    EventBus eb = vertx.eventBus();
+    return eb.request(Addresses.PRESENCE_CONNECT, new JsonObject().put("peer", peerId).put("node", node), request)
+      .compose(reply -> {
+        id = peerId;
+        consumer = eb.consumer(Addresses.peer(peerId), this::onPeerMessage);
+        return consumer.completion();
+      });
+  }
+
+  private void leave() {
+    if (room == null) {
+      throw new ProtocolException(ErrorCode.NOT_JOINED, joining != null ? "still joining" : "not in a room");
+    }
+    String left = room;
+    room = null;
+    vertx.eventBus().request(Addresses.ROOM_LEAVE,
+        new JsonObject().put("room", left).put("peer", id).put("reason", "left"), request)
+      .onComplete(ar -> {
+        if (!closed) {
+          ws.writeTextMessage(Frames.left(left));
+        }
+        LOG.info("peer {} left room {} on node {}", id, left, node);
+      });
+  }
+
+  private void onPeerMessage(Message<String> msg) {
+    if (closed) {
+      return;
+    }
+    if (Addresses.OP_PING.equals(msg.headers().get(Addresses.HEADER_OP))) {
+      if (System.currentTimeMillis() - lastSeen > options.getIdleTimeoutMs()) {
+        leaveReason = "idle-timeout";
+        ws.close(CloseCodes.IDLE_TIMEOUT, "idle timeout");
+      } else {
+        ws.writePing(Buffer.buffer());
+      }
+      return;
+    }
+    String frameRoom = msg.headers().get(Addresses.HEADER_ROOM);
+    if (frameRoom != null && frameRoom.equals(room)) {
+      ws.writeTextMessage(msg.body());
+    } else if (frameRoom != null && frameRoom.equals(joining)) {
+      early.add(msg.body());
+    }
+    // else: the frame belongs to a room this peer is no longer in; dropped
+  }
+
+  private void sendError(ProtocolException e, String type) {
+    if (!closed) {
+      ws.writeTextMessage(Frames.error(e.code(), e.getMessage(), type));
+    }
+  }
+
+  private void onClosed() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    onEnd.accept(this);
+    if (joining == null) {
+      teardown();
+    }
+    // else the join in flight tears down when it completes
+  }
+
+  /** The one clean-up path: leave the room, unregister {@code peer.<id>}, release the id. */
+  private void teardown() {
+    if (tornDown) {
+      return;
+    }
+    tornDown = true;
+    EventBus eb = vertx.eventBus();
+    String peerId = id;
+    String left = room;
+    room = null;
+    Future<?> leaving = left == null ? Future.succeededFuture()
+      : eb.request(Addresses.ROOM_LEAVE, new JsonObject().put("room", left).put("peer", peerId).put("reason", leaveReason), request);
+    leaving
+      .eventually(() -> consumer == null ? Future.succeededFuture() : consumer.unregister())
+      .onComplete(ar -> {
+        if (peerId != null) {
+          eb.send(Addresses.PRESENCE_DISCONNECT, new JsonObject().put("peer", peerId).put("node", node),
+            new DeliveryOptions().setLocalOnly(true));
+          LOG.info("peer {} disconnected ({}) from room {} on node {}", peerId, leaveReason, left, node);
+        }
+        ended.tryComplete();
+      });
+  }
+
+  /**
+   * Closes the socket with 1001 (going away) and removes the peer from its room at once; completes when
+   * the clean-up is done. Safe to call from any thread.
+   */
+  public Future<Void> shutdown() {
+    context.runOnContext(v -> {
+      if (!closed) {
+        leaveReason = "node-stopped";
+        ws.close(CloseCodes.GOING_AWAY, "node stopping");
+        onClosed();
+      }
+    });
+    return ended.future();
+  }
+}
