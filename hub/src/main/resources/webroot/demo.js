@@ -249,6 +249,8 @@ function handleFrame(s, f) {
       break;
     case 'error':
       showError(d.code || 'error', `${d.message || 'the hub refused a frame'}${d.type ? ` (${d.type})` : ''}`);
+      // An error before `welcome` means the join by URL failed (e.g. id-taken): give up this socket.
+      if (!s.myId) s.ws.close(1000, 'join refused');
       break;
     default:
       log('note', `ignored frame type ${f.type}`);

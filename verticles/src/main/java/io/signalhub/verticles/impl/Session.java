@@ -1,6 +1,7 @@
 package io.signalhub.verticles.impl;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.signalhub.protocol.CloseCodes;
 import io.signalhub.protocol.Envelope;
 import io.signalhub.protocol.ErrorCode;
@@ -77,7 +78,7 @@ public final class Session {
     ws.binaryMessageHandler(b -> sendError(new ProtocolException(ErrorCode.UNSUPPORTED_FRAME,
       "binary frames are not supported, send JSON text frames"), null));
     ws.pongHandler(b -> lastSeen = System.currentTimeMillis());
-    ws.exceptionHandler(t -> LOG.debug("peer socket error: {}", t.toString()));
+    ws.exceptionHandler(this::onSocketError);
     ws.closeHandler(v -> onClosed());
 
     Map<String, List<String>> query = new QueryStringDecoder(ws.uri()).parameters();
@@ -243,6 +244,15 @@ public final class Session {
       early.add(msg.body());
     }
     // else: the frame belongs to a room this peer is no longer in; dropped
+  }
+
+  private void onSocketError(Throwable t) {
+    if (t instanceof CorruptedWebSocketFrameException bad && !closed) {
+      // e.g. a frame over maxFrameBytes: say why with its close code (1009 for a too big message)
+      ws.close((short) bad.closeStatus().code(), bad.closeStatus().reasonText());
+    } else {
+      LOG.debug("peer socket error: {}", t.toString());
+    }
   }
 
   private void sendError(ProtocolException e, String type) {

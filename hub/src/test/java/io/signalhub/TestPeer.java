@@ -1,0 +1,107 @@
+package io.signalhub;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * A protocol-v1 test client over a real WebSocket: frames received are queued and taken in order with a
+ * bounded wait (no sleeps).
+ */
+final class TestPeer implements AutoCloseable {
+
+  static final Duration WAIT = Duration.ofSeconds(10);
+
+  private final WebSocketClient client;
+  private final WebSocket ws;
+  private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+  private final CompletableFuture<Short> closed = new CompletableFuture<>();
+
+  private TestPeer(WebSocketClient client, WebSocket ws) {
+    this.client = client;
+    this.ws = ws;
+    ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
+    ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
+  }
+
+  /** Connects to {@code ws://127.0.0.1:<port><uri>}. */
+  static TestPeer connect(Vertx vertx, int port, String uri) throws Exception {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20));
+    // handlers are set on the event loop as the socket opens, before any frame can be dropped
+    return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
+      .map(ws -> new TestPeer(client, ws))
+      .await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Connects with {@code ?roomId=<room>&ClientId=<id>} and returns once {@code welcome} arrived. */
+  static TestPeer join(Vertx vertx, int port, String room, String id) throws Exception {
+    TestPeer peer = connect(vertx, port, "/ws?roomId=" + room + "&ClientId=" + id);
+    JsonObject welcome = peer.next();
+    assertEquals("welcome", welcome.getString("type"), welcome.encode());
+    return peer;
+  }
+
+  TestPeer send(JsonObject frame) throws Exception {
+    ws.writeTextMessage(frame.encode()).await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  TestPeer sendText(String text) throws Exception {
+    ws.writeTextMessage(text).await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  TestPeer sendBinary(Buffer data) throws Exception {
+    ws.writeBinaryMessage(data).await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  /** The next frame received, waiting up to {@link #WAIT}. */
+  JsonObject next() throws InterruptedException {
+    JsonObject frame = frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    assertNotNull(frame, "no frame received within " + WAIT);
+    return frame;
+  }
+
+  /** The next frame, which must have type {@code type}. */
+  JsonObject next(String type) throws InterruptedException {
+    JsonObject frame = next();
+    assertEquals(type, frame.getString("type"), "unexpected frame " + frame.encode());
+    return frame;
+  }
+
+  /** Waits for the socket to be closed by the hub and returns the close code. */
+  short awaitClose() throws Exception {
+    return closed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Number of frames received and not yet taken. */
+  int pending() {
+    return frames.size();
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (!closed.isDone()) {
+      ws.close().await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    client.close();
+  }
+
+  static JsonObject offer(String to, String sdp) {
+    return new JsonObject().put("type", "offer").put("to", to).put("data", new JsonObject().put("type", "offer").put("sdp", sdp));
+  }
+}
