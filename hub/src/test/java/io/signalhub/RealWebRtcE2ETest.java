@@ -1,0 +1,121 @@
+package io.signalhub;
+
+import io.signalhub.verticles.HubOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * End-to-end with real WebRTC stacks: headless Chromium running the demo page, and simple-peer on
+ * {@code @roamhq/wrtc} in Node speaking protocol v1. Each ends with an open data channel and a message
+ * each way. Run them inside a loopback-only network namespace ({@code scripts/test} does).
+ *
+ * <p>Needs {@code node}, the npm packages of {@code src/test/js} and, for the browser test, Debian's
+ * {@code chromium}; {@code scripts/test} installs them. Without them the tests are skipped with a loud
+ * message, or fail when {@code CI=true}.
+ */
+class RealWebRtcE2ETest {
+
+  private static final Path JS = Path.of("src/test/js").toAbsolutePath();
+  private static final String CHROMIUM = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
+
+  @Test
+  void twoChromiumPagesOfTheDemoOpenADataChannelThroughOneNode() throws Exception {
+    requireNodeModules();
+    require(new File(CHROMIUM).canExecute(), "Chromium at " + CHROMIUM + " (apt-get install chromium)");
+    Vertx vertx = Vertx.vertx();
+    try {
+      SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setPort(0));
+      hub.deploy().await(30, TimeUnit.SECONDS);
+      JsonObject result = runNode("chromium-demo.js", "http://127.0.0.1:" + hub.actualPort(), "demo-e2e");
+      System.out.println("e2e chromium demo page, one node: " + result.encode());
+    } finally {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void twoNodeWebRtcPeersOnTwoClusteredNodesOpenADataChannel() throws Exception {
+    requireNodeModules();
+    TestCluster cluster = new TestCluster();
+    try {
+      Vertx node1 = cluster.startNode();
+      Vertx node2 = cluster.startNode();
+      SignalingHub hub1 = SignalingHub.create(node1, new HubOptions().setPort(0).setDemo(false));
+      SignalingHub hub2 = SignalingHub.create(node2, new HubOptions().setPort(0).setDemo(false));
+      hub1.deploy().await(30, TimeUnit.SECONDS);
+      hub2.deploy().await(30, TimeUnit.SECONDS);
+      JsonObject result = runNode("wrtc-peers.js", "ws://127.0.0.1:" + hub1.actualPort() + "/ws",
+        "ws://127.0.0.1:" + hub2.actualPort() + "/ws", "wrtc-e2e");
+      System.out.println("e2e simple-peer on @roamhq/wrtc, two nodes: " + result.encode());
+    } finally {
+      cluster.close();
+    }
+  }
+
+  /** Runs a script of {@code src/test/js}, bounded to 90 s, and returns its last stdout line, which must say ok. */
+  private static JsonObject runNode(String script, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("node", JS.resolve(script).toString()));
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile("e2e-", ".out");
+    Path err = Files.createTempFile("e2e-", ".err");
+    try {
+      Process process = new ProcessBuilder(command).directory(JS.toFile())
+        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      if (!process.waitFor(90, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        fail(script + " did not finish within 90 s; stderr:\n" + Files.readString(err));
+      }
+      List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
+      String last = lines.isEmpty() ? "{}" : lines.get(lines.size() - 1);
+      JsonObject result = new JsonObject(last);
+      assertEquals(0, process.exitValue(), script + " failed: " + last + "\nstderr:\n" + Files.readString(err));
+      assertTrue(result.getBoolean("ok", false), script + ": " + last);
+      return result;
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+
+  private static void requireNodeModules() {
+    require(onPath("node"), "node on the PATH");
+    require(Files.isDirectory(JS.resolve("node_modules/@roamhq/wrtc")) && Files.isDirectory(JS.resolve("node_modules/simple-peer"))
+      && Files.isDirectory(JS.resolve("node_modules/playwright-core")), "npm packages in " + JS + " (npm ci there)");
+  }
+
+  private static boolean onPath(String program) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      if (new File(dir, program).canExecute()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Skips loudly when a prerequisite is missing, or fails when {@code CI=true}. */
+  private static void require(boolean present, String what) {
+    if (present) {
+      return;
+    }
+    String message = "MISSING PREREQUISITE for real-WebRTC end-to-end tests: " + what + " (./scripts/test installs it)";
+    if ("true".equals(System.getenv("CI"))) {
+      fail(message);
+    }
+    System.err.println("\n*** SKIPPED: " + message + " ***\n");
+    Assumptions.abort(message);
+  }
+}
