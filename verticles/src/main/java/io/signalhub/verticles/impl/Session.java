@@ -230,8 +230,7 @@ public final class Session {
     }
     if (Addresses.OP_PING.equals(msg.headers().get(Addresses.HEADER_OP))) {
       if (System.currentTimeMillis() - lastSeen > options.getIdleTimeoutMs()) {
-        leaveReason = "idle-timeout";
-        ws.close(CloseCodes.IDLE_TIMEOUT, "idle timeout");
+        closeWith(CloseCodes.IDLE_TIMEOUT, "idle timeout", "idle-timeout");
       } else {
         ws.writePing(Buffer.buffer());
       }
@@ -249,7 +248,7 @@ public final class Session {
   private void onSocketError(Throwable t) {
     if (t instanceof CorruptedWebSocketFrameException bad && !closed) {
       // e.g. a frame over maxFrameBytes: say why with its close code (1009 for a too big message)
-      ws.close((short) bad.closeStatus().code(), bad.closeStatus().reasonText());
+      closeWith((short) bad.closeStatus().code(), bad.closeStatus().reasonText(), "disconnected");
     } else {
       LOG.debug("peer socket error: {}", t.toString());
     }
@@ -302,13 +301,21 @@ public final class Session {
    * the clean-up is done. Safe to call from any thread.
    */
   public Future<Void> shutdown() {
-    context.runOnContext(v -> {
-      if (!closed) {
-        leaveReason = "node-stopped";
-        ws.close(CloseCodes.GOING_AWAY, "node stopping");
-        onClosed();
-      }
-    });
+    context.runOnContext(v -> closeWith(CloseCodes.GOING_AWAY, "node stopping", "node-stopped"));
     return ended.future();
+  }
+
+  /**
+   * Closes the socket with {@code code} and cleans up at once, without waiting for the client's half of
+   * the closing handshake (a peer that stopped answering would hold its room membership until Vert.x's
+   * closing time-out).
+   */
+  private void closeWith(short code, String reason, String peerLeftReason) {
+    if (closed) {
+      return;
+    }
+    leaveReason = peerLeftReason;
+    ws.close(code, reason);
+    onClosed();
   }
 }
