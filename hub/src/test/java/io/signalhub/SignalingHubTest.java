@@ -214,6 +214,17 @@ class SignalingHubTest {
   }
 
   @Test
+  void anInvalidClientIdInTheUrlIsRefusedAndNothingIsJoined() throws Exception {
+    try (TestPeer p = TestPeer.connect(vertx, port, "/ws?roomId=r&ClientId=bad.id")) {
+      assertEquals("invalid-id", p.next("error").getJsonObject("data").getString("code"));
+      p.send(new JsonObject().put("type", "join").put("room", "r").put("data", new JsonObject().put("id", "good")));
+      JsonObject welcome = p.next("welcome");
+      assertEquals("good", welcome.getJsonObject("data").getString("id"));
+      assertEquals(new JsonArray(), welcome.getJsonObject("data").getJsonArray("peers"));
+    }
+  }
+
+  @Test
   void signalingBeforeJoinIsRefused() throws Exception {
     try (TestPeer p = TestPeer.connect(vertx, port, "/ws")) {
       p.send(TestPeer.offer("b", "x"));

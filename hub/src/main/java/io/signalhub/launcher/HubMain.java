@@ -84,8 +84,9 @@ public final class HubMain implements Callable<Integer> {
     }
 
     Vertx vertx = startVertx(options).await(60, TimeUnit.SECONDS);
-    SignalingHub hub = SignalingHub.create(vertx, options);
+    SignalingHub hub;
     try {
+      hub = SignalingHub.create(vertx, options);
       hub.deploy().await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.error("signalhub failed to start: {}", e.getMessage());

@@ -11,6 +11,7 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -38,6 +39,7 @@ public class PresenceVerticle extends VerticleBase {
   private PeerDirectory directory;
   private String node;
   private final Set<String> localPeers = new HashSet<>();
+  private final Set<Future<Void>> releasing = new HashSet<>();
   private long pingTimer = -1;
 
   /** Reads its options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}). */
@@ -64,10 +66,15 @@ public class PresenceVerticle extends VerticleBase {
       eb.<JsonObject>consumer(Addresses.ROOM_EVENTS, this::roomEvent).completion());
   }
 
+  /** Releases the ids still claimed by this node and waits for the releases in flight. */
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(pingTimer);
-    return Future.succeededFuture();
+    for (String peer : localPeers) {
+      releasing.add(directory.release(peer, node));
+    }
+    localPeers.clear();
+    return Future.join(new ArrayList<>(releasing)).otherwiseEmpty();
   }
 
   private void connect(Message<JsonObject> msg) {
@@ -85,7 +92,9 @@ public class PresenceVerticle extends VerticleBase {
   private void disconnect(Message<JsonObject> msg) {
     String peer = msg.body().getString("peer");
     localPeers.remove(peer);
-    directory.release(peer, node);
+    Future<Void> release = directory.release(peer, node);
+    releasing.add(release);
+    release.onComplete(ar -> releasing.remove(release));
   }
 
   private void roomEvent(Message<JsonObject> msg) {

@@ -105,6 +105,12 @@ public class RouterVerticle extends VerticleBase {
           update(RoomState.fromJson(ar.result().body()));
         }
         ArrayDeque<Envelope> pending = waiting.remove(first.room());
+        if (ar.failed()) {
+          for (Envelope env : pending) {
+            sendError(env, ErrorCode.UNAVAILABLE, "the hub could not check room '" + env.room() + "', retry");
+          }
+          return;
+        }
         RoomState room = rooms.get(first.room());
         for (Envelope env : pending) {
           deliver(env, room);
@@ -112,13 +118,16 @@ public class RouterVerticle extends VerticleBase {
       });
   }
 
+  private void sendError(Envelope env, ErrorCode code, String message) {
+    vertx.eventBus().send(Addresses.peer(env.from()), Frames.error(code, message, env.type()),
+      new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, env.room()));
+  }
+
   private void deliver(Envelope env, RoomState room) {
     EventBus eb = vertx.eventBus();
     String to = env.to();
     if (to != null && (room == null || !room.members().containsKey(to) || to.equals(env.from()))) {
-      String error = Frames.error(ErrorCode.NOT_IN_ROOM,
-        "peer '" + to + "' is not in room '" + env.room() + "'", env.type());
-      eb.send(Addresses.peer(env.from()), error, new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, env.room()));
+      sendError(env, ErrorCode.NOT_IN_ROOM, "peer '" + to + "' is not in room '" + env.room() + "'");
       return;
     }
     JsonObject frame = env.frame();

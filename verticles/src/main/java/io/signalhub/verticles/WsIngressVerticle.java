@@ -139,6 +139,9 @@ public class WsIngressVerticle extends VerticleBase {
     Session session = new Session(vertx, ws, options, node, sessions::remove);
     sessions.add(session);
     session.start();
+    if (stopping) {
+      session.shutdown(); // stop() may have taken its snapshot of the sessions before this one was added
+    }
   }
 
   /** The port the verticle's own server listens on, or -1 when it has none. */

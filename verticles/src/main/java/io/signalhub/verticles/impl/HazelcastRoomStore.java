@@ -13,6 +13,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.Serial;
 import java.io.Serializable;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * {@link RoomStore} on the Hazelcast map {@value #MAP}: each join and leave is an entry processor run on
@@ -35,7 +36,7 @@ final class HazelcastRoomStore implements RoomStore {
 
   @Override
   public Future<RoomState> join(String room, String peer, String node, int capacity) {
-    return Future.fromCompletionStage(rooms.submitToKey(room, new Join(peer, node, capacity)), context())
+    return Future.fromCompletionStage(rooms.submitToKey(room, new Join(peer, node, capacity, UUID.randomUUID().toString())), context())
       .compose(outcome -> outcome.full
         ? Future.failedFuture(new ProtocolException(ErrorCode.ROOM_FULL, "room '" + room + "' is full"))
         : Future.succeededFuture(outcome.state));
@@ -61,8 +62,12 @@ final class HazelcastRoomStore implements RoomStore {
     private static final long serialVersionUID = 1L;
   }
 
-  /** Adds a peer unless the room is full; creates the room when absent. */
-  record Join(String peer, String node, int capacity) implements EntryProcessor<String, RoomState, JoinOutcome> {
+  /**
+   * Adds a peer unless the room is full; creates the room, with generation {@code gen}, when absent. The
+   * generation is chosen by the caller so that the backup replica, which runs this same processor,
+   * stores the same room.
+   */
+  record Join(String peer, String node, int capacity, String gen) implements EntryProcessor<String, RoomState, JoinOutcome> {
     @Serial
     private static final long serialVersionUID = 1L;
 
@@ -70,7 +75,7 @@ final class HazelcastRoomStore implements RoomStore {
     public JoinOutcome process(Map.Entry<String, RoomState> entry) {
       RoomState state = entry.getValue();
       if (state == null) {
-        state = RoomState.create(entry.getKey());
+        state = new RoomState(entry.getKey(), gen, 0, new java.util.LinkedHashMap<>());
       }
       if (state.members().containsKey(peer)) {
         return new JoinOutcome(state, false);

@@ -29,6 +29,12 @@ public final class Replies {
     }
   }
 
+  /** Whether {@code t} is a refusal by the replier (an {@link ErrorCode}), not a time-out or internal failure. */
+  public static boolean isRefusal(Throwable t) {
+    return t instanceof ProtocolException || (t instanceof ReplyException re
+      && re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == PROTOCOL_FAILURE);
+  }
+
   /** The {@link ProtocolException} a requester reports for the failure {@code t} of a request. */
   public static ProtocolException toProtocol(Throwable t) {
     if (t instanceof ProtocolException pe) {

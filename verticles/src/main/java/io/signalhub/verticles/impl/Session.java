@@ -37,6 +37,9 @@ import java.util.function.Consumer;
 public final class Session {
 
   private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  /** Most frames held for a joining peer until its {@code welcome} is written; more are dropped. */
+  static final int MAX_EARLY_FRAMES = 256;
 
   private final Vertx vertx;
   private final ServerWebSocket ws;
@@ -87,6 +90,7 @@ public final class Session {
     if (urlId != null && !Ids.isValid(urlId)) {
       sendError(invalidId(urlId, "ClientId"), MessageType.JOIN);
       urlId = null;
+      return; // not joined: the client may send a join frame
     }
     if (urlRoom != null) {
       try {
@@ -178,12 +182,20 @@ public final class Session {
         }
         if (closed) {
           early.clear();
+          if (ar.failed() && id != null && !Replies.isRefusal(ar.cause())) {
+            room = roomName; // the join may have been applied: teardown leaves it
+          }
           teardown();
           return;
         }
         ws.resume();
         if (ar.failed()) {
           early.clear();
+          if (id != null && !Replies.isRefusal(ar.cause())) {
+            // the request timed out: the registry may have added the peer all the same
+            vertx.eventBus().request(Addresses.ROOM_LEAVE,
+              new JsonObject().put("room", roomName).put("peer", id).put("reason", "disconnected"), request);
+          }
           sendError(Replies.toProtocol(ar.cause()), MessageType.JOIN);
           return;
         }
@@ -201,6 +213,12 @@ public final class Session {
   private Future<Void> claim(String peerId) {
     EventBus eb = vertx.eventBus();
     return eb.request(Addresses.PRESENCE_CONNECT, new JsonObject().put("peer", peerId).put("node", node), request)
+      .onFailure(t -> {
+        if (!Replies.isRefusal(t)) {
+          // timed out: the claim may be stored all the same, release it
+          eb.send(Addresses.PRESENCE_DISCONNECT, new JsonObject().put("peer", peerId).put("node", node), LOCAL);
+        }
+      })
       .compose(reply -> {
         id = peerId;
         consumer = eb.consumer(Addresses.peer(peerId), this::onPeerMessage);
@@ -239,7 +257,7 @@ public final class Session {
     String frameRoom = msg.headers().get(Addresses.HEADER_ROOM);
     if (frameRoom != null && frameRoom.equals(room)) {
       ws.writeTextMessage(msg.body());
-    } else if (frameRoom != null && frameRoom.equals(joining)) {
+    } else if (frameRoom != null && frameRoom.equals(joining) && early.size() < MAX_EARLY_FRAMES) {
       early.add(msg.body());
     }
     // else: the frame belongs to a room this peer is no longer in; dropped
@@ -288,8 +306,7 @@ public final class Session {
       .eventually(() -> consumer == null ? Future.succeededFuture() : consumer.unregister())
       .onComplete(ar -> {
         if (peerId != null) {
-          eb.send(Addresses.PRESENCE_DISCONNECT, new JsonObject().put("peer", peerId).put("node", node),
-            new DeliveryOptions().setLocalOnly(true));
+          eb.send(Addresses.PRESENCE_DISCONNECT, new JsonObject().put("peer", peerId).put("node", node), LOCAL);
           LOG.info("peer {} disconnected ({}) from room {} on node {}", peerId, leaveReason, left, node);
         }
         ended.tryComplete();
