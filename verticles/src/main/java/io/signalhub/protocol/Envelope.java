@@ -8,6 +8,11 @@ import io.vertx.core.json.JsonObject;
  * {@code null} for a message to the whole room. {@code frame} is the client's decoded JSON object, whose
  * {@code data} the hub never looks into; ownership passes to the router, which stamps {@code from} and
  * {@code room} into it and encodes it once.
+ *
+ * <p>{@code roomGen} and {@code roomVersion} are the newest state of the room the sender has been told
+ * of (its {@code welcome}, then each {@code peer-joined} / {@code peer-left}): the router routes with a
+ * room state at least that new, so a peer the sender knows has joined is never missed by a broadcast.
  */
-public record Envelope(String type, String room, String from, String to, JsonObject frame) {
+public record Envelope(String type, String room, String from, String to, JsonObject frame,
+                       String roomGen, long roomVersion) {
 }

@@ -24,6 +24,11 @@ public final class Addresses {
 
   /** Header on {@code peer.<id>} messages: the room of the frame. */
   public static final String HEADER_ROOM = "room";
+  /**
+   * Header on {@code peer-joined} / {@code peer-left} frames to {@code peer.<id>}: the room's generation
+   * and version after the change, {@code <gen>:<version>} (see {@link io.signalhub.protocol.Envelope}).
+   */
+  public static final String HEADER_ROOM_STATE = "room-state";
   /** Header on {@code peer.<id>} messages: a control operation instead of a frame. */
   public static final String HEADER_OP = "op";
   /** {@value #HEADER_OP} value: WebSocket-ping the peer, or close it with 4000 when idle. */

@@ -104,7 +104,8 @@ public class PresenceVerticle extends VerticleBase {
     String frame = "joined".equals(event.getString("event"))
       ? Frames.peerJoined(room, subject)
       : Frames.peerLeft(room, subject, event.getString("reason", "left"));
-    DeliveryOptions options = new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, room);
+    DeliveryOptions options = new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, room)
+      .addHeader(Addresses.HEADER_ROOM_STATE, event.getString("gen") + ":" + event.getLong("version"));
     for (Map.Entry<String, Object> member : event.getJsonObject("members")) {
       if (node.equals(member.getValue()) && !member.getKey().equals(subject)) {
         vertx.eventBus().send(Addresses.peer(member.getKey()), frame, options);

@@ -27,8 +27,10 @@ import java.util.Map;
  *
  * <p>Membership comes from a cache of rooms kept up to date by {@link Addresses#ROOM_EVENTS}
  * (newer {@code version} of the same {@code gen} wins; a new {@code gen} replaces the room). When the
- * cache does not know the recipient, the router asks the room-registry before refusing; messages of that
- * room wait meanwhile, so one sender's messages keep their order. Deploy one instance per node: a single
+ * cached room is older than what the sender has been told of ({@link Envelope#roomGen()},
+ * {@link Envelope#roomVersion()}), or does not know the recipient, the router asks the room-registry
+ * before routing or refusing; messages of that room wait meanwhile, so one sender's messages keep their
+ * order. Deploy one instance per node: a single
  * router keeps each sender's messages in order.
  */
 public class RouterVerticle extends VerticleBase {
@@ -86,7 +88,8 @@ public class RouterVerticle extends VerticleBase {
       return;
     }
     RoomState room = rooms.get(env.room());
-    boolean known = room != null && (env.to() == null || room.members().containsKey(env.to()));
+    boolean current = room != null && room.gen().equals(env.roomGen()) && room.version() >= env.roomVersion();
+    boolean known = current && (env.to() == null || room.members().containsKey(env.to()));
     if (known || env.from().equals(env.to())) {
       deliver(env, room);
     } else {
@@ -101,8 +104,12 @@ public class RouterVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>request(Addresses.ROOM_GET, new JsonObject().put("room", first.room()),
         new DeliveryOptions(LOCAL).setSendTimeout(options.getRequestTimeoutMs()))
       .onComplete(ar -> {
-        if (ar.succeeded() && ar.result().body() != null) {
-          update(RoomState.fromJson(ar.result().body()));
+        if (ar.succeeded()) {
+          if (ar.result().body() != null) {
+            update(RoomState.fromJson(ar.result().body()));
+          } else {
+            rooms.remove(first.room()); // the room no longer exists
+          }
         }
         ArrayDeque<Envelope> pending = waiting.remove(first.room());
         if (ar.failed()) {

@@ -55,10 +55,13 @@ public final class Session {
   private MessageConsumer<String> consumer;
   /** The room the peer is in, or {@code null}. */
   private String room;
+  /** Generation and version of the newest state of {@link #room} this peer was told of. */
+  private String roomGen;
+  private long roomVersion;
   /** The room being joined, or {@code null}. */
   private String joining;
   /** Frames for {@link #joining} that arrived before {@code welcome} was written. */
-  private final List<String> early = new ArrayList<>();
+  private final List<Message<String>> early = new ArrayList<>();
   private String urlId;
   private boolean closed;
   private boolean tornDown;
@@ -149,8 +152,8 @@ public final class Session {
     if (room == null) {
       throw new ProtocolException(ErrorCode.NOT_JOINED, "join a room before sending '" + type + "'");
     }
-    vertx.eventBus().send(Addresses.ROUTE, new Envelope(type, room, id, frame.getString("to"), frame),
-      EnvelopeCodec.DELIVERY);
+    vertx.eventBus().send(Addresses.ROUTE,
+      new Envelope(type, room, id, frame.getString("to"), frame, roomGen, roomVersion), EnvelopeCodec.DELIVERY);
   }
 
   private void join(String roomName, String requestedId) {
@@ -200,9 +203,11 @@ public final class Session {
           return;
         }
         RoomState state = RoomState.fromJson(ar.result().body());
+        roomGen = state.gen();
+        roomVersion = state.version();
         ws.writeTextMessage(Frames.welcome(roomName, peerId, state.othersThan(peerId)));
-        for (String frame : early) {
-          ws.writeTextMessage(frame);
+        for (Message<String> frame : early) {
+          write(frame);
         }
         early.clear();
         LOG.info("peer {} joined room {} on node {}", peerId, roomName, node);
@@ -256,11 +261,26 @@ public final class Session {
     }
     String frameRoom = msg.headers().get(Addresses.HEADER_ROOM);
     if (frameRoom != null && frameRoom.equals(room)) {
-      ws.writeTextMessage(msg.body());
+      write(msg);
     } else if (frameRoom != null && frameRoom.equals(joining) && early.size() < MAX_EARLY_FRAMES) {
-      early.add(msg.body());
+      early.add(msg);
     }
     // else: the frame belongs to a room this peer is no longer in; dropped
+  }
+
+  /** Writes a frame of this peer's room, noting the room state it announces, if any. */
+  private void write(Message<String> msg) {
+    String state = msg.headers().get(Addresses.HEADER_ROOM_STATE);
+    if (state != null) {
+      int colon = state.lastIndexOf(':');
+      String gen = state.substring(0, colon);
+      long version = Long.parseLong(state.substring(colon + 1));
+      if (!gen.equals(roomGen) || version > roomVersion) {
+        roomGen = gen;
+        roomVersion = version;
+      }
+    }
+    ws.writeTextMessage(msg.body());
   }
 
   private void onSocketError(Throwable t) {
