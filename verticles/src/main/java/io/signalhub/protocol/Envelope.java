@@ -4,7 +4,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * The hub's one internal form of a signaling message, handed from ws-ingress to the router on the same
- * node. {@code room} and {@code from} come from the sender's session, never from the frame; {@code to} is
+ * node. {@code room} and {@code from} come from the sender's session, never from the frame, and
+ * {@code replyTo} is the sender's own address (for error frames); {@code to} is
  * {@code null} for a message to the whole room. {@code frame} is the client's decoded JSON object, whose
  * {@code data} the hub never looks into; ownership passes to the router, which stamps {@code from} and
  * {@code room} into it and encodes it once.
@@ -13,6 +14,6 @@ import io.vertx.core.json.JsonObject;
  * of (its {@code welcome}, then each {@code peer-joined} / {@code peer-left}): the router routes with a
  * room state at least that new, so a peer the sender knows has joined is never missed by a broadcast.
  */
-public record Envelope(String type, String room, String from, String to, JsonObject frame,
+public record Envelope(String type, String room, String from, String replyTo, String to, JsonObject frame,
                        String roomGen, long roomVersion) {
 }

@@ -14,9 +14,11 @@ package io.signalhub.verticles;
 public final class Addresses {
 
   /**
-   * Cluster, point-to-point: {@code peer.<id>}, one consumer per connected peer, registered by ws-ingress
-   * before the peer is told it joined. Body: a {@code String}, the complete JSON text frame to write to the
-   * peer's socket. Header {@value #HEADER_ROOM}: the room the frame belongs to; ws-ingress drops a frame
+   * Cluster, point-to-point: {@code peer.<id>.<epoch>}, one consumer per connected peer, registered by
+   * ws-ingress before the peer is told it joined. The epoch is a random id drawn for each connection and
+   * stored with the membership, so a reconnect, or a registration a crashed node left behind, never puts
+   * two consumers on one address (where round-robin would lose every other message). Body: a
+   * {@code String}, the complete JSON text frame to write to the peer's socket. Header {@value #HEADER_ROOM}: the room the frame belongs to; ws-ingress drops a frame
    * whose room is not the peer's room. Header {@value #HEADER_OP} = {@value #OP_PING} (no body) asks
    * ws-ingress to ping the peer, or close it when idle.
    */
@@ -41,9 +43,9 @@ public final class Addresses {
   public static final String ROUTE = "signalhub.router.route";
 
   /**
-   * Local request to the room-registry: {@code {"room","peer","node"}}. Reply
-   * {@code {"room","gen","version","members":{"<peer>":"<node>",...}}} (members in join order, the joiner
-   * included); fails with {@code room-full}.
+   * Local request to the room-registry: {@code {"room","peer","node","epoch"}}. Reply
+   * {@code {"room","gen","version","members":{"<peer>":"<node>/<epoch>",...}}} (members in join order, the
+   * joiner included); fails with {@code room-full}.
    */
   public static final String ROOM_JOIN = "signalhub.room.join";
 
@@ -68,12 +70,12 @@ public final class Addresses {
   public static final String ROOM_EVENTS = "signalhub.room.events";
 
   /**
-   * Local request to presence: {@code {"peer","node"}} claims a peer id cluster-wide for a connection.
+   * Local request to presence: {@code {"peer","node","epoch"}} claims a peer id cluster-wide for a connection.
    * Reply: {@code null}; fails with {@code id-taken}.
    */
   public static final String PRESENCE_CONNECT = "signalhub.presence.connect";
 
-  /** Local, fire-and-forget, to presence: {@code {"peer","node"}} releases the claim of a closed connection. */
+  /** Local, fire-and-forget, to presence: {@code {"peer","node","epoch"}} releases the claim of a closed connection. */
   public static final String PRESENCE_DISCONNECT = "signalhub.presence.disconnect";
 
   /**
@@ -100,8 +102,11 @@ public final class Addresses {
   private Addresses() {
   }
 
-  /** The address of a connected peer: {@code peer.<id>}; {@code id} must be valid ({@link io.signalhub.protocol.Ids}). */
-  public static String peer(String id) {
-    return PEER_PREFIX + id;
+  /**
+   * The address of a peer's connection: {@code peer.<id>.<epoch>}; {@code id} and {@code epoch} must be
+   * valid ids ({@link io.signalhub.protocol.Ids}: no dots).
+   */
+  public static String peer(String id, String epoch) {
+    return PEER_PREFIX + id + "." + epoch;
   }
 }

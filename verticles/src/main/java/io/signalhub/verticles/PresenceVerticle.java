@@ -1,6 +1,7 @@
 package io.signalhub.verticles;
 
 import io.signalhub.protocol.Frames;
+import io.signalhub.verticles.impl.Member;
 import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.PeerDirectory;
 import io.signalhub.verticles.impl.Replies;
@@ -12,6 +13,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -38,7 +40,8 @@ public class PresenceVerticle extends VerticleBase {
   private HubOptions options;
   private PeerDirectory directory;
   private String node;
-  private final Set<String> localPeers = new HashSet<>();
+  /** Peers connected to this node: id to session ({@code <node>/<epoch>}). */
+  private final Map<String, String> localPeers = new HashMap<>();
   private final Set<Future<Void>> releasing = new HashSet<>();
   private long pingTimer = -1;
 
@@ -70,20 +73,19 @@ public class PresenceVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(pingTimer);
-    for (String peer : localPeers) {
-      releasing.add(directory.release(peer, node));
-    }
+    localPeers.forEach((peer, session) -> releasing.add(directory.release(peer, session)));
     localPeers.clear();
     return Future.join(new ArrayList<>(releasing)).otherwiseEmpty();
   }
 
   private void connect(Message<JsonObject> msg) {
     String peer = msg.body().getString("peer");
-    directory.claim(peer, node).onComplete(ar -> {
+    String session = Member.of(node, msg.body().getString("epoch"));
+    directory.claim(peer, session).onComplete(ar -> {
       if (ar.failed()) {
         Replies.fail(msg, ar.cause());
       } else {
-        localPeers.add(peer);
+        localPeers.put(peer, session);
         msg.reply(null);
       }
     });
@@ -91,8 +93,9 @@ public class PresenceVerticle extends VerticleBase {
 
   private void disconnect(Message<JsonObject> msg) {
     String peer = msg.body().getString("peer");
-    localPeers.remove(peer);
-    Future<Void> release = directory.release(peer, node);
+    String session = Member.of(node, msg.body().getString("epoch"));
+    localPeers.remove(peer, session);
+    Future<Void> release = directory.release(peer, session);
     releasing.add(release);
     release.onComplete(ar -> releasing.remove(release));
   }
@@ -107,16 +110,15 @@ public class PresenceVerticle extends VerticleBase {
     DeliveryOptions options = new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, room)
       .addHeader(Addresses.HEADER_ROOM_STATE, event.getString("gen") + ":" + event.getLong("version"));
     for (Map.Entry<String, Object> member : event.getJsonObject("members")) {
-      if (node.equals(member.getValue()) && !member.getKey().equals(subject)) {
-        vertx.eventBus().send(Addresses.peer(member.getKey()), frame, options);
+      String session = (String) member.getValue();
+      if (node.equals(Member.node(session)) && !member.getKey().equals(subject)) {
+        vertx.eventBus().send(Member.address(member.getKey(), session), frame, options);
       }
     }
   }
 
   private void pingLocalPeers() {
     DeliveryOptions ping = new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_OP, Addresses.OP_PING);
-    for (String peer : localPeers) {
-      vertx.eventBus().send(Addresses.peer(peer), null, ping);
-    }
+    localPeers.forEach((peer, session) -> vertx.eventBus().send(Member.address(peer, session), null, ping));
   }
 }

@@ -1,5 +1,6 @@
 package io.signalhub.verticles;
 
+import io.signalhub.verticles.impl.Member;
 import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.Replies;
 import io.signalhub.verticles.impl.RoomState;
@@ -56,7 +57,8 @@ public class RoomRegistryVerticle extends VerticleBase {
     String room = msg.body().getString("room");
     String peer = msg.body().getString("peer");
     String peerNode = msg.body().getString("node", node);
-    store.join(room, peer, peerNode, options.getRoomCapacity()).onComplete(ar -> {
+    String session = Member.of(peerNode, msg.body().getString("epoch"));
+    store.join(room, peer, session, options.getRoomCapacity()).onComplete(ar -> {
       if (ar.failed()) {
         Replies.fail(msg, ar.cause());
         return;

@@ -4,6 +4,7 @@ import io.signalhub.protocol.Envelope;
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.Frames;
 import io.signalhub.verticles.impl.EnvelopeCodec;
+import io.signalhub.verticles.impl.Member;
 import io.signalhub.verticles.impl.RoomState;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -126,7 +127,7 @@ public class RouterVerticle extends VerticleBase {
   }
 
   private void sendError(Envelope env, ErrorCode code, String message) {
-    vertx.eventBus().send(Addresses.peer(env.from()), Frames.error(code, message, env.type()),
+    vertx.eventBus().send(env.replyTo(), Frames.error(code, message, env.type()),
       new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, env.room()));
   }
 
@@ -146,12 +147,12 @@ public class RouterVerticle extends VerticleBase {
     DeliveryOptions opts = new DeliveryOptions().addHeader(Addresses.HEADER_ROOM, env.room());
     int recipients = 0;
     if (to != null) {
-      eb.send(Addresses.peer(to), text, opts);
+      eb.send(Member.address(to, room.members().get(to)), text, opts);
       recipients = 1;
     } else if (room != null) {
-      for (String member : room.members().keySet()) {
-        if (!member.equals(env.from())) {
-          eb.send(Addresses.peer(member), text, opts);
+      for (Map.Entry<String, String> member : room.members().entrySet()) {
+        if (!member.getKey().equals(env.from())) {
+          eb.send(Member.address(member.getKey(), member.getValue()), text, opts);
           recipients++;
         }
       }

@@ -11,7 +11,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.Serial;
 import java.util.Map;
 
-/** {@link PeerDirectory} on the Hazelcast map {@value #MAP} (peer id to node id), asynchronous calls only. */
+/** {@link PeerDirectory} on the Hazelcast map {@value #MAP} (peer id to session), asynchronous calls only. */
 final class HazelcastPeerDirectory implements PeerDirectory {
 
   /** Name of the Hazelcast map of connected peers. */
@@ -26,20 +26,20 @@ final class HazelcastPeerDirectory implements PeerDirectory {
   }
 
   @Override
-  public Future<Void> claim(String peer, String node) {
-    return Future.fromCompletionStage(peers.submitToKey(peer, new Claim(node)), vertx.getOrCreateContext())
+  public Future<Void> claim(String peer, String session) {
+    return Future.fromCompletionStage(peers.submitToKey(peer, new Claim(session)), vertx.getOrCreateContext())
       .compose(previous -> previous == null
         ? Future.succeededFuture()
         : Future.failedFuture(new ProtocolException(ErrorCode.ID_TAKEN, "peer id '" + peer + "' is taken")));
   }
 
   @Override
-  public Future<Void> release(String peer, String node) {
-    return Future.fromCompletionStage(peers.submitToKey(peer, new Release(node)), vertx.getOrCreateContext()).mapEmpty();
+  public Future<Void> release(String peer, String session) {
+    return Future.fromCompletionStage(peers.submitToKey(peer, new Release(session)), vertx.getOrCreateContext()).mapEmpty();
   }
 
-  /** Sets the entry to {@code node} when absent; returns the previous holder, {@code null} when claimed. */
-  record Claim(String node) implements EntryProcessor<String, String, String> {
+  /** Sets the entry to {@code session} when absent; returns the previous holder, {@code null} when claimed. */
+  record Claim(String session) implements EntryProcessor<String, String, String> {
     @Serial
     private static final long serialVersionUID = 1L;
 
@@ -47,20 +47,20 @@ final class HazelcastPeerDirectory implements PeerDirectory {
     public String process(Map.Entry<String, String> entry) {
       String holder = entry.getValue();
       if (holder == null) {
-        entry.setValue(node);
+        entry.setValue(session);
       }
       return holder;
     }
   }
 
-  /** Removes the entry when it is held by {@code node}. */
-  record Release(String node) implements EntryProcessor<String, String, Boolean> {
+  /** Removes the entry when it is held by {@code session}. */
+  record Release(String session) implements EntryProcessor<String, String, Boolean> {
     @Serial
     private static final long serialVersionUID = 1L;
 
     @Override
     public Boolean process(Map.Entry<String, String> entry) {
-      if (node.equals(entry.getValue())) {
+      if (session.equals(entry.getValue())) {
         entry.setValue(null);
         return true;
       }

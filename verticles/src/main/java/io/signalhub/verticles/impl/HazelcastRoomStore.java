@@ -35,8 +35,8 @@ final class HazelcastRoomStore implements RoomStore {
   }
 
   @Override
-  public Future<RoomState> join(String room, String peer, String node, int capacity) {
-    return Future.fromCompletionStage(rooms.submitToKey(room, new Join(peer, node, capacity, UUID.randomUUID().toString())), context())
+  public Future<RoomState> join(String room, String peer, String session, int capacity) {
+    return Future.fromCompletionStage(rooms.submitToKey(room, new Join(peer, session, capacity, UUID.randomUUID().toString())), context())
       .compose(outcome -> outcome.full
         ? Future.failedFuture(new ProtocolException(ErrorCode.ROOM_FULL, "room '" + room + "' is full"))
         : Future.succeededFuture(outcome.state));
@@ -67,7 +67,7 @@ final class HazelcastRoomStore implements RoomStore {
    * generation is chosen by the caller so that the backup replica, which runs this same processor,
    * stores the same room.
    */
-  record Join(String peer, String node, int capacity, String gen) implements EntryProcessor<String, RoomState, JoinOutcome> {
+  record Join(String peer, String session, int capacity, String gen) implements EntryProcessor<String, RoomState, JoinOutcome> {
     @Serial
     private static final long serialVersionUID = 1L;
 
@@ -83,7 +83,7 @@ final class HazelcastRoomStore implements RoomStore {
       if (state.members().size() >= capacity) {
         return new JoinOutcome(null, true);
       }
-      RoomState after = state.with(peer, node);
+      RoomState after = state.with(peer, session);
       entry.setValue(after);
       return new JoinOutcome(after, false);
     }

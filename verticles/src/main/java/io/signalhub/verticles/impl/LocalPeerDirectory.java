@@ -22,15 +22,15 @@ final class LocalPeerDirectory implements PeerDirectory, Shareable {
   }
 
   @Override
-  public Future<Void> claim(String peer, String node) {
-    return peers.putIfAbsent(peer, node) == null
+  public Future<Void> claim(String peer, String session) {
+    return peers.putIfAbsent(peer, session) == null
       ? Future.succeededFuture()
       : Future.failedFuture(new ProtocolException(ErrorCode.ID_TAKEN, "peer id '" + peer + "' is taken"));
   }
 
   @Override
-  public Future<Void> release(String peer, String node) {
-    peers.remove(peer, node);
+  public Future<Void> release(String peer, String session) {
+    peers.remove(peer, session);
     return Future.succeededFuture();
   }
 }

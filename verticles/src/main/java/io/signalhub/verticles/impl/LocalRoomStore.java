@@ -23,7 +23,7 @@ final class LocalRoomStore implements RoomStore, Shareable {
   }
 
   @Override
-  public synchronized Future<RoomState> join(String room, String peer, String node, int capacity) {
+  public synchronized Future<RoomState> join(String room, String peer, String session, int capacity) {
     RoomState state = rooms.get(room);
     if (state == null) {
       state = RoomState.create(room);
@@ -34,7 +34,7 @@ final class LocalRoomStore implements RoomStore, Shareable {
     if (state.members().size() >= capacity) {
       return Future.failedFuture(new ProtocolException(ErrorCode.ROOM_FULL, "room '" + room + "' is full"));
     }
-    RoomState after = state.with(peer, node);
+    RoomState after = state.with(peer, session);
     rooms.put(room, after);
     return Future.succeededFuture(after);
   }

@@ -4,7 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 /**
- * Cluster-wide directory of connected peer ids: peer id to the node its connection is on. A claim is
+ * Cluster-wide directory of connected peer ids: peer id to its connection's session ({@link Member}). A claim is
  * atomic, so one id is connected at most once in the whole cluster.
  */
 public interface PeerDirectory {
@@ -22,13 +22,13 @@ public interface PeerDirectory {
   }
 
   /**
-   * Claims {@code peer} for a connection on {@code node}.
+   * Claims {@code peer} for the connection {@code session} ({@link Member}).
    *
    * @return succeeds when claimed; fails with {@link io.signalhub.protocol.ProtocolException}
    *     {@code id-taken} when another connection holds it
    */
-  Future<Void> claim(String peer, String node);
+  Future<Void> claim(String peer, String session);
 
-  /** Releases {@code peer} if {@code node} holds it. */
-  Future<Void> release(String peer, String node);
+  /** Releases {@code peer} if the connection {@code session} holds it. */
+  Future<Void> release(String peer, String session);
 }

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * One room's membership: peer id to node id, in join order. {@code gen} is a random id of this
+ * One room's membership: peer id to its session {@code <node id>/<epoch>} ({@link Member}), in join order. {@code gen} is a random id of this
  * incarnation of the room (a room removed when empty and created again gets a new one) and
  * {@code version} counts its changes, so caches can order updates. Immutable; stored as the value of the
  * cluster-wide room map.
@@ -27,10 +27,10 @@ public record RoomState(String room, String gen, long version, LinkedHashMap<Str
     return new RoomState(room, UUID.randomUUID().toString(), 0, new LinkedHashMap<>());
   }
 
-  /** This room with {@code peer} (on {@code node}) added at the end. */
-  public RoomState with(String peer, String node) {
+  /** This room with {@code peer} (connected as {@code session}, see {@link Member}) added at the end. */
+  public RoomState with(String peer, String session) {
     LinkedHashMap<String, String> m = new LinkedHashMap<>(members);
-    m.put(peer, node);
+    m.put(peer, session);
     return new RoomState(room, gen, version + 1, m);
   }
 
@@ -52,7 +52,7 @@ public record RoomState(String room, String gen, long version, LinkedHashMap<Str
     return out;
   }
 
-  /** {@code {"room","gen","version","members":{"<peer>":"<node>",...}}}. */
+  /** {@code {"room","gen","version","members":{"<peer>":"<node>/<epoch>",...}}}. */
   public JsonObject toJson() {
     JsonObject m = new JsonObject(new LinkedHashMap<>());
     members.forEach(m::put);

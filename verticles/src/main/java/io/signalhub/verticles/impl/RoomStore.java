@@ -22,13 +22,14 @@ public interface RoomStore {
   }
 
   /**
-   * Adds {@code peer} to {@code room}, creating the room if needed; a peer already in it stays where it is.
+   * Adds {@code peer}, connected as {@code session} ({@link Member}), to {@code room}, creating the room if
+   * needed; a peer already in it stays where it is.
    *
    * @return the room after the join
    * @throws io.signalhub.protocol.ProtocolException {@code room-full} (as the failure) when the room holds
    *     {@code capacity} peers
    */
-  Future<RoomState> join(String room, String peer, String node, int capacity);
+  Future<RoomState> join(String room, String peer, String session, int capacity);
 
   /**
    * Removes {@code peer} from {@code room}; the room is removed when it becomes empty.

@@ -52,6 +52,9 @@ public final class Session {
 
   /** The claimed peer id, or {@code null} before the first join. */
   private String id;
+  /** This connection's epoch and its address {@code peer.<id>.<epoch>}, set with {@link #id}. */
+  private String epoch;
+  private String address;
   private MessageConsumer<String> consumer;
   /** The room the peer is in, or {@code null}. */
   private String room;
@@ -153,7 +156,7 @@ public final class Session {
       throw new ProtocolException(ErrorCode.NOT_JOINED, "join a room before sending '" + type + "'");
     }
     vertx.eventBus().send(Addresses.ROUTE,
-      new Envelope(type, room, id, frame.getString("to"), frame, roomGen, roomVersion), EnvelopeCodec.DELIVERY);
+      new Envelope(type, room, id, address, frame.getString("to"), frame, roomGen, roomVersion), EnvelopeCodec.DELIVERY);
   }
 
   private void join(String roomName, String requestedId) {
@@ -177,7 +180,7 @@ public final class Session {
     Future<Void> claimed = id != null ? Future.succeededFuture() : claim(peerId);
     claimed
       .compose(v -> closed ? Future.failedFuture("closed") : vertx.eventBus().<JsonObject>request(Addresses.ROOM_JOIN,
-        new JsonObject().put("room", roomName).put("peer", peerId).put("node", node), request))
+        new JsonObject().put("room", roomName).put("peer", peerId).put("node", node).put("epoch", epoch), request))
       .onComplete(ar -> {
         joining = null;
         if (ar.succeeded()) {
@@ -217,16 +220,20 @@ public final class Session {
   /** Claims the id with presence, then registers {@code peer.<id>} and waits for it cluster-wide. */
   private Future<Void> claim(String peerId) {
     EventBus eb = vertx.eventBus();
-    return eb.request(Addresses.PRESENCE_CONNECT, new JsonObject().put("peer", peerId).put("node", node), request)
+    String claimEpoch = Ids.random();
+    JsonObject claim = new JsonObject().put("peer", peerId).put("node", node).put("epoch", claimEpoch);
+    return eb.request(Addresses.PRESENCE_CONNECT, claim, request)
       .onFailure(t -> {
         if (!Replies.isRefusal(t)) {
-          // timed out: the claim may be stored all the same, release it
-          eb.send(Addresses.PRESENCE_DISCONNECT, new JsonObject().put("peer", peerId).put("node", node), LOCAL);
+          // timed out: the claim may be stored all the same, release it (only this connection's claim)
+          eb.send(Addresses.PRESENCE_DISCONNECT, claim, LOCAL);
         }
       })
       .compose(reply -> {
         id = peerId;
-        consumer = eb.consumer(Addresses.peer(peerId), this::onPeerMessage);
+        epoch = claimEpoch;
+        address = Addresses.peer(peerId, claimEpoch);
+        consumer = eb.consumer(address, this::onPeerMessage);
         return consumer.completion();
       });
   }
@@ -326,7 +333,7 @@ public final class Session {
       .eventually(() -> consumer == null ? Future.succeededFuture() : consumer.unregister())
       .onComplete(ar -> {
         if (peerId != null) {
-          eb.send(Addresses.PRESENCE_DISCONNECT, new JsonObject().put("peer", peerId).put("node", node), LOCAL);
+          eb.send(Addresses.PRESENCE_DISCONNECT, new JsonObject().put("peer", peerId).put("node", node).put("epoch", epoch), LOCAL);
           LOG.info("peer {} disconnected ({}) from room {} on node {}", peerId, leaveReason, left, node);
         }
         ended.tryComplete();
