@@ -1,5 +1,6 @@
 package io.signalhub;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
@@ -39,11 +40,15 @@ final class TestPeer implements AutoCloseable {
 
   /** Connects to {@code ws://127.0.0.1:<port><uri>}. */
   static TestPeer connect(Vertx vertx, int port, String uri) throws Exception {
+    return connectAsync(vertx, port, uri).await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Starts connecting to {@code ws://127.0.0.1:<port><uri>}, for connections that race. */
+  static Future<TestPeer> connectAsync(Vertx vertx, int port, String uri) {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20));
     // handlers are set on the event loop as the socket opens, before any frame can be dropped
     return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
-      .map(ws -> new TestPeer(client, ws))
-      .await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      .map(ws -> new TestPeer(client, ws));
   }
 
   /** Connects with {@code ?roomId=<room>&ClientId=<id>} and returns once {@code welcome} arrived. */
@@ -57,6 +62,11 @@ final class TestPeer implements AutoCloseable {
   TestPeer send(JsonObject frame) throws Exception {
     ws.writeTextMessage(frame.encode()).await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     return this;
+  }
+
+  /** Queues a frame without waiting for it to be written (frames queued by one thread keep their order). */
+  void sendNoWait(JsonObject frame) {
+    ws.writeTextMessage(frame.encode());
   }
 
   TestPeer sendText(String text) throws Exception {

@@ -62,6 +62,13 @@ public final class Addresses {
   public static final String ROOM_GET = "signalhub.room.get";
 
   /**
+   * Local request to the room-registry: {@code {}}. Removes from every room the peers of nodes that are no
+   * longer cluster members, publishing a {@code left} event (reason {@code node-failed}) for each. Reply
+   * {@code {"evicted":n}}. Sent by presence when a member leaves the cluster and periodically.
+   */
+  public static final String ROOM_EVICT = "signalhub.room.evict";
+
+  /**
    * Cluster, publish, from the room-registry that handled a join or leave:
    * {@code {"event":"joined"|"left","room","peer","node","reason"?,"gen","version","members":{...}}} with
    * the members after the change. Consumed by every node's router (its room cache) and presence (which

@@ -32,6 +32,8 @@ public class HubOptions {
   public static final long DEFAULT_IDLE_TIMEOUT_MS = 60_000;
   /** Default time-out of the event-bus requests between verticles, in ms (not Vert.x's 30 s). */
   public static final long DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+  /** Default interval of the sweep that removes peers of nodes gone from the cluster, in ms. */
+  public static final long DEFAULT_RECONCILE_INTERVAL_MS = 30_000;
   /** Default number of ws-ingress verticle instances (each its own event loop). */
   public static final int DEFAULT_INGRESS_INSTANCES = 1;
   /** Whether the demo page is served at {@code /} by default. */
@@ -51,6 +53,7 @@ public class HubOptions {
   private long pingIntervalMs = DEFAULT_PING_INTERVAL_MS;
   private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
   private long requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
+  private long reconcileIntervalMs = DEFAULT_RECONCILE_INTERVAL_MS;
   private int ingressInstances = DEFAULT_INGRESS_INSTANCES;
   private boolean demo = DEFAULT_DEMO;
   private boolean clustered = DEFAULT_CLUSTERED;
@@ -82,6 +85,7 @@ public class HubOptions {
       pingIntervalMs = json.getLong("pingIntervalMs", pingIntervalMs);
       idleTimeoutMs = json.getLong("idleTimeoutMs", idleTimeoutMs);
       requestTimeoutMs = json.getLong("requestTimeoutMs", requestTimeoutMs);
+      reconcileIntervalMs = json.getLong("reconcileIntervalMs", reconcileIntervalMs);
       ingressInstances = json.getInteger("ingressInstances", ingressInstances);
       demo = json.getBoolean("demo", demo);
       clustered = json.getBoolean("clustered", clustered);
@@ -108,6 +112,7 @@ public class HubOptions {
     require(pingIntervalMs >= 100, "pingIntervalMs", "must be >= 100");
     require(idleTimeoutMs > pingIntervalMs, "idleTimeoutMs", "must be greater than pingIntervalMs");
     require(requestTimeoutMs >= 100, "requestTimeoutMs", "must be >= 100");
+    require(reconcileIntervalMs >= 1000, "reconcileIntervalMs", "must be >= 1000");
     require(ingressInstances >= 1, "ingressInstances", "must be >= 1");
     require(clusterHost != null && !clusterHost.isBlank(), "clusterHost", "must not be empty");
     require(clusterConfig != null, "clusterConfig", "must be a path or empty");
@@ -131,6 +136,7 @@ public class HubOptions {
       .put("pingIntervalMs", pingIntervalMs)
       .put("idleTimeoutMs", idleTimeoutMs)
       .put("requestTimeoutMs", requestTimeoutMs)
+      .put("reconcileIntervalMs", reconcileIntervalMs)
       .put("ingressInstances", ingressInstances)
       .put("demo", demo)
       .put("clustered", clustered)
@@ -215,6 +221,19 @@ public class HubOptions {
   /** Time-out of event-bus requests between the verticles, in ms. */
   public HubOptions setRequestTimeoutMs(long requestTimeoutMs) {
     this.requestTimeoutMs = requestTimeoutMs;
+    return this;
+  }
+
+  public long getReconcileIntervalMs() {
+    return reconcileIntervalMs;
+  }
+
+  /**
+   * Interval of the sweep that removes the peers of nodes gone from the cluster, in ms; it backs up the
+   * immediate clean-up on each membership event, in case one was missed.
+   */
+  public HubOptions setReconcileIntervalMs(long reconcileIntervalMs) {
+    this.reconcileIntervalMs = reconcileIntervalMs;
     return this;
   }
 

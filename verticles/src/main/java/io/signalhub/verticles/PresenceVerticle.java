@@ -2,6 +2,7 @@ package io.signalhub.verticles;
 
 import io.signalhub.protocol.Frames;
 import io.signalhub.verticles.impl.Member;
+import io.signalhub.verticles.impl.MembershipWatch;
 import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.PeerDirectory;
 import io.signalhub.verticles.impl.Replies;
@@ -11,6 +12,8 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +30,10 @@ import java.util.Set;
  *   <li>Every {@link HubOptions#getPingIntervalMs()} it asks each peer connected to this node to be pinged
  *       (a {@link Addresses#OP_PING} to {@code peer.<id>}); ws-ingress sends a WebSocket ping, or closes the
  *       peer with 4000 when nothing came from it for {@link HubOptions#getIdleTimeoutMs()}.</li>
+ *   <li>When a node leaves the cluster (Hazelcast membership, watched directly) and every
+ *       {@link HubOptions#getReconcileIntervalMs()}, it has the room-registry remove the peers of nodes that
+ *       are gone ({@link Addresses#ROOM_EVICT}), so their rooms get {@code peer-left} with reason
+ *       {@code node-failed}, and releases their ids.</li>
  *   <li>On every {@link Addresses#ROOM_EVENTS} event it tells the room's members that are connected to
  *       this node that a peer joined or left. Each node notifies only its own peers, so each member gets
  *       each notice once.</li>
@@ -36,6 +43,7 @@ import java.util.Set;
 public class PresenceVerticle extends VerticleBase {
 
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  private static final Logger LOG = LoggerFactory.getLogger(PresenceVerticle.class);
 
   private HubOptions options;
   private PeerDirectory directory;
@@ -44,6 +52,10 @@ public class PresenceVerticle extends VerticleBase {
   private final Map<String, String> localPeers = new HashMap<>();
   private final Set<Future<Void>> releasing = new HashSet<>();
   private long pingTimer = -1;
+  private long reconcileTimer = -1;
+  private MembershipWatch watch;
+  private boolean reconciling;
+  private boolean reconcileAgain;
 
   /** Reads its options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}). */
   public PresenceVerticle() {
@@ -63,6 +75,11 @@ public class PresenceVerticle extends VerticleBase {
     node = Nodes.nodeId(vertx);
     EventBus eb = vertx.eventBus();
     pingTimer = vertx.setPeriodic(options.getPingIntervalMs(), id -> pingLocalPeers());
+    watch = MembershipWatch.watch(vertx, context, this::reconcile);
+    if (watch != null) {
+      reconcileTimer = vertx.setPeriodic(options.getReconcileIntervalMs(), id -> reconcile());
+      vertx.setTimer(1, id -> reconcile()); // what departed nodes left behind before this node started
+    }
     return Future.all(
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_CONNECT, this::connect).completion(),
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_DISCONNECT, this::disconnect).completion(),
@@ -73,6 +90,10 @@ public class PresenceVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(pingTimer);
+    vertx.cancelTimer(reconcileTimer);
+    if (watch != null) {
+      watch.close();
+    }
     localPeers.forEach((peer, session) -> releasing.add(directory.release(peer, session)));
     localPeers.clear();
     return Future.join(new ArrayList<>(releasing)).otherwiseEmpty();
@@ -115,6 +136,33 @@ public class PresenceVerticle extends VerticleBase {
         vertx.eventBus().send(Member.address(member.getKey(), session), frame, options);
       }
     }
+  }
+
+  /**
+   * Removes the rooms' members and the claimed ids of nodes that are no longer in the cluster. Runs when a
+   * member leaves and every {@link HubOptions#getReconcileIntervalMs()}; one run at a time per node (a
+   * request during a run starts one more run after it). Every node does it: each stale entry is removed,
+   * and its {@code peer-left} sent, by exactly one of them.
+   */
+  private void reconcile() {
+    if (reconciling) {
+      reconcileAgain = true;
+      return;
+    }
+    reconciling = true;
+    reconcileAgain = false;
+    vertx.eventBus().<JsonObject>request(Addresses.ROOM_EVICT, new JsonObject(),
+        new DeliveryOptions(LOCAL).setSendTimeout(options.getRequestTimeoutMs()))
+      .compose(reply -> directory.evictAbsentNodes())
+      .onComplete(ar -> {
+        if (ar.failed()) {
+          LOG.warn("reconciling with the cluster failed, will retry: {}", ar.cause().toString());
+        }
+        reconciling = false;
+        if (reconcileAgain) {
+          reconcile();
+        }
+      });
   }
 
   private void pingLocalPeers() {

@@ -11,6 +11,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The room-registry verticle: which peers are in which room, cluster-wide; joins, leaves, room capacity
@@ -25,6 +27,9 @@ import io.vertx.core.json.JsonObject;
 public class RoomRegistryVerticle extends VerticleBase {
 
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  private static final Logger LOG = LoggerFactory.getLogger(RoomRegistryVerticle.class);
+  /** {@code peer-left} reason for the peers of a node that left the cluster without removing them. */
+  public static final String NODE_FAILED = "node-failed";
 
   private HubOptions options;
   private RoomStore store;
@@ -50,7 +55,8 @@ public class RoomRegistryVerticle extends VerticleBase {
     return Future.all(
       eb.<JsonObject>localConsumer(Addresses.ROOM_JOIN, this::join).completion(),
       eb.<JsonObject>localConsumer(Addresses.ROOM_LEAVE, this::leave).completion(),
-      eb.<JsonObject>localConsumer(Addresses.ROOM_GET, this::get).completion());
+      eb.<JsonObject>localConsumer(Addresses.ROOM_GET, this::get).completion(),
+      eb.<JsonObject>localConsumer(Addresses.ROOM_EVICT, this::evict).completion());
   }
 
   private void join(Message<JsonObject> msg) {
@@ -94,6 +100,26 @@ public class RoomRegistryVerticle extends VerticleBase {
       eb.publish(Addresses.LIFECYCLE_UNREGISTER, new JsonObject()
         .put("peer", peer).put("room", room).put("node", node).put("reason", reason).put("roomRemoved", removed), LOCAL);
       msg.reply(new JsonObject().put("removed", removed));
+    });
+  }
+
+  private void evict(Message<JsonObject> msg) {
+    store.evictAbsentNodes().onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(msg, ar.cause());
+        return;
+      }
+      EventBus eb = vertx.eventBus();
+      for (RoomStore.Eviction eviction : ar.result()) {
+        RoomState room = eviction.room();
+        String deadNode = Member.node(eviction.session());
+        eb.publish(Addresses.ROOM_EVENTS, room.toJson()
+          .put("event", "left").put("peer", eviction.peer()).put("node", deadNode).put("reason", NODE_FAILED));
+        eb.publish(Addresses.LIFECYCLE_UNREGISTER, new JsonObject().put("peer", eviction.peer()).put("room", room.room())
+          .put("node", deadNode).put("reason", NODE_FAILED).put("roomRemoved", room.members().isEmpty()), LOCAL);
+        LOG.info("peer {} of departed node {} removed from room {}", eviction.peer(), deadNode, room.room());
+      }
+      msg.reply(new JsonObject().put("evicted", ar.result().size()));
     });
   }
 

@@ -1,5 +1,7 @@
 package io.signalhub.verticles.impl;
 
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import io.signalhub.protocol.ErrorCode;
@@ -36,6 +38,34 @@ final class HazelcastPeerDirectory implements PeerDirectory {
   @Override
   public Future<Void> release(String peer, String session) {
     return Future.fromCompletionStage(peers.submitToKey(peer, new Release(session)), vertx.getOrCreateContext()).mapEmpty();
+  }
+
+  @Override
+  public Future<Integer> evictAbsentNodes() {
+    // executeOnEntries has no asynchronous form: run it on a worker, never on the event loop
+    return vertx.executeBlocking(() -> (int) peers.executeOnEntries(new EvictAbsent()).values().stream()
+      .filter(Boolean.TRUE::equals).count(), false);
+  }
+
+  /** Removes the entry when its node is not a current cluster member. */
+  static final class EvictAbsent implements EntryProcessor<String, String, Boolean>, HazelcastInstanceAware {
+    @Serial
+    private static final long serialVersionUID = 1L;
+    private transient HazelcastInstance hz;
+
+    @Override
+    public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
+      this.hz = hazelcastInstance;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, String> entry) {
+      if (entry.getValue() != null && !LiveNodes.of(hz).contains(Member.node(entry.getValue()))) {
+        entry.setValue(null);
+        return true;
+      }
+      return null;
+    }
   }
 
   /** Sets the entry to {@code session} when absent; returns the previous holder, {@code null} when claimed. */

@@ -1,10 +1,12 @@
 package io.signalhub.verticles.impl;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.ProtocolException;
+import io.signalhub.verticles.impl.RoomStore.Eviction;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.Context;
@@ -12,7 +14,10 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.io.Serial;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -52,6 +57,20 @@ final class HazelcastRoomStore implements RoomStore {
     return Future.fromCompletionStage(rooms.getAsync(room), context());
   }
 
+  @Override
+  public Future<List<Eviction>> evictAbsentNodes() {
+    // executeOnEntries has no asynchronous form: run it on a worker, never on the event loop
+    return vertx.executeBlocking(() -> {
+      List<Eviction> evictions = new ArrayList<>();
+      for (ArrayList<Eviction> some : rooms.executeOnEntries(new EvictAbsent()).values()) {
+        if (some != null) {
+          evictions.addAll(some);
+        }
+      }
+      return evictions;
+    }, false);
+  }
+
   private Context context() {
     return vertx.getOrCreateContext();
   }
@@ -86,6 +105,48 @@ final class HazelcastRoomStore implements RoomStore {
       RoomState after = state.with(peer, session);
       entry.setValue(after);
       return new JoinOutcome(after, false);
+    }
+  }
+
+  /**
+   * Removes the members whose node is not a current cluster member, as the member running the processor
+   * (the room's partition owner) sees the cluster; returns the evictions, {@code null} when none.
+   */
+  static final class EvictAbsent implements EntryProcessor<String, RoomState, ArrayList<Eviction>>,
+    HazelcastInstanceAware {
+    @Serial
+    private static final long serialVersionUID = 1L;
+    private transient HazelcastInstance hz;
+
+    @Override
+    public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
+      this.hz = hazelcastInstance;
+    }
+
+    @Override
+    public ArrayList<Eviction> process(Map.Entry<String, RoomState> entry) {
+      RoomState state = entry.getValue();
+      if (state == null) {
+        return null;
+      }
+      Set<String> live = LiveNodes.of(hz);
+      RoomState after = state;
+      List<Map.Entry<String, String>> gone = new ArrayList<>();
+      for (Map.Entry<String, String> member : state.members().entrySet()) {
+        if (!live.contains(Member.node(member.getValue()))) {
+          gone.add(member);
+          after = after.without(member.getKey());
+        }
+      }
+      if (gone.isEmpty()) {
+        return null;
+      }
+      entry.setValue(after.members().isEmpty() ? null : after);
+      ArrayList<Eviction> evictions = new ArrayList<>();
+      for (Map.Entry<String, String> member : gone) {
+        evictions.add(new Eviction(member.getKey(), member.getValue(), after));
+      }
+      return evictions;
     }
   }
 

@@ -29,6 +29,11 @@ final class LocalPeerDirectory implements PeerDirectory, Shareable {
   }
 
   @Override
+  public Future<Integer> evictAbsentNodes() {
+    return Future.succeededFuture(0); // a non-clustered Vertx is the only node
+  }
+
+  @Override
   public Future<Void> release(String peer, String session) {
     peers.remove(peer, session);
     return Future.succeededFuture();

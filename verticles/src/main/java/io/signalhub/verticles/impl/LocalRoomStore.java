@@ -8,6 +8,7 @@ import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** {@link RoomStore} of a non-clustered Vertx: one synchronized map shared by its verticles. */
@@ -52,6 +53,11 @@ final class LocalRoomStore implements RoomStore, Shareable {
       rooms.put(room, after);
     }
     return Future.succeededFuture(after);
+  }
+
+  @Override
+  public Future<List<Eviction>> evictAbsentNodes() {
+    return Future.succeededFuture(List.of()); // a non-clustered Vertx is the only node
   }
 
   @Override

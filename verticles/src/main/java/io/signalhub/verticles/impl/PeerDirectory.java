@@ -31,4 +31,11 @@ public interface PeerDirectory {
 
   /** Releases {@code peer} if the connection {@code session} holds it. */
   Future<Void> release(String peer, String session);
+
+  /**
+   * Releases the ids held by connections on nodes that are no longer members of the cluster.
+   *
+   * @return how many were released
+   */
+  Future<Integer> evictAbsentNodes();
 }

@@ -3,6 +3,8 @@ package io.signalhub.verticles.impl;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.util.List;
+
 /**
  * Cluster-wide room membership. Each operation is atomic for its room, whichever node calls it, so the
  * capacity holds when joins race on several nodes. Rooms that become empty are removed.
@@ -41,4 +43,17 @@ public interface RoomStore {
 
   /** The room, or {@code null} when it does not exist. */
   Future<RoomState> get(String room);
+
+  /**
+   * Removes from every room the peers whose node is no longer a member of the cluster (crashed, or left
+   * without cleaning up), removing rooms that become empty. Safe to run on several nodes at once: each
+   * peer is removed, and reported, by exactly one of them.
+   *
+   * @return one entry per peer removed, with its room after the removal
+   */
+  Future<List<Eviction>> evictAbsentNodes();
+
+  /** A peer removed by {@link #evictAbsentNodes()}: its id and session, and its room afterwards. */
+  record Eviction(String peer, String session, RoomState room) implements java.io.Serializable {
+  }
 }

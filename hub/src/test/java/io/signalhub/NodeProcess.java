@@ -1,0 +1,142 @@
+package io.signalhub;
+
+import io.signalhub.launcher.HubConfig;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A hub node in a JVM of its own (the standalone launcher, {@code HubMain}), on loopback, in a cluster
+ * with a random name and port range. Its output is kept for failure messages.
+ */
+final class NodeProcess implements AutoCloseable {
+
+  private static final Pattern LISTENING = Pattern.compile("signalhub listening on http://127\\.0\\.0\\.1:(\\d+)/");
+  private static final Pattern MEMBERS = Pattern.compile("clustered, (\\d+) node\\(s\\) in the cluster");
+
+  private final Process process;
+  private final StringBuffer output = new StringBuffer();
+  private final CompletableFuture<Integer> listening = new CompletableFuture<>();
+  private volatile int members;
+  private final Thread reader;
+
+  private NodeProcess(Process process) {
+    this.process = process;
+    reader = new Thread(() -> read(process.getInputStream()), "node-output-" + process.pid());
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** A Hazelcast XML for a test cluster: the built-in one with a random name and port range. */
+  static Path clusterConfig(Path dir, int nodes) throws IOException {
+    int base = 20_000 + 10 * ThreadLocalRandom.current().nextInt(2_000);
+    String xml;
+    try (InputStream in = NodeProcess.class.getClassLoader().getResourceAsStream(HubConfig.CLUSTER_RESOURCE)) {
+      xml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    StringBuilder members = new StringBuilder();
+    for (int i = 0; i < nodes; i++) {
+      members.append("<member>127.0.0.1:").append(base + i).append("</member>");
+    }
+    xml = xml.replace("<cluster-name>signalhub</cluster-name>", "<cluster-name>test-" + UUID.randomUUID() + "</cluster-name>")
+      .replace(">5701</port>", ">" + base + "</port>")
+      .replace("<member>127.0.0.1</member>", members.toString());
+    Path file = dir.resolve("cluster.xml");
+    Files.writeString(file, xml);
+    return file;
+  }
+
+  /** Starts a node and waits (up to 60 s) until it listens. */
+  static NodeProcess start(Path clusterConfig) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-Djava.net.preferIPv4Stack=true",
+      "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+      "-cp", System.getProperty("java.class.path"), "io.signalhub.launcher.HubMain",
+      "--port", String.valueOf(freePort()), "--cluster-config", clusterConfig.toString()));
+    NodeProcess node = new NodeProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+    try {
+      node.listening.get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      node.close();
+      throw new AssertionError("node did not start:\n" + node.output, e);
+    }
+    return node;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private void read(InputStream in) {
+    try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        output.append(line).append('\n');
+        Matcher m = MEMBERS.matcher(line);
+        if (m.find()) {
+          members = Integer.parseInt(m.group(1));
+        }
+        Matcher l = LISTENING.matcher(line);
+        if (l.find()) {
+          listening.complete(Integer.parseInt(l.group(1)));
+        }
+      }
+    } catch (IOException e) {
+      // process ended
+    }
+    listening.completeExceptionally(new IllegalStateException("node exited"));
+  }
+
+  int port() {
+    return listening.join();
+  }
+
+  /** Cluster members the node counted when it started. */
+  int membersAtStart() {
+    return members;
+  }
+
+  String output() {
+    return output.toString();
+  }
+
+  /** {@code kill -9}: no clean-up at all. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM: the node's graceful stop; returns its exit code. */
+  int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+    reader.join(10_000); // the last lines of output
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+}
