@@ -85,7 +85,7 @@ class NodeFailureTest {
     for (int r = 0; r < ROOMS; r++) {
       for (int n = 0; n < 2; n++) {
         JsonObject left = byRoom[r][n].next("peer-left");
-        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+        long ms = TimeUnit.NANOSECONDS.toMillis(byRoom[r][n].receivedAt(left) - killed);
         slowest = Math.max(slowest, ms);
         assertEquals("p" + r + "n3", left.getJsonObject("data").getString("id"));
         assertEquals("node-failed", left.getJsonObject("data").getString("reason"));
@@ -119,13 +119,14 @@ class NodeFailureTest {
     int exit = nodes.get(2).terminate();
     assertTrue(exit == 0 || exit == 143, "exit " + exit + " (143 = 128 + SIGTERM, the JVM's code after its shutdown hooks)\n"
       + nodes.get(2).output());
+    assertTrue(nodes.get(2).output().contains("closing " + ROOMS + " peer connection(s) with 1001"), nodes.get(2).output());
     long slowest = 0;
     Set<String> gone = new HashSet<>();
     for (int r = 0; r < ROOMS; r++) {
       assertEquals(1001, byRoom[r][2].awaitClose());
       for (int n = 0; n < 2; n++) {
         JsonObject left = byRoom[r][n].next("peer-left");
-        slowest = Math.max(slowest, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopped));
+        slowest = Math.max(slowest, TimeUnit.NANOSECONDS.toMillis(byRoom[r][n].receivedAt(left) - stopped));
         assertEquals("node-stopped", left.getJsonObject("data").getString("reason"));
         gone.add(left.getJsonObject("data").getString("id"));
       }

@@ -5,7 +5,6 @@ import io.signalhub.launcher.HubConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +20,8 @@ import java.util.regex.Pattern;
 
 /**
  * A hub node in a JVM of its own (the standalone launcher, {@code HubMain}), on loopback, in a cluster
- * with a random name and port range. Its output is kept for failure messages.
+ * with a random name and port range. Its output goes to a file (a pipe would lose what the node writes
+ * while it exits: the JDK closes a dead child's pipe under its reader), which is kept for failure messages.
  */
 final class NodeProcess implements AutoCloseable {
 
@@ -29,14 +29,14 @@ final class NodeProcess implements AutoCloseable {
   private static final Pattern MEMBERS = Pattern.compile("clustered, (\\d+) node\\(s\\) in the cluster");
 
   private final Process process;
-  private final StringBuffer output = new StringBuffer();
+  private final Path log;
   private final CompletableFuture<Integer> listening = new CompletableFuture<>();
   private volatile int members;
-  private final Thread reader;
 
-  private NodeProcess(Process process) {
+  private NodeProcess(Process process, Path log) {
     this.process = process;
-    reader = new Thread(() -> read(process.getInputStream()), "node-output-" + process.pid());
+    this.log = log;
+    Thread reader = new Thread(this::follow, "node-output-" + process.pid());
     reader.setDaemon(true);
     reader.start();
   }
@@ -68,12 +68,14 @@ final class NodeProcess implements AutoCloseable {
       "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
       "-cp", System.getProperty("java.class.path"), "io.signalhub.launcher.HubMain",
       "--port", String.valueOf(freePort()), "--cluster-config", clusterConfig.toString()));
-    NodeProcess node = new NodeProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+    Path log = Files.createTempFile(clusterConfig.getParent(), "node-", ".log");
+    NodeProcess node = new NodeProcess(new ProcessBuilder(command).redirectErrorStream(true)
+      .redirectOutput(log.toFile()).start(), log);
     try {
       node.listening.get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       node.close();
-      throw new AssertionError("node did not start:\n" + node.output, e);
+      throw new AssertionError("node did not start:\n" + node.output(), e);
     }
     return node;
   }
@@ -84,11 +86,18 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  private void read(InputStream in) {
-    try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = reader.readLine()) != null) {
-        output.append(line).append('\n');
+  /** Follows the log (like {@code tail -f}) until the node listens or exits. */
+  private void follow() {
+    try (BufferedReader reader = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
+      while (!listening.isDone()) {
+        String line = reader.readLine();
+        if (line == null) {
+          if (!process.isAlive()) {
+            break;
+          }
+          Thread.sleep(20); // a log file has no "data available" signal
+          continue;
+        }
         Matcher m = MEMBERS.matcher(line);
         if (m.find()) {
           members = Integer.parseInt(m.group(1));
@@ -98,8 +107,8 @@ final class NodeProcess implements AutoCloseable {
           listening.complete(Integer.parseInt(l.group(1)));
         }
       }
-    } catch (IOException e) {
-      // process ended
+    } catch (IOException | InterruptedException e) {
+      // fall through
     }
     listening.completeExceptionally(new IllegalStateException("node exited"));
   }
@@ -114,7 +123,11 @@ final class NodeProcess implements AutoCloseable {
   }
 
   String output() {
-    return output.toString();
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no output: " + e + ")";
+    }
   }
 
   /** {@code kill -9}: no clean-up at all. */
@@ -129,7 +142,6 @@ final class NodeProcess implements AutoCloseable {
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       process.destroyForcibly();
     }
-    reader.join(10_000); // the last lines of output
     return process.exitValue();
   }
 

@@ -10,6 +10,9 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -29,12 +32,17 @@ final class TestPeer implements AutoCloseable {
   private final WebSocketClient client;
   private final WebSocket ws;
   private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+  private final Map<JsonObject, Long> receivedAt = Collections.synchronizedMap(new IdentityHashMap<>());
   private final CompletableFuture<Short> closed = new CompletableFuture<>();
 
   private TestPeer(WebSocketClient client, WebSocket ws) {
     this.client = client;
     this.ws = ws;
-    ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
+    ws.textMessageHandler(text -> {
+      JsonObject frame = new JsonObject(text);
+      receivedAt.put(frame, System.nanoTime());
+      frames.add(frame);
+    });
     ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
   }
 
@@ -96,6 +104,11 @@ final class TestPeer implements AutoCloseable {
   /** Waits for the socket to be closed by the hub and returns the close code. */
   short awaitClose() throws Exception {
     return closed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** When {@code frame} (one returned by {@link #next()}) was received, in {@link System#nanoTime()}. */
+  long receivedAt(JsonObject frame) {
+    return receivedAt.get(frame);
   }
 
   /** Number of frames received and not yet taken. */

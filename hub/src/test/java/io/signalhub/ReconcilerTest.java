@@ -1,0 +1,63 @@
+package io.signalhub;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.signalhub.verticles.Addresses;
+import io.signalhub.verticles.HubOptions;
+import io.signalhub.verticles.impl.Member;
+import io.signalhub.verticles.impl.Nodes;
+import io.signalhub.verticles.impl.RoomState;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.VertxTestContext;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The reconciler removes what a missed membership event left behind: a room member and a claimed id of a
+ * node that is not in the cluster (here written straight into the Hazelcast maps before the hub starts).
+ */
+class ReconcilerTest {
+
+  @Test
+  void membersAndIdsOfANodeThatIsGoneAreRemovedAtStart() throws Exception {
+    TestCluster cluster = new TestCluster();
+    try {
+      Vertx node = cluster.startNode();
+      HazelcastInstance hz = ((HazelcastClusterManager) Nodes.clusterManager(node)).getHazelcastInstance();
+      String ghost = Member.of("a-node-that-crashed-unnoticed", "epoch1");
+      hz.getMap("signalhub.rooms").put("haunted", RoomState.create("haunted").with("ghost", ghost));
+      hz.getMap("signalhub.peers").put("ghost", ghost);
+
+      VertxTestContext test = new VertxTestContext();
+      Checkpoint evicted = test.checkpoint();
+      node.eventBus().<JsonObject>consumer(Addresses.LIFECYCLE_UNREGISTER, msg -> {
+        test.verify(() -> {
+          assertEquals("ghost", msg.body().getString("peer"));
+          assertEquals("node-failed", msg.body().getString("reason"));
+          assertTrue(msg.body().getBoolean("roomRemoved"));
+        });
+        evicted.flag();
+      }).completion().await(10, TimeUnit.SECONDS);
+
+      SignalingHub hub = SignalingHub.create(node, new HubOptions().setPort(0));
+      hub.deploy().await(30, TimeUnit.SECONDS);
+      assertTrue(test.awaitCompletion(10, TimeUnit.SECONDS), "the stale member was evicted");
+      if (test.failed()) {
+        throw new AssertionError(test.causeOfFailure());
+      }
+      // the room is gone and the id is free
+      try (TestPeer peer = TestPeer.connect(node, hub.actualPort(), "/ws?roomId=haunted&ClientId=ghost")) {
+        assertEquals(new JsonArray(), peer.next("welcome").getJsonObject("data").getJsonArray("peers"));
+      }
+    } finally {
+      cluster.close();
+    }
+  }
+}
