@@ -162,7 +162,7 @@ function join() {
   updateRoomLink();
 
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const query = new URLSearchParams({ roomId: room });
+  const query = new URLSearchParams({ roomId: room, protocol: 'v1' });
   if (id) query.set('ClientId', id);
   const url = `${scheme}://${location.host}/ws?${query}`;
 

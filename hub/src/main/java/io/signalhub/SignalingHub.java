@@ -23,6 +23,8 @@ import io.vertx.ext.web.RoutingContext;
  *
  * In a {@code Vertx} clustered with Hazelcast, rooms and peer ids are cluster-wide and peers on different
  * nodes reach each other over the clustered event bus; otherwise the same verticles work on local state.
+ * Deploy one hub per {@code Vertx}: its event-bus addresses ({@link io.signalhub.verticles.Addresses}) are
+ * the {@code Vertx}'s.
  */
 public interface SignalingHub {
 
@@ -49,6 +51,12 @@ public interface SignalingHub {
    * application's server.
    */
   Handler<RoutingContext> webSocketHandler();
+
+  /**
+   * The REST join of seed 004 ({@code POST /rooms/join}), to mount on an application's router behind a
+   * {@code BodyHandler}; see {@link io.signalhub.verticles.WsIngressVerticle#roomsJoinHandler()}.
+   */
+  Handler<RoutingContext> roomsJoinHandler();
 
   /** The port the hub's own server listens on, or -1 when it has none. */
   int actualPort();

@@ -39,7 +39,7 @@ class ClusteredHubTest {
   void startThreeNodes() throws Exception {
     for (int i = 0; i < 3; i++) {
       Vertx node = cluster.startNode();
-      SignalingHub hub = SignalingHub.create(node, new HubOptions().setPort(0).setRoomCapacity(CAPACITY));
+      SignalingHub hub = SignalingHub.create(node, new HubOptions().setPort(0).setRoomCapacity(CAPACITY).setHoldMs(300));
       hub.deploy().await(30, TimeUnit.SECONDS);
       ports[i] = hub.actualPort();
       if (i == 0) {
@@ -183,7 +183,7 @@ class ClusteredHubTest {
         assertFalse(offer.containsKey("to"));
       }
       other.send(TestPeer.offer("a1", "across rooms"));
-      assertEquals("not-in-room", other.next("error").getJsonObject("data").getString("code"));
+      assertEquals("expired", other.next("error").getJsonObject("data").getString("code"), "held for its room, never delivered");
       c.send(TestPeer.offer("a1", "next"));
       assertEquals("next", a.next("offer").getJsonObject("data").getString("sdp"), "a got nothing from o2");
     }

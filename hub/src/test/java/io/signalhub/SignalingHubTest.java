@@ -28,6 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SignalingHubTest {
 
   private static final int CAPACITY = 3;
+  private static final long HOLD_MS = 400;
+  private static final int HOLD_MAX = 5;
 
   private Vertx vertx;
   private SignalingHub hub;
@@ -36,7 +38,8 @@ class SignalingHubTest {
   @BeforeEach
   void start(Vertx vertx) throws Exception {
     this.vertx = vertx;
-    hub = SignalingHub.create(vertx, new HubOptions().setPort(0).setRoomCapacity(CAPACITY));
+    hub = SignalingHub.create(vertx, new HubOptions().setPort(0).setRoomCapacity(CAPACITY).setHoldMs(HOLD_MS)
+      .setHoldMaxMessages(HOLD_MAX));
     hub.deploy().await(20, TimeUnit.SECONDS);
     port = hub.actualPort();
   }
@@ -150,23 +153,90 @@ class SignalingHubTest {
   }
 
   @Test
-  void aToInAnotherRoomIsRefusedAndNothingLeaks() throws Exception {
+  void aToInAnotherRoomIsHeldThenExpiresAndNothingLeaks() throws Exception {
     try (TestPeer a = TestPeer.join(vertx, port, "alpha", "a");
          TestPeer x = TestPeer.join(vertx, port, "beta", "x");
          TestPeer y = TestPeer.join(vertx, port, "beta", "y")) {
-      a.send(TestPeer.offer("x", "secret"));
-      JsonObject error = a.next("error");
-      assertEquals("not-in-room", error.getJsonObject("data").getString("code"));
-      assertEquals("offer", error.getJsonObject("data").getString("type"));
-      a.send(TestPeer.offer("nobody", "secret"));
-      assertEquals("not-in-room", a.next("error").getJsonObject("data").getString("code"));
       a.send(TestPeer.offer("a", "to myself"));
       assertEquals("not-in-room", a.next("error").getJsonObject("data").getString("code"));
+      a.send(TestPeer.offer("x", "secret"));
+      a.send(TestPeer.offer("nobody", "secret"));
+      // x is in another room: the message waits for an "x" to join alpha, then the sender is told
+      for (String to : new String[]{"x", "nobody"}) {
+        JsonObject expired = a.next("error").getJsonObject("data");
+        assertEquals("expired", expired.getString("code"));
+        assertEquals(to, expired.getString("to"));
+        assertEquals("offer", expired.getString("type"));
+      }
 
       x.next("peer-joined");
       y.send(TestPeer.offer("x", "from y"));
       JsonObject next = x.next("offer");
       assertEquals("y", next.getString("from"), "x never received a's message");
+    }
+  }
+
+  @Test
+  void aMessageForAPeerThatHasNotJoinedYetIsDeliveredWhenItJoins() throws Exception {
+    try (TestPeer peer1 = TestPeer.join(vertx, port, "s2", "peer1")) {
+      peer1.send(TestPeer.offer("peer2", "offer before peer2 opened the page"));
+      for (int i = 0; i < 3; i++) {
+        peer1.send(new JsonObject().put("type", "ice-candidate").put("to", "peer2").put("data", new JsonObject().put("n", i)));
+      }
+      try (TestPeer peer2 = TestPeer.connect(vertx, port, "/ws?roomId=s2&ClientId=peer2")) {
+        assertEquals(new JsonArray().add("peer1"), peer2.next("welcome").getJsonObject("data").getJsonArray("peers"));
+        JsonObject offer = peer2.next("offer");
+        assertEquals("peer1", offer.getString("from"));
+        assertEquals("offer before peer2 opened the page", offer.getJsonObject("data").getString("sdp"));
+        for (int i = 0; i < 3; i++) {
+          assertEquals(i, peer2.next("ice-candidate").getJsonObject("data").getInteger("n"), "in order");
+        }
+        peer2.send(new JsonObject().put("type", "answer").put("to", "peer1").put("data", new JsonObject().put("sdp", "a")));
+        peer1.next("peer-joined");
+        assertEquals("a", peer1.next("answer").getJsonObject("data").getString("sdp"), "no expired came first");
+      }
+    }
+  }
+
+  @Test
+  void aBroadcastSentWhileAloneGoesToTheNextPeerThatJoins() throws Exception {
+    try (TestPeer a = TestPeer.join(vertx, port, "mdn-like", "first")) {
+      a.send(new JsonObject().put("type", "offer").put("data", new JsonObject().put("sdp", "early")));
+      try (TestPeer b = TestPeer.join(vertx, port, "mdn-like", "second")) {
+        JsonObject offer = b.next("offer");
+        assertEquals("first", offer.getString("from"));
+        assertEquals("early", offer.getJsonObject("data").getString("sdp"));
+      }
+    }
+  }
+
+  @Test
+  void holdingIsBoundedPerRecipient() throws Exception {
+    try (TestPeer a = TestPeer.join(vertx, port, "bounded", "a")) {
+      for (int i = 0; i <= HOLD_MAX; i++) {
+        a.send(TestPeer.offer("absent", "m" + i));
+      }
+      JsonObject overflow = a.next("error").getJsonObject("data");
+      assertEquals("expired", overflow.getString("code"), "the message past the bound is dropped at once");
+      assertTrue(overflow.getString("message").contains("limit"), overflow.getString("message"));
+      for (int i = 0; i < HOLD_MAX; i++) {
+        assertEquals("expired", a.next("error").getJsonObject("data").getString("code"));
+      }
+    }
+  }
+
+  @Test
+  void withHoldingOffAToOutsideTheRoomIsRefusedAtOnce() throws Exception {
+    Vertx other = Vertx.vertx(); // one hub per Vertx: the hub's event-bus addresses are the Vertx's
+    try {
+      SignalingHub strict = SignalingHub.create(other, new HubOptions().setPort(0).setHoldMs(0));
+      strict.deploy().await(20, TimeUnit.SECONDS);
+      try (TestPeer a = TestPeer.join(other, strict.actualPort(), "strict", "a")) {
+        a.send(TestPeer.offer("nobody", "x"));
+        assertEquals("not-in-room", a.next("error").getJsonObject("data").getString("code"));
+      }
+    } finally {
+      other.close().await(20, TimeUnit.SECONDS);
     }
   }
 

@@ -79,6 +79,14 @@ public final class SignalingHubImpl implements SignalingHub {
   }
 
   @Override
+  public Handler<RoutingContext> roomsJoinHandler() {
+    if (ingresses.isEmpty()) {
+      throw new IllegalStateException("deploy the hub first");
+    }
+    return ingresses.get(0).roomsJoinHandler();
+  }
+
+  @Override
   public int actualPort() {
     return ingresses.isEmpty() ? -1 : ingresses.get(0).actualPort();
   }

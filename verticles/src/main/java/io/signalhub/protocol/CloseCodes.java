@@ -9,6 +9,8 @@ public final class CloseCodes {
   public static final short NORMAL = 1000;
   /** Going away: the node is stopping; its peers are removed from their rooms at once (RFC 6455). */
   public static final short GOING_AWAY = 1001;
+  /** Policy violation: authentication refused (RFC 6455). */
+  public static final short POLICY_VIOLATION = 1008;
   /** Message too big: a frame or message over {@code maxFrameBytes} (RFC 6455). */
   public static final short MESSAGE_TOO_BIG = 1009;
   /** Internal error on the hub (RFC 6455). */

@@ -28,7 +28,11 @@ public enum ErrorCode {
   /** A binary frame: the protocol is carried by text frames only. */
   UNSUPPORTED_FRAME("unsupported-frame"),
   /** The hub could not complete the request in time; the client may retry. */
-  UNAVAILABLE("unavailable");
+  UNAVAILABLE("unavailable"),
+  /** A held message was dropped: its recipient did not join in time, or a hold bound was hit. */
+  EXPIRED("expired"),
+  /** A token is missing, invalid, unsigned, expired or has no {@code exp}; the socket is closed with 1008. */
+  UNAUTHORIZED("unauthorized");
 
   private final String code;
 

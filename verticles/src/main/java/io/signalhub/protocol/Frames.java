@@ -16,6 +16,36 @@ public final class Frames {
   private Frames() {
   }
 
+  /** Parses a client text frame as a JSON object, or fails with {@code malformed-json}. */
+  static JsonObject parse(String text) {
+    try {
+      return new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
+    }
+  }
+
+  /** The object field {@code field} of {@code o}; fails like {@link #requireString}. */
+  static JsonObject requireObject(JsonObject o, String field, boolean required) {
+    Object v = o.getValue(field);
+    if (v == null) {
+      if (required) {
+        throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing field '" + field + "'");
+      }
+      return null;
+    }
+    if (!(v instanceof JsonObject obj)) {
+      throw new ProtocolException(ErrorCode.INVALID_FIELD, "field '" + field + "' must be an object");
+    }
+    return obj;
+  }
+
+  /** An {@code unknown-type} refusal naming {@code type} (shortened). */
+  static ProtocolException unknownType(String type) {
+    return new ProtocolException(ErrorCode.UNKNOWN_TYPE,
+      "unknown type '" + (type.length() > 64 ? type.substring(0, 64) + "..." : type) + "'");
+  }
+
   /**
    * Parses and checks one client text frame.
    *
@@ -25,12 +55,7 @@ public final class Frames {
    *     {@code unknown-type} or {@code invalid-id}
    */
   public static JsonObject decode(String text) {
-    JsonObject frame;
-    try {
-      frame = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
-    }
+    JsonObject frame = parse(text);
     Object type = frame.getValue("type");
     if (type == null) {
       throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing field 'type'");
@@ -60,13 +85,18 @@ public final class Frames {
           throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing field 'data'");
         }
       }
-      default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE,
-        "unknown type '" + (t.length() > 64 ? t.substring(0, 64) + "..." : t) + "'");
+      default -> throw unknownType(t);
     }
     return frame;
   }
 
-  private static String requireString(JsonObject o, String field, boolean required) {
+  /**
+   * The string field {@code field} of {@code o}.
+   *
+   * @throws ProtocolException {@code missing-field} when required and absent, {@code invalid-field} when
+   *     not a string; the message names {@code field}
+   */
+  static String requireString(JsonObject o, String field, boolean required) {
     Object v = o.getValue(field);
     if (v == null) {
       if (required) {
@@ -119,9 +149,20 @@ public final class Frames {
    * @param refusedType the type of the refused frame, or {@code null} when unknown
    */
   public static String error(ErrorCode code, String message, String refusedType) {
+    return error(code, message, refusedType, null);
+  }
+
+  /**
+   * {@code {"type":"error","data":{"code","message","type","to"}}}; {@code to} names the recipient of a
+   * dropped held message ({@code expired}), else {@code null}.
+   */
+  public static String error(ErrorCode code, String message, String refusedType, String to) {
     JsonObject data = new JsonObject().put("code", code.code()).put("message", message);
     if (refusedType != null) {
       data.put("type", refusedType);
+    }
+    if (to != null) {
+      data.put("to", to);
     }
     return new JsonObject().put("type", MessageType.ERROR).put("data", data).encode();
   }

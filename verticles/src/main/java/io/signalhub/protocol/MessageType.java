@@ -14,6 +14,11 @@ public final class MessageType {
   public static final String ANSWER = "answer";
   /** Both ways: one trickle ICE candidate, {@code data} = {@code {"candidate","sdpMid","sdpMLineIndex"}}. */
   public static final String ICE_CANDIDATE = "ice-candidate";
+  /**
+   * Both ways: an opaque signal of one dialect that has no equivalent in the others (SimplePeer's
+   * renegotiate, transceiverRequest), {@code data} untouched.
+   */
+  public static final String SIGNAL = "signal";
   /** Hub to client: joined, {@code {"type":"welcome","room","to","data":{"id","peers":[...]}}}. */
   public static final String WELCOME = "welcome";
   /** Hub to client: {@code {"type":"peer-joined","room","data":{"id"}}}. */

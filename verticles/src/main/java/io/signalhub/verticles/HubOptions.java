@@ -36,6 +36,18 @@ public class HubOptions {
   public static final long DEFAULT_RECONCILE_INTERVAL_MS = 30_000;
   /** Default number of ws-ingress verticle instances (each its own event loop). */
   public static final int DEFAULT_INGRESS_INSTANCES = 1;
+  /** Default room of SimplePeer clients (seed 000 has no rooms) that name none in {@code ?roomId=}. */
+  public static final String DEFAULT_DEFAULT_ROOM = "default";
+  /** Default wait for a first frame before {@code ?roomId=} alone is taken for the MDN dialect, in ms. */
+  public static final long DEFAULT_DIALECT_WAIT_MS = 300;
+  /** Default time a message for a peer not (yet) in the room is held, in ms; 0 turns holding off. */
+  public static final long DEFAULT_HOLD_MS = 30_000;
+  /** Default most messages held for one absent recipient. */
+  public static final int DEFAULT_HOLD_MAX_MESSAGES = 64;
+  /** Default most bytes held for one absent recipient (256 KiB). */
+  public static final int DEFAULT_HOLD_MAX_BYTES = 262_144;
+  /** Default HS256 secret of connection tokens; empty means token connections are refused. */
+  public static final String DEFAULT_JWT_SECRET = "";
   /** Whether the demo page is served at {@code /} by default. */
   public static final boolean DEFAULT_DEMO = true;
   /** Whether the standalone node joins a Hazelcast cluster by default (with an embedded member). */
@@ -56,6 +68,12 @@ public class HubOptions {
   private long reconcileIntervalMs = DEFAULT_RECONCILE_INTERVAL_MS;
   private int ingressInstances = DEFAULT_INGRESS_INSTANCES;
   private boolean demo = DEFAULT_DEMO;
+  private String defaultRoom = DEFAULT_DEFAULT_ROOM;
+  private long dialectWaitMs = DEFAULT_DIALECT_WAIT_MS;
+  private long holdMs = DEFAULT_HOLD_MS;
+  private int holdMaxMessages = DEFAULT_HOLD_MAX_MESSAGES;
+  private int holdMaxBytes = DEFAULT_HOLD_MAX_BYTES;
+  private String jwtSecret = DEFAULT_JWT_SECRET;
   private boolean clustered = DEFAULT_CLUSTERED;
   private String clusterHost = DEFAULT_CLUSTER_HOST;
   private String clusterConfig = DEFAULT_CLUSTER_CONFIG;
@@ -88,6 +106,12 @@ public class HubOptions {
       reconcileIntervalMs = json.getLong("reconcileIntervalMs", reconcileIntervalMs);
       ingressInstances = json.getInteger("ingressInstances", ingressInstances);
       demo = json.getBoolean("demo", demo);
+      defaultRoom = json.getString("defaultRoom", defaultRoom);
+      dialectWaitMs = json.getLong("dialectWaitMs", dialectWaitMs);
+      holdMs = json.getLong("holdMs", holdMs);
+      holdMaxMessages = json.getInteger("holdMaxMessages", holdMaxMessages);
+      holdMaxBytes = json.getInteger("holdMaxBytes", holdMaxBytes);
+      jwtSecret = json.getString("jwtSecret", jwtSecret);
       clustered = json.getBoolean("clustered", clustered);
       clusterHost = json.getString("clusterHost", clusterHost);
       clusterConfig = json.getString("clusterConfig", clusterConfig);
@@ -114,6 +138,13 @@ public class HubOptions {
     require(requestTimeoutMs >= 100, "requestTimeoutMs", "must be >= 100");
     require(reconcileIntervalMs >= 1000, "reconcileIntervalMs", "must be >= 1000");
     require(ingressInstances >= 1, "ingressInstances", "must be >= 1");
+    require(io.signalhub.protocol.Ids.isValid(defaultRoom), "defaultRoom", "must be 1-64 of A-Z a-z 0-9 _ -");
+    require(dialectWaitMs >= 0, "dialectWaitMs", "must be >= 0");
+    require(holdMs >= 0, "holdMs", "must be >= 0 (0 = no holding)");
+    require(holdMaxMessages >= 1, "holdMaxMessages", "must be >= 1");
+    require(holdMaxBytes >= 1024, "holdMaxBytes", "must be >= 1024");
+    require(jwtSecret != null && (jwtSecret.isEmpty() || jwtSecret.length() >= 32), "jwtSecret",
+      "must be empty (no tokens) or at least 32 characters");
     require(clusterHost != null && !clusterHost.isBlank(), "clusterHost", "must not be empty");
     require(clusterConfig != null, "clusterConfig", "must be a path or empty");
     return this;
@@ -139,6 +170,12 @@ public class HubOptions {
       .put("reconcileIntervalMs", reconcileIntervalMs)
       .put("ingressInstances", ingressInstances)
       .put("demo", demo)
+      .put("defaultRoom", defaultRoom)
+      .put("dialectWaitMs", dialectWaitMs)
+      .put("holdMs", holdMs)
+      .put("holdMaxMessages", holdMaxMessages)
+      .put("holdMaxBytes", holdMaxBytes)
+      .put("jwtSecret", jwtSecret)
       .put("clustered", clustered)
       .put("clusterHost", clusterHost)
       .put("clusterConfig", clusterConfig);
@@ -257,6 +294,77 @@ public class HubOptions {
     return this;
   }
 
+  public String getDefaultRoom() {
+    return defaultRoom;
+  }
+
+  /** Room of SimplePeer clients (seed 000 has no rooms) that name none in {@code ?roomId=}. */
+  public HubOptions setDefaultRoom(String defaultRoom) {
+    this.defaultRoom = defaultRoom;
+    return this;
+  }
+
+  public long getDialectWaitMs() {
+    return dialectWaitMs;
+  }
+
+  /** Wait for a first frame before {@code ?roomId=} alone is taken for the MDN dialect, in ms. */
+  public HubOptions setDialectWaitMs(long dialectWaitMs) {
+    this.dialectWaitMs = dialectWaitMs;
+    return this;
+  }
+
+  public long getHoldMs() {
+    return holdMs;
+  }
+
+  /**
+   * How long a message for a peer that is not (yet) in the room is held, in ms; delivered in order when
+   * the peer joins, else the sender gets {@code expired}. 0 turns holding off ({@code not-in-room} at once).
+   */
+  public HubOptions setHoldMs(long holdMs) {
+    this.holdMs = holdMs;
+    return this;
+  }
+
+  public int getHoldMaxMessages() {
+    return holdMaxMessages;
+  }
+
+  /** Most messages held for one absent recipient; more are dropped with {@code expired}. */
+  public HubOptions setHoldMaxMessages(int holdMaxMessages) {
+    this.holdMaxMessages = holdMaxMessages;
+    return this;
+  }
+
+  public int getHoldMaxBytes() {
+    return holdMaxBytes;
+  }
+
+  /** Most bytes (characters of the frames) held for one absent recipient; more are dropped with {@code expired}. */
+  public HubOptions setHoldMaxBytes(int holdMaxBytes) {
+    this.holdMaxBytes = holdMaxBytes;
+    return this;
+  }
+
+  public String getJwtSecret() {
+    return jwtSecret;
+  }
+
+  /**
+   * HS256 secret of the JWTs of {@code ?token=} connections (Private Meet); empty refuses such connections.
+   * At least 32 characters.
+   */
+  public HubOptions setJwtSecret(String jwtSecret) {
+    this.jwtSecret = jwtSecret;
+    return this;
+  }
+
+  @Override
+  public String toString() {
+    return toJson().put("jwtSecret", jwtSecret.isEmpty() ? "" : "***").encode();
+  }
+
   public boolean isClustered() {
     return clustered;
   }
@@ -287,8 +395,4 @@ public class HubOptions {
     return this;
   }
 
-  @Override
-  public String toString() {
-    return toJson().encode();
-  }
 }

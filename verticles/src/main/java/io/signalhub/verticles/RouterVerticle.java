@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -42,6 +43,9 @@ public class RouterVerticle extends VerticleBase {
   private final Map<String, RoomState> rooms = new HashMap<>();
   /** Rooms whose state is being fetched from the registry, with the messages waiting for it. */
   private final Map<String, ArrayDeque<Envelope>> waiting = new HashMap<>();
+  /** Held messages by {@code <room>/<recipient>} ({@code <room>/*} for broadcasts sent while alone). */
+  private final Map<String, HoldQueue> held = new LinkedHashMap<>(); // expiry reports in the order held
+  private long sweepTimer = -1;
 
   /** Reads its options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}). */
   public RouterVerticle() {
@@ -59,13 +63,31 @@ public class RouterVerticle extends VerticleBase {
     }
     EnvelopeCodec.register(vertx);
     EventBus eb = vertx.eventBus();
+    if (options.getHoldMs() > 0) {
+      sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, options.getHoldMs() / 4)), t -> expireHeld());
+    }
     return Future.all(
       eb.<Envelope>localConsumer(Addresses.ROUTE, msg -> route(msg.body())).completion(),
       eb.<JsonObject>consumer(Addresses.ROOM_EVENTS, this::roomEvent).completion());
   }
 
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(sweepTimer);
+    return Future.succeededFuture();
+  }
+
   private void roomEvent(Message<JsonObject> msg) {
-    update(RoomState.fromJson(msg.body()));
+    JsonObject event = msg.body();
+    RoomState state = RoomState.fromJson(event);
+    update(state);
+    if ("joined".equals(event.getString("event"))) {
+      String peer = event.getString("peer");
+      String session = state.members().get(peer);
+      if (session != null) {
+        flushHeld(state.room(), peer, session);
+      }
+    }
   }
 
   private void update(RoomState incoming) {
@@ -134,7 +156,13 @@ public class RouterVerticle extends VerticleBase {
   private void deliver(Envelope env, RoomState room) {
     EventBus eb = vertx.eventBus();
     String to = env.to();
-    if (to != null && (room == null || !room.members().containsKey(to) || to.equals(env.from()))) {
+    boolean holding = options.getHoldMs() > 0;
+    if (to != null && to.equals(env.from())) {
+      sendError(env, ErrorCode.NOT_IN_ROOM, "a peer cannot send to itself");
+      return;
+    }
+    boolean absent = to != null && (room == null || !room.members().containsKey(to));
+    if (absent && !holding) {
       sendError(env, ErrorCode.NOT_IN_ROOM, "peer '" + to + "' is not in room '" + env.room() + "'");
       return;
     }
@@ -144,10 +172,17 @@ public class RouterVerticle extends VerticleBase {
       frame.remove("to");
     }
     String text = frame.encode();
-    DeliveryOptions opts = new DeliveryOptions().addHeader(Addresses.HEADER_ROOM, env.room());
+    boolean alone = to == null && (room == null || room.members().size() <= 1);
+    if (absent || (alone && holding)) {
+      hold(env, text);
+      return;
+    }
+    DeliveryOptions opts = roomHeader(env.room());
     int recipients = 0;
     if (to != null) {
-      eb.send(Member.address(to, room.members().get(to)), text, opts);
+      String session = room.members().get(to);
+      flushHeld(env.room(), to, session); // anything held for it goes first
+      eb.send(Member.address(to, session), text, opts);
       recipients = 1;
     } else if (room != null) {
       for (Map.Entry<String, String> member : room.members().entrySet()) {
@@ -163,5 +198,83 @@ public class RouterVerticle extends VerticleBase {
       event.put("to", to);
     }
     eb.publish(Addresses.LIFECYCLE_BROADCAST, event, LOCAL);
+  }
+
+  private static DeliveryOptions roomHeader(String room) {
+    return new DeliveryOptions().addHeader(Addresses.HEADER_ROOM, room);
+  }
+
+  // ---- holding: messages for a peer that is not (yet) in the room (seed 002), and room broadcasts sent
+  // while the sender is alone (seed 003), wait up to holdMs for a peer to join, bounded per recipient.
+
+  private static String holdKey(String room, String to) {
+    return room + "/" + (to == null ? "*" : to);
+  }
+
+  private void hold(Envelope env, String text) {
+    HoldQueue queue = held.computeIfAbsent(holdKey(env.room(), env.to()), k -> new HoldQueue());
+    if (queue.items.size() >= options.getHoldMaxMessages() || queue.bytes + text.length() > options.getHoldMaxBytes()) {
+      expired(new Held(env, text, 0), "the hold limit for this recipient is reached");
+      return;
+    }
+    queue.items.add(new Held(env, text, System.currentTimeMillis() + options.getHoldMs()));
+    queue.bytes += text.length();
+  }
+
+  /** Delivers, in order, what is held for {@code peer} (and room broadcasts held for any newcomer). */
+  private void flushHeld(String room, String peer, String session) {
+    if (held.isEmpty()) {
+      return;
+    }
+    String address = Member.address(peer, session);
+    DeliveryOptions opts = roomHeader(room);
+    HoldQueue direct = held.remove(holdKey(room, peer));
+    if (direct != null) {
+      for (Held h : direct.items) {
+        vertx.eventBus().send(address, h.text, opts);
+      }
+    }
+    HoldQueue broadcast = held.get(holdKey(room, null));
+    if (broadcast != null) {
+      broadcast.items.removeIf(h -> {
+        if (h.env.from().equals(peer)) {
+          return false; // a peer's own broadcast waits for someone else
+        }
+        vertx.eventBus().send(address, h.text, opts);
+        broadcast.bytes -= h.text.length();
+        return true;
+      });
+      if (broadcast.items.isEmpty()) {
+        held.remove(holdKey(room, null));
+      }
+    }
+  }
+
+  private void expireHeld() {
+    long now = System.currentTimeMillis();
+    held.values().removeIf(queue -> {
+      while (!queue.items.isEmpty() && queue.items.peek().deadline <= now) {
+        Held h = queue.items.poll();
+        queue.bytes -= h.text.length();
+        expired(h, "no peer joined within " + options.getHoldMs() + " ms");
+      }
+      return queue.items.isEmpty();
+    });
+  }
+
+  private void expired(Held h, String why) {
+    String to = h.env.to();
+    String message = (to == null ? "room broadcast" : "message for '" + to + "'") + " dropped: " + why;
+    vertx.eventBus().send(h.env.replyTo(), Frames.error(ErrorCode.EXPIRED, message, h.env.type(), to),
+      new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, h.env.room()));
+  }
+
+  /** A held message: the envelope (for its sender), its encoded frame, and its deadline (epoch ms). */
+  private record Held(Envelope env, String text, long deadline) {
+  }
+
+  private static final class HoldQueue {
+    final ArrayDeque<Held> items = new ArrayDeque<>();
+    long bytes;
   }
 }

@@ -1,8 +1,11 @@
 package io.signalhub.verticles;
 
+import io.signalhub.protocol.ErrorCode;
+import io.signalhub.protocol.Ids;
 import io.signalhub.verticles.impl.EnvelopeCodec;
 import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.Session;
+import io.signalhub.verticles.impl.TokenAuth;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -13,6 +16,8 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.core.eventbus.DeliveryOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +53,10 @@ public class WsIngressVerticle extends VerticleBase {
   private volatile boolean stopping;
   private String node;
   private HttpServer server;
+  private TokenAuth auth;
+
+  /** Path of the REST join of seed 004 on the verticle's own server. */
+  public static final String ROOMS_JOIN_PATH = "/rooms/join";
 
   /** Listens on its own server, options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}). */
   public WsIngressVerticle() {
@@ -88,11 +97,13 @@ public class WsIngressVerticle extends VerticleBase {
     }
     EnvelopeCodec.register(vertx);
     node = Nodes.nodeId(vertx);
+    auth = options.getJwtSecret().isEmpty() ? null : TokenAuth.hs256(vertx, options.getJwtSecret());
     if (!listen) {
       return Future.succeededFuture();
     }
     Router router = Router.router(vertx);
     router.get(options.getWsPath()).handler(webSocketHandler());
+    router.post(ROOMS_JOIN_PATH).handler(BodyHandler.create().setBodyLimit(4096)).handler(roomsJoinHandler());
     if (routes != null) {
       routes.accept(router);
     }
@@ -130,13 +141,57 @@ public class WsIngressVerticle extends VerticleBase {
     };
   }
 
+  /**
+   * The REST join of seed 004 (the Go hub's {@code room.go}): {@code POST /rooms/join} with an optional
+   * JSON body {@code {"roomId":"..."}} answers {@code 200 {"roomId","clientId"}}: the room (a new name when
+   * none is given) and a fresh peer id, to use in {@code GET /ws?roomId=...&ClientId=...}. It reads the same
+   * cluster-wide room state as the WebSocket: {@code 409 {"error":"room-full"}} when the room is full,
+   * {@code 400 {"error":"invalid-id"}} for a bad room name or body, {@code 503 {"error":"unavailable"}} when
+   * the registry does not answer in time. It keeps no seat: capacity is checked again at the WebSocket join.
+   * Mount it behind a {@code BodyHandler}.
+   */
+  public Handler<RoutingContext> roomsJoinHandler() {
+    return ctx -> {
+      String room;
+      try {
+        JsonObject body = ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
+        Object named = body == null ? null : body.getValue("roomId");
+        room = named == null ? Ids.random() : named instanceof String s ? s : "";
+      } catch (RuntimeException e) {
+        room = "";
+      }
+      if (!Ids.isValid(room)) {
+        json(ctx, 400, new JsonObject().put("error", ErrorCode.INVALID_ID.code())
+          .put("message", "roomId must be 1-64 of A-Z a-z 0-9 _ -"));
+        return;
+      }
+      String roomId = room;
+      vertx.eventBus().<JsonObject>request(Addresses.ROOM_GET, new JsonObject().put("room", roomId),
+          new DeliveryOptions().setLocalOnly(true).setSendTimeout(options.getRequestTimeoutMs()))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            json(ctx, 503, new JsonObject().put("error", ErrorCode.UNAVAILABLE.code()));
+          } else if (ar.result().body() != null
+            && ar.result().body().getJsonObject("members").size() >= options.getRoomCapacity()) {
+            json(ctx, 409, new JsonObject().put("error", ErrorCode.ROOM_FULL.code()));
+          } else {
+            json(ctx, 200, new JsonObject().put("roomId", roomId).put("clientId", Ids.random()));
+          }
+        });
+    };
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+  }
+
   /** Serves an already upgraded WebSocket as a peer connection (call it on the socket's context). */
   public void accept(ServerWebSocket ws) {
     if (stopping) {
       ws.close((short) 1001, "node stopping");
       return;
     }
-    Session session = new Session(vertx, ws, options, node, sessions::remove);
+    Session session = new Session(vertx, ws, options, node, auth, sessions::remove);
     sessions.add(session);
     session.start();
     if (stopping) {

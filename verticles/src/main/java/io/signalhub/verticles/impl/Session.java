@@ -3,6 +3,12 @@ package io.signalhub.verticles.impl;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.signalhub.protocol.CloseCodes;
+import io.signalhub.protocol.Dialect;
+import io.signalhub.protocol.Dialects;
+import io.signalhub.protocol.Inbound;
+import io.signalhub.protocol.MdnDialect;
+import io.signalhub.protocol.PrivateMeetDialect;
+import io.signalhub.protocol.V1Dialect;
 import io.signalhub.protocol.Envelope;
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.Frames;
@@ -65,13 +71,27 @@ public final class Session {
   private String joining;
   /** Frames for {@link #joining} that arrived before {@code welcome} was written. */
   private final List<Message<String>> early = new ArrayList<>();
+  /** The peer id fixed by the URL ({@code ClientId}) or the token ({@code sub}), or {@code null}. */
   private String urlId;
+  private String urlRoom;
+  /** The connection's dialect, or {@code null} until told by the URL or the first frame. */
+  private Dialect dialect;
+  private long dialectTimer = -1;
+  /** A frame to handle once the join it caused has completed (an MDN client's first frame). */
+  private String afterJoin;
   private boolean closed;
   private boolean tornDown;
   private String leaveReason = "disconnected";
   private long lastSeen = System.currentTimeMillis();
 
-  public Session(Vertx vertx, ServerWebSocket ws, HubOptions options, String node, Consumer<Session> onEnd) {
+  private final TokenAuth auth;
+
+  /**
+   * @param auth verifies Private Meet tokens, or {@code null} when no {@code jwtSecret} is configured
+   * @param onEnd called once when the connection is closed
+   */
+  public Session(Vertx vertx, ServerWebSocket ws, HubOptions options, String node, TokenAuth auth, Consumer<Session> onEnd) {
+    this.auth = auth;
     this.vertx = vertx;
     this.ws = ws;
     this.options = options;
@@ -92,19 +112,72 @@ public final class Session {
 
     Map<String, List<String>> query = new QueryStringDecoder(ws.uri()).parameters();
     urlId = first(query, "ClientId", "clientId");
-    String urlRoom = first(query, "roomId", null);
+    urlRoom = first(query, "roomId", null);
+    String protocol = first(query, "protocol", null);
+    String token = first(query, "token", null);
+    try {
+      if (protocol != null) {
+        dialect = Dialects.named(protocol);
+      } else if (token != null) {
+        dialect = PrivateMeetDialect.INSTANCE;
+      } else if (urlId != null) {
+        dialect = V1Dialect.INSTANCE;
+      }
+    } catch (ProtocolException e) {
+      sendError(e, null);
+    }
     if (urlId != null && !Ids.isValid(urlId)) {
       sendError(invalidId(urlId, "ClientId"), MessageType.JOIN);
       urlId = null;
       return; // not joined: the client may send a join frame
     }
-    if (urlRoom != null) {
-      try {
-        join(urlRoom, null);
-      } catch (ProtocolException e) {
-        sendError(e, MessageType.JOIN);
-      }
+    if (dialect == PrivateMeetDialect.INSTANCE) {
+      authenticate(token);
+    } else if (dialect == MdnDialect.INSTANCE || (dialect == V1Dialect.INSTANCE && urlRoom != null)) {
+      joinFromUrl();
+    } else if (dialect == null && urlRoom != null) {
+      // an MDN answerer never speaks first: without a frame soon, ?roomId= alone is MDN
+      dialectTimer = vertx.setTimer(options.getDialectWaitMs(), t -> {
+        if (dialect == null && !closed) {
+          dialect = MdnDialect.INSTANCE;
+          joinFromUrl();
+        }
+      });
     }
+  }
+
+  private void joinFromUrl() {
+    try {
+      if (urlRoom == null) {
+        throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing query parameter 'roomId'");
+      }
+      join(urlRoom, null);
+    } catch (ProtocolException e) {
+      sendError(e, MessageType.JOIN);
+    }
+  }
+
+  /** Private Meet: the token's subject becomes the peer id; a bad token is refused with 1008. */
+  private void authenticate(String token) {
+    ws.pause();
+    Future<String> subject = auth == null
+      ? Future.failedFuture(new ProtocolException(ErrorCode.UNAUTHORIZED, "this hub accepts no tokens (no jwtSecret configured)"))
+      : auth.subject(token);
+    subject.onComplete(ar -> {
+      if (closed) {
+        return;
+      }
+      if (ar.failed()) {
+        sendError(Replies.toProtocol(ar.cause()), null);
+        closeWith(CloseCodes.POLICY_VIOLATION, "unauthorized", "disconnected");
+        return;
+      }
+      urlId = ar.result();
+      ws.resume();
+      if (urlRoom != null) {
+        joinFromUrl();
+      }
+    });
   }
 
   private static String first(Map<String, List<String>> query, String name, String alt) {
@@ -129,34 +202,65 @@ public final class Session {
     if (closed) {
       return;
     }
-    JsonObject frame;
+    if (dialect == null && !detect(text)) {
+      return;
+    }
+    handle(text);
+  }
+
+  /** Tells the dialect from the first frame; {@code false} when the frame is not to be handled now. */
+  private boolean detect(String text) {
+    Dialect detected;
     try {
-      frame = Frames.decode(text);
+      detected = Dialects.detect(text);
+    } catch (ProtocolException e) {
+      sendError(e, null);
+      return false;
+    }
+    vertx.cancelTimer(dialectTimer);
+    dialect = detected;
+    if (detected == PrivateMeetDialect.INSTANCE) {
+      sendError(new ProtocolException(ErrorCode.UNAUTHORIZED, "Private Meet frames need ?token=<jwt> in the URL"), null);
+      closeWith(CloseCodes.POLICY_VIOLATION, "unauthorized", "disconnected");
+      return false;
+    }
+    if (detected == MdnDialect.INSTANCE) {
+      afterJoin = text; // handled once the room named in the URL is joined
+      joinFromUrl();
+      return false;
+    }
+    return true;
+  }
+
+  private void handle(String text) {
+    Inbound inbound;
+    try {
+      inbound = dialect.decode(text);
     } catch (ProtocolException e) {
       sendError(e, null);
       return;
     }
-    String type = frame.getString("type");
     try {
-      switch (type) {
-        case MessageType.JOIN -> {
-          JsonObject data = frame.getJsonObject("data");
-          join(frame.getString("room"), data == null ? null : data.getString("id"));
-        }
-        case MessageType.LEAVE -> leave();
-        default -> signal(type, frame);
+      if (inbound instanceof Inbound.Signal signal) {
+        signal(signal);
+      } else if (inbound instanceof Inbound.Join join) {
+        join(join.room(), join.id());
+      } else if (inbound instanceof Inbound.Hello hello) {
+        join(urlRoom != null ? urlRoom : options.getDefaultRoom(), hello.id());
+      } else {
+        leave();
       }
     } catch (ProtocolException e) {
-      sendError(e, type);
+      sendError(e, inbound instanceof Inbound.Signal s ? s.type() : null);
     }
   }
 
-  private void signal(String type, JsonObject frame) {
+  private void signal(Inbound.Signal signal) {
     if (room == null) {
-      throw new ProtocolException(ErrorCode.NOT_JOINED, "join a room before sending '" + type + "'");
+      throw new ProtocolException(ErrorCode.NOT_JOINED, "join a room before sending '" + signal.type() + "'");
     }
-    vertx.eventBus().send(Addresses.ROUTE,
-      new Envelope(type, room, id, address, frame.getString("to"), frame, roomGen, roomVersion), EnvelopeCodec.DELIVERY);
+    vertx.eventBus().send(Addresses.ROUTE, new Envelope(signal.type(), room, id, address, signal.to(), signal.frame(),
+      roomGen, roomVersion), EnvelopeCodec.DELIVERY);
   }
 
   private void join(String roomName, String requestedId) {
@@ -208,11 +312,16 @@ public final class Session {
         RoomState state = RoomState.fromJson(ar.result().body());
         roomGen = state.gen();
         roomVersion = state.version();
-        ws.writeTextMessage(Frames.welcome(roomName, peerId, state.othersThan(peerId)));
+        writeIfAny(dialect.welcome(roomName, peerId, state.othersThan(peerId)));
         for (Message<String> frame : early) {
           write(frame);
         }
         early.clear();
+        if (afterJoin != null) {
+          String first = afterJoin;
+          afterJoin = null;
+          handle(first);
+        }
         LOG.info("peer {} joined room {} on node {}", peerId, roomName, node);
       });
   }
@@ -248,7 +357,7 @@ public final class Session {
         new JsonObject().put("room", left).put("peer", id).put("reason", "left"), request)
       .onComplete(ar -> {
         if (!closed) {
-          ws.writeTextMessage(Frames.left(left));
+          writeIfAny(dialect.left(left));
         }
         LOG.info("peer {} left room {} on node {}", id, left, node);
       });
@@ -287,7 +396,13 @@ public final class Session {
         roomVersion = version;
       }
     }
-    ws.writeTextMessage(msg.body());
+    writeIfAny(dialect.render(msg.body(), id));
+  }
+
+  private void writeIfAny(String text) {
+    if (text != null) {
+      ws.writeTextMessage(text);
+    }
   }
 
   private void onSocketError(Throwable t) {

@@ -1,0 +1,48 @@
+package io.signalhub.protocol;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/** Protocol v1, the shape of seed 004 and the hub's internal shape: frames pass through unchanged. */
+public final class V1Dialect implements Dialect {
+
+  public static final V1Dialect INSTANCE = new V1Dialect();
+
+  private V1Dialect() {
+  }
+
+  @Override
+  public String name() {
+    return "v1";
+  }
+
+  @Override
+  public Inbound decode(String text) {
+    JsonObject frame = Frames.decode(text);
+    String type = frame.getString("type");
+    return switch (type) {
+      case MessageType.JOIN -> {
+        JsonObject data = frame.getJsonObject("data");
+        yield new Inbound.Join(frame.getString("room"), data == null ? null : data.getString("id"));
+      }
+      case MessageType.LEAVE -> new Inbound.Leave();
+      default -> new Inbound.Signal(type, frame.getString("to"), frame);
+    };
+  }
+
+  @Override
+  public String render(String canonical, String self) {
+    return canonical;
+  }
+
+  @Override
+  public String welcome(String room, String id, List<String> peers) {
+    return Frames.welcome(room, id, peers);
+  }
+
+  @Override
+  public String left(String room) {
+    return Frames.left(room);
+  }
+}

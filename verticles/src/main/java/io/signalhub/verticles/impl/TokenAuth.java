@@ -1,0 +1,62 @@
+package io.signalhub.verticles.impl;
+
+import io.signalhub.protocol.ErrorCode;
+import io.signalhub.protocol.Ids;
+import io.signalhub.protocol.ProtocolException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+
+/**
+ * Verifies connection tokens with vertx-auth-jwt: HS256 with a shared secret. Refuses a bad signature,
+ * {@code alg: none}, an expiry in the past, and, unlike vertx-auth-jwt's default, a token without
+ * {@code exp}. The token's {@code sub} is the peer id. Tokens are never logged.
+ */
+public final class TokenAuth {
+
+  private final JWTAuth jwt;
+
+  private TokenAuth(JWTAuth jwt) {
+    this.jwt = jwt;
+  }
+
+  /** A verifier for HS256 tokens signed with {@code secret}. */
+  public static TokenAuth hs256(Vertx vertx, String secret) {
+    return new TokenAuth(JWTAuth.create(vertx, new JWTAuthOptions()
+      .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
+      .setJWTOptions(new JWTOptions().setAlgorithm("HS256"))));
+  }
+
+  /**
+   * The subject of a valid token.
+   *
+   * @return fails with {@link ProtocolException} {@code unauthorized} for any refused token
+   */
+  public Future<String> subject(String token) {
+    if (token == null || token.isEmpty()) {
+      return Future.failedFuture(refused("missing token"));
+    }
+    return jwt.authenticate(new TokenCredentials(token))
+      .recover(t -> Future.failedFuture(refused("invalid token")))
+      .compose(user -> {
+        JsonObject claims = user.principal();
+        if (!(claims.getValue("exp") instanceof Number)) {
+          return Future.failedFuture(refused("the token has no 'exp' claim"));
+        }
+        String sub = claims.getValue("sub") instanceof String s ? s : null;
+        if (!Ids.isValid(sub)) {
+          return Future.failedFuture(refused("the token's 'sub' must be a peer id (1-64 of A-Z a-z 0-9 _ -)"));
+        }
+        return Future.succeededFuture(sub);
+      });
+  }
+
+  private static ProtocolException refused(String why) {
+    return new ProtocolException(ErrorCode.UNAUTHORIZED, why);
+  }
+}
