@@ -5,7 +5,6 @@ import io.signalhub.protocol.Ids;
 import io.signalhub.protocol.ProtocolException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.authentication.TokenCredentials;
@@ -44,11 +43,11 @@ public final class TokenAuth {
     return jwt.authenticate(new TokenCredentials(token))
       .recover(t -> Future.failedFuture(refused("invalid token")))
       .compose(user -> {
-        JsonObject claims = user.principal();
-        if (!(claims.getValue("exp") instanceof Number)) {
+        // the decoded claims: User.get looks in the JWT's root claim (accessToken), then the principal
+        if (!(user.get("exp") instanceof Number)) {
           return Future.failedFuture(refused("the token has no 'exp' claim"));
         }
-        String sub = claims.getValue("sub") instanceof String s ? s : null;
+        String sub = user.get("sub") instanceof String s ? s : null;
         if (!Ids.isValid(sub)) {
           return Future.failedFuture(refused("the token's 'sub' must be a peer id (1-64 of A-Z a-z 0-9 _ -)"));
         }
