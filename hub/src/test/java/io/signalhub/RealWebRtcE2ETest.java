@@ -5,6 +5,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -63,6 +65,33 @@ class RealWebRtcE2ETest {
       System.out.println("e2e simple-peer on @roamhq/wrtc, two nodes: " + result.encode());
     } finally {
       cluster.close();
+    }
+  }
+
+  /**
+   * One client per seed document, written to the letter of that document (hub/src/test/js/dialects.js),
+   * ends with an open data channel and a message each way: S0 SimplePeer, S1 Private Meet (JWT), S2 the
+   * PEER1/PEER2 timing (offer held until PEER2 arrives 2 s later), S3 MDN, S4 Go hub with its REST step,
+   * and an S4 peer with an S3 peer in one room.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"s0", "s1", "s2", "s3", "s4", "mixed"})
+  void eachSeedDocumentsClientOpensADataChannel(String scenario) throws Exception {
+    requireNodeModules();
+    Vertx vertx = Vertx.vertx();
+    try {
+      SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setPort(0).setDemo(false).setJwtSecret(DialectsTest.SECRET));
+      hub.deploy().await(30, TimeUnit.SECONDS);
+      List<String> args = new ArrayList<>(List.of(scenario, "http://127.0.0.1:" + hub.actualPort()));
+      if (scenario.equals("s1")) {
+        args.add(new JsonObject().put("idA", "alice").put("idB", "bob")
+          .put("tokenA", DialectsTest.token(vertx, DialectsTest.SECRET, "alice", true, 120))
+          .put("tokenB", DialectsTest.token(vertx, DialectsTest.SECRET, "bob", true, 120)).encode());
+      }
+      JsonObject result = runNode("dialects.js", args.toArray(String[]::new));
+      System.out.println("e2e dialect " + scenario + ": " + result.encode());
+    } finally {
+      vertx.close().await(30, TimeUnit.SECONDS);
     }
   }
 

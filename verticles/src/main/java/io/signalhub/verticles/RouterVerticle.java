@@ -23,9 +23,16 @@ import java.util.Map;
  *
  * <p>For each {@link Envelope} that ws-ingress hands it on {@link Addresses#ROUTE}, it checks that the
  * recipient {@code to} is in the sender's room, stamps {@code from} and {@code room} from the sender's
- * session (whatever the client wrote), encodes the frame once and sends it to {@code peer.<to>}; without
- * {@code to} it sends it to every other member of the room. A {@code to} outside the room gets the sender
- * a {@code not-in-room} error. Each routed message is published on {@link Addresses#LIFECYCLE_BROADCAST}.
+ * session (whatever the client wrote), encodes the frame once and sends it to the recipient's
+ * {@code peer.<id>.<epoch>}; without {@code to} it sends it to every other member of the room. Each routed
+ * message is published on {@link Addresses#LIFECYCLE_BROADCAST}.
+ *
+ * <p>A message for a peer that is not in the room (yet), or a room broadcast sent while the sender is
+ * alone, is held for {@link HubOptions#getHoldMs()} and delivered in order when a peer joins (seed 002's
+ * PEER1 sends its offer before PEER2 opens the page; seed 003's clients have no ids); what cannot be held
+ * or times out gets the sender an {@code expired} error ({@link HubOptions#getHoldMaxMessages()},
+ * {@link HubOptions#getHoldMaxBytes()} bound it per recipient). With holding off, a {@code to} outside the
+ * room gets {@code not-in-room} at once.
  *
  * <p>Membership comes from a cache of rooms kept up to date by {@link Addresses#ROOM_EVENTS}
  * (newer {@code version} of the same {@code gen} wins; a new {@code gen} replaces the room). When the
