@@ -58,6 +58,15 @@ public interface SignalingHub {
    */
   Handler<RoutingContext> roomsJoinHandler();
 
+  /** Liveness ({@code GET /health} on the hub's own server): 200 while the event loop answers. */
+  Handler<RoutingContext> livenessHandler();
+
+  /**
+   * Readiness ({@code GET /ready} on the hub's own server): 200 when the verticles are deployed and, in a
+   * clustered {@code Vertx}, the node is an active cluster member; 503 otherwise.
+   */
+  Handler<RoutingContext> readinessHandler();
+
   /** The port the hub's own server listens on, or -1 when it has none. */
   int actualPort();
 

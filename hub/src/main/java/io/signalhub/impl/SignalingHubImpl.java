@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -26,6 +27,7 @@ public final class SignalingHubImpl implements SignalingHub {
   private final HubOptions options;
   private final List<String> deployments = new ArrayList<>();
   private final List<WsIngressVerticle> ingresses = new CopyOnWriteArrayList<>();
+  private volatile boolean ready;
 
   public SignalingHubImpl(Vertx vertx, HubOptions options) {
     this.vertx = vertx;
@@ -51,10 +53,11 @@ public final class SignalingHubImpl implements SignalingHub {
       .compose(v -> vertx.deployVerticle(() -> new PresenceVerticle(options), one).map(this::track))
       .compose(v -> vertx.deployVerticle(() -> new RouterVerticle(options), one).map(this::track))
       .compose(v -> vertx.deployVerticle(() -> {
-        WsIngressVerticle ingress = new WsIngressVerticle(options, listen, listen ? this::demoRoutes : null);
+        WsIngressVerticle ingress = new WsIngressVerticle(options, listen, listen ? this::hubRoutes : null);
         ingresses.add(ingress);
         return ingress;
       }, new DeploymentOptions().setInstances(options.getIngressInstances())).map(this::track))
+      .onSuccess(v -> ready = true)
       .recover(t -> undeploy().transform(ar -> Future.failedFuture(t)))
       .mapEmpty();
   }
@@ -64,7 +67,9 @@ public final class SignalingHubImpl implements SignalingHub {
     return deploymentId;
   }
 
-  private void demoRoutes(Router router) {
+  /** The hub's own server: operations endpoints, then the demo page. */
+  private void hubRoutes(Router router) {
+    OpsRoutes.mount(router, vertx, this::ready);
     if (options.isDemo()) {
       router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     }
@@ -93,6 +98,7 @@ public final class SignalingHubImpl implements SignalingHub {
 
   @Override
   public synchronized Future<Void> undeploy() {
+    ready = false;
     List<String> reversed = new ArrayList<>(deployments);
     Collections.reverse(reversed);
     deployments.clear();
@@ -102,6 +108,21 @@ public final class SignalingHubImpl implements SignalingHub {
       chain = chain.eventually(() -> vertx.undeploy(id));
     }
     return chain;
+  }
+
+  /** Whether every verticle is deployed and the hub is not stopping. */
+  boolean ready() {
+    return ready;
+  }
+
+  @Override
+  public Handler<RoutingContext> livenessHandler() {
+    return HealthCheckHandler.createWithHealthChecks(OpsRoutes.liveness(vertx));
+  }
+
+  @Override
+  public Handler<RoutingContext> readinessHandler() {
+    return HealthCheckHandler.createWithHealthChecks(OpsRoutes.readiness(vertx, this::ready));
   }
 
   @Override

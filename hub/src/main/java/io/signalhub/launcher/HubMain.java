@@ -8,6 +8,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -116,7 +118,9 @@ public final class HubMain implements Callable<Integer> {
   }
 
   private static Future<Vertx> startVertx(HubOptions options) {
-    VertxOptions vertxOptions = new VertxOptions();
+    VertxOptions vertxOptions = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+      .setEnabled(true).setJvmMetricsEnabled(true)
+      .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true)));
     if (!options.isClustered()) {
       return Future.succeededFuture(Vertx.vertx(vertxOptions));
     }

@@ -13,7 +13,8 @@ import io.vertx.core.json.JsonObject;
  * <p>{@code roomGen} and {@code roomVersion} are the newest state of the room the sender has been told
  * of (its {@code welcome}, then each {@code peer-joined} / {@code peer-left}): the router routes with a
  * room state at least that new, so a peer the sender knows has joined is never missed by a broadcast.
+ * {@code receivedAtMicros} is when the frame arrived (epoch microseconds), for the forward latency metric.
  */
 public record Envelope(String type, String room, String from, String replyTo, String to, JsonObject frame,
-                       String roomGen, long roomVersion) {
+                       String roomGen, long roomVersion, long receivedAtMicros) {
 }

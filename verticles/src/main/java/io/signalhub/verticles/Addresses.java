@@ -31,6 +31,8 @@ public final class Addresses {
    * and version after the change, {@code <gen>:<version>} (see {@link io.signalhub.protocol.Envelope}).
    */
   public static final String HEADER_ROOM_STATE = "room-state";
+  /** Header on forwarded frames: when the frame arrived on the sender's node, epoch microseconds. */
+  public static final String HEADER_SENT_AT = "ts";
   /** Header on {@code peer.<id>} messages: a control operation instead of a frame. */
   public static final String HEADER_OP = "op";
   /** {@value #HEADER_OP} value: WebSocket-ping the peer, or close it with 4000 when idle. */

@@ -4,6 +4,7 @@ import io.signalhub.protocol.Envelope;
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.Frames;
 import io.signalhub.verticles.impl.EnvelopeCodec;
+import io.signalhub.verticles.impl.HubMetrics;
 import io.signalhub.verticles.impl.Member;
 import io.signalhub.verticles.impl.RoomState;
 import io.vertx.core.Future;
@@ -53,6 +54,7 @@ public class RouterVerticle extends VerticleBase {
   /** Held messages by {@code <room>/<recipient>} ({@code <room>/*} for broadcasts sent while alone). */
   private final Map<String, HoldQueue> held = new LinkedHashMap<>(); // expiry reports in the order held
   private long sweepTimer = -1;
+  private HubMetrics metrics;
 
   /** Reads its options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}). */
   public RouterVerticle() {
@@ -69,6 +71,7 @@ public class RouterVerticle extends VerticleBase {
       options = new HubOptions(config());
     }
     EnvelopeCodec.register(vertx);
+    metrics = HubMetrics.of(vertx);
     EventBus eb = vertx.eventBus();
     if (options.getHoldMs() > 0) {
       sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, options.getHoldMs() / 4)), t -> expireHeld());
@@ -109,6 +112,7 @@ public class RouterVerticle extends VerticleBase {
     } else {
       rooms.put(incoming.room(), incoming);
     }
+    metrics.rooms(rooms.size());
   }
 
   private void route(Envelope env) {
@@ -139,6 +143,7 @@ public class RouterVerticle extends VerticleBase {
             update(RoomState.fromJson(ar.result().body()));
           } else {
             rooms.remove(first.room()); // the room no longer exists
+            metrics.rooms(rooms.size());
           }
         }
         ArrayDeque<Envelope> pending = waiting.remove(first.room());
@@ -156,6 +161,7 @@ public class RouterVerticle extends VerticleBase {
   }
 
   private void sendError(Envelope env, ErrorCode code, String message) {
+    metrics.error(code.code());
     vertx.eventBus().send(env.replyTo(), Frames.error(code, message, env.type()),
       new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, env.room()));
   }
@@ -184,7 +190,8 @@ public class RouterVerticle extends VerticleBase {
       hold(env, text);
       return;
     }
-    DeliveryOptions opts = roomHeader(env.room());
+    DeliveryOptions opts = roomHeader(env.room()).addHeader(Addresses.HEADER_SENT_AT, Long.toString(env.receivedAtMicros()));
+    metrics.forwarded(env.type());
     int recipients = 0;
     if (to != null) {
       String session = room.members().get(to);
@@ -226,6 +233,7 @@ public class RouterVerticle extends VerticleBase {
     }
     queue.items.add(new Held(env, text, System.currentTimeMillis() + options.getHoldMs()));
     queue.bytes += text.length();
+    metrics.held();
   }
 
   /** Delivers, in order, what is held for {@code peer} (and room broadcasts held for any newcomer). */
@@ -270,6 +278,8 @@ public class RouterVerticle extends VerticleBase {
   }
 
   private void expired(Held h, String why) {
+    metrics.expired();
+    metrics.error(ErrorCode.EXPIRED.code());
     String to = h.env.to();
     String message = (to == null ? "room broadcast" : "message for '" + to + "'") + " dropped: " + why;
     vertx.eventBus().send(h.env.replyTo(), Frames.error(ErrorCode.EXPIRED, message, h.env.type(), to),

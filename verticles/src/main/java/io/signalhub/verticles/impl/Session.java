@@ -85,6 +85,7 @@ public final class Session {
   private long lastSeen = System.currentTimeMillis();
 
   private final TokenAuth auth;
+  private final HubMetrics metrics;
 
   /**
    * @param auth verifies Private Meet tokens, or {@code null} when no {@code jwtSecret} is configured
@@ -92,6 +93,7 @@ public final class Session {
    */
   public Session(Vertx vertx, ServerWebSocket ws, HubOptions options, String node, TokenAuth auth, Consumer<Session> onEnd) {
     this.auth = auth;
+    this.metrics = HubMetrics.of(vertx);
     this.vertx = vertx;
     this.ws = ws;
     this.options = options;
@@ -103,6 +105,7 @@ public final class Session {
 
   /** Installs the socket handlers and joins the room named in the URL, if any. */
   public void start() {
+    metrics.connectionOpened();
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> sendError(new ProtocolException(ErrorCode.UNSUPPORTED_FRAME,
       "binary frames are not supported, send JSON text frames"), null));
@@ -260,7 +263,7 @@ public final class Session {
       throw new ProtocolException(ErrorCode.NOT_JOINED, "join a room before sending '" + signal.type() + "'");
     }
     vertx.eventBus().send(Addresses.ROUTE, new Envelope(signal.type(), room, id, address, signal.to(), signal.frame(),
-      roomGen, roomVersion), EnvelopeCodec.DELIVERY);
+      roomGen, roomVersion, HubMetrics.nowMicros()), EnvelopeCodec.DELIVERY);
   }
 
   private void join(String roomName, String requestedId) {
@@ -312,6 +315,7 @@ public final class Session {
         RoomState state = RoomState.fromJson(ar.result().body());
         roomGen = state.gen();
         roomVersion = state.version();
+        metrics.peerJoined();
         writeIfAny(dialect.welcome(roomName, peerId, state.othersThan(peerId)));
         for (Message<String> frame : early) {
           write(frame);
@@ -353,6 +357,7 @@ public final class Session {
     }
     String left = room;
     room = null;
+    metrics.peerLeft();
     vertx.eventBus().request(Addresses.ROOM_LEAVE,
         new JsonObject().put("room", left).put("peer", id).put("reason", "left"), request)
       .onComplete(ar -> {
@@ -386,6 +391,10 @@ public final class Session {
 
   /** Writes a frame of this peer's room, noting the room state it announces, if any. */
   private void write(Message<String> msg) {
+    String sentAt = msg.headers().get(Addresses.HEADER_SENT_AT);
+    if (sentAt != null) {
+      metrics.latencyFrom(Long.parseLong(sentAt));
+    }
     String state = msg.headers().get(Addresses.HEADER_ROOM_STATE);
     if (state != null) {
       int colon = state.lastIndexOf(':');
@@ -415,6 +424,7 @@ public final class Session {
   }
 
   private void sendError(ProtocolException e, String type) {
+    metrics.error(e.code().code());
     if (!closed) {
       ws.writeTextMessage(Frames.error(e.code(), e.getMessage(), type));
     }
@@ -425,6 +435,7 @@ public final class Session {
       return;
     }
     closed = true;
+    metrics.connectionClosed();
     onEnd.accept(this);
     if (joining == null) {
       teardown();
@@ -442,6 +453,9 @@ public final class Session {
     String peerId = id;
     String left = room;
     room = null;
+    if (left != null) {
+      metrics.peerLeft();
+    }
     Future<?> leaving = left == null ? Future.succeededFuture()
       : eb.request(Addresses.ROOM_LEAVE, new JsonObject().put("room", left).put("peer", peerId).put("reason", leaveReason), request);
     leaving

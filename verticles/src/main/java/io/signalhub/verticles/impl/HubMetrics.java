@@ -1,0 +1,147 @@
+package io.signalhub.verticles.impl;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Vertx;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.micrometer.backends.BackendRegistries;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The hub's own meters, in the Micrometer registry of vertx-micrometer-metrics when the {@code Vertx} was
+ * created with metrics enabled (the standalone node does; an embedding application may), else no-ops.
+ * Names as Prometheus shows them at {@code /metrics}:
+ * <ul>
+ *   <li>{@code signalhub_connections} open WebSocket connections on this node;</li>
+ *   <li>{@code signalhub_peers} connections of this node that are in a room;</li>
+ *   <li>{@code signalhub_rooms} rooms with members in the cluster, as this node's router knows them;</li>
+ *   <li>{@code signalhub_cluster_members} nodes in the cluster (1 when not clustered);</li>
+ *   <li>{@code signalhub_messages_forwarded_total{type}} signaling messages routed from this node's peers;</li>
+ *   <li>{@code signalhub_errors_total{code}} error frames sent, by error code;</li>
+ *   <li>{@code signalhub_forward_latency_seconds} time from a frame's arrival on the sender's node to its
+ *       write to the recipient's socket (a histogram; across hosts it includes their clock offset);</li>
+ *   <li>{@code signalhub_held_total}, {@code signalhub_expired_total} messages held for absent peers, and
+ *       those dropped with {@code expired};</li>
+ *   <li>{@code signalhub_resumes_total} sessions resumed after a dropped link.</li>
+ * </ul>
+ */
+public final class HubMetrics {
+
+  private static final Map<Vertx, HubMetrics> BY_VERTX = new WeakHashMap<>();
+
+  private final MeterRegistry registry;
+  private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicInteger peers = new AtomicInteger();
+  private final AtomicInteger rooms = new AtomicInteger();
+  private final Timer latency;
+  private final Counter held;
+  private final Counter expired;
+  private final Counter resumes;
+
+  private HubMetrics(Vertx vertx, MeterRegistry registry) {
+    this.registry = registry;
+    if (registry == null) {
+      latency = null;
+      held = null;
+      expired = null;
+      resumes = null;
+      return;
+    }
+    Gauge.builder("signalhub.connections", connections, AtomicInteger::get)
+      .description("open WebSocket connections on this node").register(registry);
+    Gauge.builder("signalhub.peers", peers, AtomicInteger::get)
+      .description("connections of this node that are in a room").register(registry);
+    Gauge.builder("signalhub.rooms", rooms, AtomicInteger::get)
+      .description("rooms with members in the cluster, as this node's router knows them").register(registry);
+    Gauge.builder("signalhub.cluster.members", vertx, v -> {
+      ClusterManager cm = Nodes.clusterManager(v);
+      return cm == null ? 1 : cm.getNodes().size();
+    }).description("nodes in the cluster").register(registry);
+    latency = Timer.builder("signalhub.forward.latency")
+      .description("from a frame's arrival on the sender's node to its write to the recipient's socket")
+      .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
+      .maximumExpectedValue(Duration.ofSeconds(5)).register(registry);
+    held = Counter.builder("signalhub.held").description("messages held for absent peers").register(registry);
+    expired = Counter.builder("signalhub.expired").description("held messages dropped with 'expired'").register(registry);
+    resumes = Counter.builder("signalhub.resumes").description("sessions resumed after a dropped link").register(registry);
+  }
+
+  /** The meters of {@code vertx} (no-ops when it has no Micrometer registry). */
+  public static synchronized HubMetrics of(Vertx vertx) {
+    return BY_VERTX.computeIfAbsent(vertx, v -> new HubMetrics(v, v.isMetricsEnabled() ? BackendRegistries.getDefaultNow() : null));
+  }
+
+  public void connectionOpened() {
+    connections.incrementAndGet();
+  }
+
+  public void connectionClosed() {
+    connections.decrementAndGet();
+  }
+
+  public void peerJoined() {
+    peers.incrementAndGet();
+  }
+
+  public void peerLeft() {
+    peers.decrementAndGet();
+  }
+
+  /** Sets the number of rooms the router knows of. */
+  public void rooms(int count) {
+    rooms.set(count);
+  }
+
+  public void forwarded(String type) {
+    if (registry != null) {
+      registry.counter("signalhub.messages.forwarded", "type", type).increment();
+    }
+  }
+
+  public void error(String code) {
+    if (registry != null) {
+      registry.counter("signalhub.errors", "code", code).increment();
+    }
+  }
+
+  /** Records a forward latency from the sender node's arrival time, in epoch microseconds. */
+  public void latencyFrom(long sentAtMicros) {
+    if (latency != null) {
+      long micros = nowMicros() - sentAtMicros;
+      if (micros >= 0) {
+        latency.record(micros, TimeUnit.MICROSECONDS);
+      }
+    }
+  }
+
+  public void held() {
+    if (held != null) {
+      held.increment();
+    }
+  }
+
+  public void expired() {
+    if (expired != null) {
+      expired.increment();
+    }
+  }
+
+  public void resumed() {
+    if (resumes != null) {
+      resumes.increment();
+    }
+  }
+
+  /** Wall-clock time in microseconds since the epoch (comparable across nodes with synchronized clocks). */
+  public static long nowMicros() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+  }
+}
