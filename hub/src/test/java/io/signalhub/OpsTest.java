@@ -1,0 +1,108 @@
+package io.signalhub;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.signalhub.verticles.HubOptions;
+import io.signalhub.verticles.impl.Nodes;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code /metrics}, {@code /health} and {@code /ready} as an operator sees them. */
+class OpsTest {
+
+  @Test
+  void metricsMoveWhenPeersJoinAndMessagesFlow() throws Exception {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+      .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))));
+    try {
+      SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setPort(0));
+      hub.deploy().await(20, TimeUnit.SECONDS);
+      int port = hub.actualPort();
+      String before = get(vertx, port, "/metrics").getString("body");
+      assertEquals(0.0, metric(before, "signalhub_peers"));
+
+      try (TestPeer a = TestPeer.join(vertx, port, "metered", "a");
+           TestPeer b = TestPeer.join(vertx, port, "metered", "b")) {
+        a.send(TestPeer.offer("b", "v=0"));
+        b.next("offer");
+        a.send(new JsonObject().put("type", "bogus"));
+        a.next("peer-joined");
+        a.next("error");
+        String after = get(vertx, port, "/metrics").getString("body");
+        assertEquals(2.0, metric(after, "signalhub_connections"));
+        assertEquals(2.0, metric(after, "signalhub_peers"));
+        assertEquals(1.0, metric(after, "signalhub_rooms"));
+        assertEquals(1.0, metric(after, "signalhub_messages_forwarded_total{type=\"offer\"}"));
+        assertEquals(1.0, metric(after, "signalhub_errors_total{code=\"unknown-type\"}"));
+        assertEquals(1.0, metric(after, "signalhub_forward_latency_seconds_count"));
+        assertTrue(after.contains("vertx_http_server_active_ws_connections"), "Vert.x's own metrics are there too");
+      }
+    } finally {
+      vertx.close().await(20, TimeUnit.SECONDS);
+    }
+  }
+
+  private static double metric(String text, String name) {
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " ([0-9.Ee+-]+)$").matcher(text);
+    assertTrue(m.find(), name + " not in:\n" + text);
+    return Double.parseDouble(m.group(1));
+  }
+
+  @Test
+  void readyOnlyWhileDeployedAndInTheCluster() throws Exception {
+    TestCluster cluster = new TestCluster();
+    try {
+      Vertx node = cluster.startNode();
+      SignalingHub hub = SignalingHub.create(node, new HubOptions().setPort(0));
+      // an application's router, with the handlers mounted before the hub is deployed
+      Router router = Router.router(node);
+      router.get("/app/ready").handler(hub.readinessHandler());
+      router.get("/app/health").handler(hub.livenessHandler());
+      int appPort = node.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS).actualPort();
+      assertEquals(503, get(node, appPort, "/app/ready").getInteger("status"), "not deployed yet");
+      assertEquals(200, get(node, appPort, "/app/health").getInteger("status"));
+
+      hub.deploy().await(30, TimeUnit.SECONDS);
+      assertEquals(200, get(node, appPort, "/app/ready").getInteger("status"));
+      JsonObject ready = get(node, hub.actualPort(), "/ready");
+      assertEquals(200, ready.getInteger("status"));
+      assertEquals("UP", new JsonObject(ready.getString("body")).getString("status"));
+
+      HazelcastInstance hz = ((HazelcastClusterManager) Nodes.clusterManager(node)).getHazelcastInstance();
+      hz.getLifecycleService().terminate(); // the node drops out of the cluster
+      JsonObject out = get(node, hub.actualPort(), "/ready");
+      assertEquals(503, out.getInteger("status"));
+      assertTrue(out.getString("body").contains("\"id\":\"cluster\",\"status\":\"DOWN\""), out.getString("body"));
+      assertEquals(200, get(node, hub.actualPort(), "/health").getInteger("status"), "alive, only not ready");
+    } finally {
+      cluster.close();
+    }
+  }
+
+  /** {@code {"status":<code>,"body":<text>}} of a GET on 127.0.0.1. */
+  static JsonObject get(Vertx vertx, int port, String path) throws Exception {
+    HttpClient client = vertx.createHttpClient();
+    try {
+      return client.request(HttpMethod.GET, port, "127.0.0.1", path)
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().map(b -> new JsonObject().put("status", resp.statusCode()).put("body", b.toString())))
+        .await(10, TimeUnit.SECONDS);
+    } finally {
+      client.close();
+    }
+  }
+}
