@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * Stops gracefully on SIGTERM / Ctrl-C: peers are closed with 1001 and removed from their rooms first.
  */
 @Command(name = "signalhub", mixinStandardHelpOptions = true, version = "signalhub 0.1.0",
-  description = "Clustered WebRTC signaling hub. Settings come from config/hub.json (built in), then --config, then these flags.")
+  description = "Clustered WebRTC signaling hub. Settings come from config/hub.json (built in), then --config FILE, "
+    + "then HUB_* environment variables, then these flags.")
 public final class HubMain implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(HubMain.class);
@@ -36,7 +37,7 @@ public final class HubMain implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "JSON file overriding the defaults of config/hub.json")
   Path config;
 
-  @Option(names = "--host", description = "HTTP/WebSocket interface (default ${DEFAULT-VALUE}: loopback only)")
+  @Option(names = "--host", description = "HTTP/WebSocket interface (default from config: 127.0.0.1, loopback only)")
   String host;
 
   @Option(names = "--port", description = "HTTP/WebSocket port (default from config: 8080)")
@@ -51,11 +52,34 @@ public final class HubMain implements Callable<Integer> {
   @Option(names = "--no-cluster", description = "run one node on its own, without Hazelcast")
   boolean noCluster;
 
+  @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "any setting listed below, e.g. --set roomCapacity=8")
+  java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+
+  /** The settings table printed after the options by {@code --help}. */
+  static String settingsHelp() {
+    JsonObject defaults = new HubOptions().toJson();
+    StringBuilder b = new StringBuilder("%nSettings (config/hub.json, then --config FILE, then environment, then flags):%n");
+    b.append(String.format("  %-20s %-28s %-15s %s%n", "key", "environment", "default", "meaning"));
+    for (HubOptions.Setting s : HubOptions.SETTINGS) {
+      String def = String.valueOf(defaults.getValue(s.key()));
+      String shown = (def.isEmpty() ? "\"\"" : def) + (s.unit().isEmpty() ? "" : " " + s.unit());
+      b.append(String.format("  %-20s %-28s %-15s %s%n", s.key(), s.envName(), shown, s.description()));
+    }
+    return b.toString().replace("%", "%%").replace("%%n", "%n");
+  }
+
   public static void main(String[] args) {
-    int code = new CommandLine(new HubMain()).execute(args);
+    int code = commandLine().execute(args);
     if (code != 0) {
       System.exit(code);
     }
+  }
+
+  /** The command line, with the settings table in its help. */
+  static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new HubMain());
+    cl.getCommandSpec().usageMessage().footer(settingsHelp()).width(160);
+    return cl;
   }
 
   @Override
@@ -77,12 +101,31 @@ public final class HubMain implements Callable<Integer> {
     if (noCluster) {
       flags.put("clustered", false);
     }
+    JsonObject defaults = new HubOptions().toJson();
+    for (java.util.Map.Entry<String, String> set : settings.entrySet()) {
+      Object def = defaults.getValue(set.getKey());
+      if (def == null) {
+        System.err.println("signalhub: unknown setting '" + set.getKey() + "' (see --help)");
+        return 2;
+      }
+      try {
+        flags.put(set.getKey(), def instanceof Integer ? Integer.valueOf(set.getValue())
+          : def instanceof Long ? Long.valueOf(set.getValue())
+          : def instanceof Boolean ? Boolean.valueOf(set.getValue()) : set.getValue());
+      } catch (NumberFormatException e) {
+        System.err.println("signalhub: invalid hub setting '" + set.getKey() + "': '" + set.getValue() + "' is not a number");
+        return 2;
+      }
+    }
     HubOptions options;
+    Vertx loader = Vertx.vertx();
     try {
-      options = HubConfig.load(config, flags);
+      options = HubConfig.load(loader, config, flags).await(30, TimeUnit.SECONDS);
     } catch (IllegalArgumentException e) {
       System.err.println("signalhub: " + e.getMessage());
       return 2;
+    } finally {
+      loader.close();
     }
 
     Vertx vertx = startVertx(options).await(60, TimeUnit.SECONDS);

@@ -50,12 +50,55 @@ public class HubOptions {
   public static final String DEFAULT_JWT_SECRET = "";
   /** Whether the demo page is served at {@code /} by default. */
   public static final boolean DEFAULT_DEMO = true;
+  /** Default TURN URLs given to peers: none. */
+  public static final String DEFAULT_TURN_URLS = "";
+  /** Default coturn {@code static-auth-secret}: none. */
+  public static final String DEFAULT_TURN_SECRET = "";
+  /** Default lifetime of TURN credentials, in seconds (a day). */
+  public static final long DEFAULT_TURN_TTL_SECONDS = 86_400;
   /** Whether the standalone node joins a Hazelcast cluster by default (with an embedded member). */
   public static final boolean DEFAULT_CLUSTERED = true;
   /** Default interface of the clustered event bus: loopback, since the event bus is unauthenticated. */
   public static final String DEFAULT_CLUSTER_HOST = "127.0.0.1";
   /** Default Hazelcast configuration file; empty means the {@code config/cluster.xml} built into the jar. */
   public static final String DEFAULT_CLUSTER_CONFIG = "";
+
+  /**
+   * One setting, for {@code --help} and the docs: its JSON key, its unit ({@code ""} when none) and what
+   * it does. The default is in {@code new HubOptions().toJson()}.
+   */
+  public record Setting(String key, String unit, String description) {
+    /** The environment variable that sets it: {@code HUB_} and the key in upper snake case. */
+    public String envName() {
+      return "HUB_" + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** Every setting, in the order of {@code config/hub.json}. */
+  public static final java.util.List<Setting> SETTINGS = java.util.List.of(
+    new Setting("host", "", "interface of the HTTP/WebSocket server; 0.0.0.0 for all"),
+    new Setting("port", "", "HTTP/WebSocket port; 0 picks a free one"),
+    new Setting("wsPath", "", "path of the WebSocket endpoint"),
+    new Setting("roomCapacity", "peers", "most peers a room admits"),
+    new Setting("maxFrameBytes", "bytes", "largest WebSocket frame and message (larger: close 1009)"),
+    new Setting("pingIntervalMs", "ms", "interval of the WebSocket pings to each peer"),
+    new Setting("idleTimeoutMs", "ms", "a peer silent this long is closed with 4000"),
+    new Setting("requestTimeoutMs", "ms", "time-out of event-bus requests between the verticles"),
+    new Setting("reconcileIntervalMs", "ms", "sweep that removes peers of nodes gone from the cluster"),
+    new Setting("ingressInstances", "", "ws-ingress verticle instances sharing the port"),
+    new Setting("demo", "", "serve the demo page at /"),
+    new Setting("defaultRoom", "", "room of SimplePeer clients that name none"),
+    new Setting("dialectWaitMs", "ms", "wait for a first frame before ?roomId= alone is MDN"),
+    new Setting("holdMs", "ms", "how long a message for an absent peer is held; 0 = off"),
+    new Setting("holdMaxMessages", "messages", "most messages held per absent recipient"),
+    new Setting("holdMaxBytes", "bytes", "most bytes held per absent recipient"),
+    new Setting("jwtSecret", "", "HS256 secret of ?token= JWTs (>= 32 chars); empty refuses tokens"),
+    new Setting("turnUrls", "", "TURN server URLs given to peers (comma-separated), empty = none"),
+    new Setting("turnSecret", "", "coturn static-auth-secret for TURN REST credentials"),
+    new Setting("turnTtlSeconds", "s", "lifetime of the TURN credentials"),
+    new Setting("clustered", "", "join a Hazelcast cluster with an embedded member"),
+    new Setting("clusterHost", "", "interface of the clustered event bus"),
+    new Setting("clusterConfig", "", "Hazelcast XML file; empty = built-in config/cluster.xml"));
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -74,6 +117,9 @@ public class HubOptions {
   private int holdMaxMessages = DEFAULT_HOLD_MAX_MESSAGES;
   private int holdMaxBytes = DEFAULT_HOLD_MAX_BYTES;
   private String jwtSecret = DEFAULT_JWT_SECRET;
+  private String turnUrls = DEFAULT_TURN_URLS;
+  private String turnSecret = DEFAULT_TURN_SECRET;
+  private long turnTtlSeconds = DEFAULT_TURN_TTL_SECONDS;
   private boolean clustered = DEFAULT_CLUSTERED;
   private String clusterHost = DEFAULT_CLUSTER_HOST;
   private String clusterConfig = DEFAULT_CLUSTER_CONFIG;
@@ -112,6 +158,9 @@ public class HubOptions {
       holdMaxMessages = json.getInteger("holdMaxMessages", holdMaxMessages);
       holdMaxBytes = json.getInteger("holdMaxBytes", holdMaxBytes);
       jwtSecret = json.getString("jwtSecret", jwtSecret);
+      turnUrls = json.getString("turnUrls", turnUrls);
+      turnSecret = json.getString("turnSecret", turnSecret);
+      turnTtlSeconds = json.getLong("turnTtlSeconds", turnTtlSeconds);
       clustered = json.getBoolean("clustered", clustered);
       clusterHost = json.getString("clusterHost", clusterHost);
       clusterConfig = json.getString("clusterConfig", clusterConfig);
@@ -145,6 +194,9 @@ public class HubOptions {
     require(holdMaxBytes >= 1024, "holdMaxBytes", "must be >= 1024");
     require(jwtSecret != null && (jwtSecret.isEmpty() || jwtSecret.length() >= 32), "jwtSecret",
       "must be empty (no tokens) or at least 32 characters");
+    require(turnUrls != null && turnSecret != null, "turnUrls", "must be a string");
+    require(turnUrls.isBlank() || !turnSecret.isEmpty(), "turnSecret", "is required when turnUrls is set");
+    require(turnTtlSeconds >= 60, "turnTtlSeconds", "must be >= 60");
     require(clusterHost != null && !clusterHost.isBlank(), "clusterHost", "must not be empty");
     require(clusterConfig != null, "clusterConfig", "must be a path or empty");
     return this;
@@ -176,6 +228,9 @@ public class HubOptions {
       .put("holdMaxMessages", holdMaxMessages)
       .put("holdMaxBytes", holdMaxBytes)
       .put("jwtSecret", jwtSecret)
+      .put("turnUrls", turnUrls)
+      .put("turnSecret", turnSecret)
+      .put("turnTtlSeconds", turnTtlSeconds)
       .put("clustered", clustered)
       .put("clusterHost", clusterHost)
       .put("clusterConfig", clusterConfig);
@@ -360,9 +415,43 @@ public class HubOptions {
     return this;
   }
 
+  public String getTurnUrls() {
+    return turnUrls;
+  }
+
+  /**
+   * TURN server URLs given to peers in {@code welcome} and by {@code GET /ice-servers}, comma-separated
+   * (e.g. {@code turn:turn.example.org:3478?transport=udp}); empty gives none.
+   */
+  public HubOptions setTurnUrls(String turnUrls) {
+    this.turnUrls = turnUrls;
+    return this;
+  }
+
+  public String getTurnSecret() {
+    return turnSecret;
+  }
+
+  /** coturn's {@code static-auth-secret}, with which the hub makes TURN REST API credentials. */
+  public HubOptions setTurnSecret(String turnSecret) {
+    this.turnSecret = turnSecret;
+    return this;
+  }
+
+  public long getTurnTtlSeconds() {
+    return turnTtlSeconds;
+  }
+
+  /** Lifetime of the TURN credentials, in seconds. */
+  public HubOptions setTurnTtlSeconds(long turnTtlSeconds) {
+    this.turnTtlSeconds = turnTtlSeconds;
+    return this;
+  }
+
   @Override
   public String toString() {
-    return toJson().put("jwtSecret", jwtSecret.isEmpty() ? "" : "***").encode();
+    return toJson().put("jwtSecret", jwtSecret.isEmpty() ? "" : "***")
+      .put("turnSecret", turnSecret.isEmpty() ? "" : "***").encode();
   }
 
   public boolean isClustered() {
