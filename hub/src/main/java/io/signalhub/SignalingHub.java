@@ -58,6 +58,12 @@ public interface SignalingHub {
    */
   Handler<RoutingContext> roomsJoinHandler();
 
+  /**
+   * TURN credentials for an authenticated caller ({@code GET /ice-servers} on the hub's own server); see
+   * {@link io.signalhub.verticles.WsIngressVerticle#iceServersHandler()}.
+   */
+  Handler<RoutingContext> iceServersHandler();
+
   /** Liveness ({@code GET /health} on the hub's own server): 200 while the event loop answers. */
   Handler<RoutingContext> livenessHandler();
 

@@ -95,6 +95,63 @@ class RealWebRtcE2ETest {
     }
   }
 
+  /**
+   * TURN with a real coturn on loopback: with the hub's credentials (coturn's REST API scheme, from
+   * {@code welcome}) two peers restricted to {@code iceTransportPolicy: 'relay'} connect through the relay;
+   * with a hub holding a wrong secret they get no relay candidate and no connection.
+   */
+  @Test
+  void peersConnectThroughCoturnWithTheHubsCredentialsAndNotWithAWrongSecret() throws Exception {
+    requireNodeModules();
+    require(onPath("turnserver"), "coturn's turnserver (apt-get install coturn)");
+    String secret = "coturn-shared-secret-" + System.nanoTime();
+    int turnPort;
+    try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+      turnPort = probe.getLocalPort();
+    }
+    Path log = Files.createTempFile("coturn-", ".log");
+    Process coturn = new ProcessBuilder("turnserver", "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
+      "--listening-port=" + turnPort, "--allow-loopback-peers", "--use-auth-secret", "--static-auth-secret=" + secret,
+      "--realm=signalhub.test", "--no-tls", "--no-dtls", "--no-cli", "--no-tcp-relay", "--no-tcp",
+      "--min-port=49152", "--max-port=49999", "--log-file=stdout", "--simple-log")
+      .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    awaitLine(coturn, log, "listener opened on", 10_000);
+    Vertx vertx = Vertx.vertx();
+    try {
+      String turnUrl = "turn:127.0.0.1:" + turnPort + "?transport=udp";
+      for (String expect : new String[]{"connect", "fail"}) {
+        HubOptions options = new HubOptions().setPort(0).setDemo(false).setTurnUrls(turnUrl)
+          .setTurnSecret(expect.equals("connect") ? secret : "not-the-coturn-secret");
+        SignalingHub hub = SignalingHub.create(vertx, options);
+        hub.deploy().await(30, TimeUnit.SECONDS);
+        try {
+          JsonObject result = runNode("turn-relay.js", "ws://127.0.0.1:" + hub.actualPort(), "turn-" + expect, expect);
+          System.out.println("e2e coturn relay, " + expect + ": " + result.encode());
+        } catch (AssertionError e) {
+          throw new AssertionError(e.getMessage() + "\ncoturn log:\n" + Files.readString(log), e);
+        } finally {
+          hub.undeploy().await(30, TimeUnit.SECONDS);
+        }
+      }
+    } finally {
+      vertx.close().await(30, TimeUnit.SECONDS);
+      coturn.destroy();
+      coturn.waitFor(10, TimeUnit.SECONDS);
+      Files.deleteIfExists(log);
+    }
+  }
+
+  /** Waits until {@code process}'s log file shows {@code text} (a log file has no "data available" signal). */
+  private static void awaitLine(Process process, Path log, String text, long timeoutMs) throws Exception {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (!Files.readString(log).contains(text)) {
+      if (!process.isAlive() || System.currentTimeMillis() > deadline) {
+        fail("coturn did not start:\n" + Files.readString(log));
+      }
+      Thread.sleep(20);
+    }
+  }
+
   /** Runs a script of {@code src/test/js}, bounded to 90 s, and returns its last stdout line, which must say ok. */
   private static JsonObject runNode(String script, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("node", JS.resolve(script).toString()));

@@ -77,18 +77,24 @@ public final class SignalingHubImpl implements SignalingHub {
 
   @Override
   public Handler<RoutingContext> webSocketHandler() {
+    return ingress().webSocketHandler();
+  }
+
+  @Override
+  public Handler<RoutingContext> iceServersHandler() {
+    return ingress().iceServersHandler();
+  }
+
+  private WsIngressVerticle ingress() {
     if (ingresses.isEmpty()) {
       throw new IllegalStateException("deploy the hub first");
     }
-    return ingresses.get(0).webSocketHandler();
+    return ingresses.get(0);
   }
 
   @Override
   public Handler<RoutingContext> roomsJoinHandler() {
-    if (ingresses.isEmpty()) {
-      throw new IllegalStateException("deploy the hub first");
-    }
-    return ingresses.get(0).roomsJoinHandler();
+    return ingress().roomsJoinHandler();
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.signalhub.protocol;
 
+import io.vertx.core.json.JsonArray;
+
 import java.util.List;
 
 /**
@@ -27,8 +29,12 @@ public interface Dialect {
    */
   String render(String canonical, String self);
 
-  /** The frame telling the client it joined, or {@code null} when the dialect has none. */
-  String welcome(String room, String id, List<String> peers);
+  /**
+   * The frame telling the client it joined, or {@code null} when the dialect has none.
+   *
+   * @param iceServers TURN servers with credentials for this peer ({@code RTCIceServer} objects), possibly empty
+   */
+  String welcome(String room, String id, List<String> peers, JsonArray iceServers);
 
   /** The reply to a leave, or {@code null} when the dialect has none. */
   String left(String room);

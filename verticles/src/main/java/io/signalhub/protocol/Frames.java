@@ -110,13 +110,20 @@ public final class Frames {
     return s;
   }
 
-  /** {@code {"type":"welcome","room","to":id,"data":{"id","peers":[...]}}}. */
-  public static String welcome(String room, String id, List<String> peers) {
+  /**
+   * {@code {"type":"welcome","room","to":id,"data":{"id","peers":[...],"iceServers"?:[...]}}};
+   * {@code iceServers} only when TURN is configured.
+   */
+  public static String welcome(String room, String id, List<String> peers, JsonArray iceServers) {
+    JsonObject data = new JsonObject().put("id", id).put("peers", new JsonArray(List.copyOf(peers)));
+    if (!iceServers.isEmpty()) {
+      data.put("iceServers", iceServers);
+    }
     return new JsonObject()
       .put("type", MessageType.WELCOME)
       .put("room", room)
       .put("to", id)
-      .put("data", new JsonObject().put("id", id).put("peers", new JsonArray(List.copyOf(peers))))
+      .put("data", data)
       .encode();
   }
 

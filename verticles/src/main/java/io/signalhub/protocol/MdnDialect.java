@@ -1,5 +1,6 @@
 package io.signalhub.protocol;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
@@ -56,7 +57,7 @@ public final class MdnDialect implements Dialect {
   }
 
   @Override
-  public String welcome(String room, String id, List<String> peers) {
+  public String welcome(String room, String id, List<String> peers, JsonArray iceServers) {
     return null;
   }
 

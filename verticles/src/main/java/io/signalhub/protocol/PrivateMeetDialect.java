@@ -99,9 +99,12 @@ public final class PrivateMeetDialect implements Dialect {
   }
 
   @Override
-  public String welcome(String room, String id, List<String> peers) {
-    return new JsonObject().put("type", ROOM_JOINED).put("room", room)
-      .put("data", new JsonObject().put("id", id).put("peers", new JsonArray(List.copyOf(peers)))).encode();
+  public String welcome(String room, String id, List<String> peers, JsonArray iceServers) {
+    JsonObject data = new JsonObject().put("id", id).put("peers", new JsonArray(List.copyOf(peers)));
+    if (!iceServers.isEmpty()) {
+      data.put("iceServers", iceServers);
+    }
+    return new JsonObject().put("type", ROOM_JOINED).put("room", room).put("data", data).encode();
   }
 
   @Override

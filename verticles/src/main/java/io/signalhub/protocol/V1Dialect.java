@@ -1,5 +1,6 @@
 package io.signalhub.protocol;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
@@ -37,8 +38,8 @@ public final class V1Dialect implements Dialect {
   }
 
   @Override
-  public String welcome(String room, String id, List<String> peers) {
-    return Frames.welcome(room, id, peers);
+  public String welcome(String room, String id, List<String> peers, JsonArray iceServers) {
+    return Frames.welcome(room, id, peers, iceServers);
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.signalhub.verticles.impl.EnvelopeCodec;
 import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.Session;
 import io.signalhub.verticles.impl.TokenAuth;
+import io.signalhub.verticles.impl.TurnCredentials;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -55,6 +56,8 @@ public class WsIngressVerticle extends VerticleBase {
   private HttpServer server;
   private TokenAuth auth;
 
+  /** Path of the TURN credentials endpoint on the verticle's own server. */
+  public static final String ICE_SERVERS_PATH = "/ice-servers";
   /** Path of the REST join of seed 004 on the verticle's own server. */
   public static final String ROOMS_JOIN_PATH = "/rooms/join";
 
@@ -104,6 +107,7 @@ public class WsIngressVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.get(options.getWsPath()).handler(webSocketHandler());
     router.post(ROOMS_JOIN_PATH).handler(BodyHandler.create().setBodyLimit(4096)).handler(roomsJoinHandler());
+    router.get(ICE_SERVERS_PATH).handler(iceServersHandler());
     if (routes != null) {
       routes.accept(router);
     }
@@ -178,6 +182,36 @@ public class WsIngressVerticle extends VerticleBase {
             json(ctx, 200, new JsonObject().put("roomId", roomId).put("clientId", Ids.random()));
           }
         });
+    };
+  }
+
+  /**
+   * {@code GET /ice-servers}: TURN servers with fresh credentials for an authenticated caller, as
+   * {@code 200 {"iceServers":[{"urls":[...],"username":"<expiry>:<sub>","credential":"..."}]}} (coturn's TURN
+   * REST API scheme, see {@link io.signalhub.verticles.impl.TurnCredentials}). The caller shows a JWT
+   * ({@code Authorization: Bearer <jwt>} or {@code ?token=<jwt>}, verified like a connection's token);
+   * without a valid one, or when no {@code jwtSecret} is configured, {@code 401 {"error":"unauthorized"}}.
+   * Peers connected over the WebSocket get the same in {@code welcome}.
+   */
+  public Handler<RoutingContext> iceServersHandler() {
+    return ctx -> {
+      String header = ctx.request().getHeader("Authorization");
+      String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? header.substring(7).trim() : ctx.request().getParam("token");
+      if (auth == null) {
+        json(ctx, 401, new JsonObject().put("error", ErrorCode.UNAUTHORIZED.code())
+          .put("message", "this hub accepts no tokens (no jwtSecret configured)"));
+        return;
+      }
+      auth.subject(token).onComplete(ar -> {
+        if (ar.failed()) {
+          json(ctx, 401, new JsonObject().put("error", ErrorCode.UNAUTHORIZED.code()).put("message", ar.cause().getMessage()));
+        } else {
+          ctx.response().putHeader("cache-control", "no-store");
+          json(ctx, 200, new JsonObject().put("iceServers",
+            TurnCredentials.iceServers(options, ar.result(), System.currentTimeMillis() / 1000)));
+        }
+      });
     };
   }
 

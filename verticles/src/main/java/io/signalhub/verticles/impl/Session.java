@@ -316,7 +316,8 @@ public final class Session {
         roomGen = state.gen();
         roomVersion = state.version();
         metrics.peerJoined();
-        writeIfAny(dialect.welcome(roomName, peerId, state.othersThan(peerId)));
+        writeIfAny(dialect.welcome(roomName, peerId, state.othersThan(peerId),
+          TurnCredentials.iceServers(options, peerId, System.currentTimeMillis() / 1000)));
         for (Message<String> frame : early) {
           write(frame);
         }
