@@ -71,6 +71,8 @@ function makePeer(name) {
     framesSent: [], // every frame sent, as the hub saw it (JSON round trip)
     droppedCandidates: [],
     wsClose: null,
+    other: null,
+    expect: [], // frames the other peer sent to this one, not received yet
   };
   peers.push(p);
   return p;
@@ -316,7 +318,14 @@ function openSocket(p, url, handlers) {
   return ws;
 }
 
-/** Sends obj as JSON and records it as the hub will see it. */
+// frame types a hub forwards to the other peer (in any dialect)
+const FORWARDED_TYPES = new Set(['signal', 'webrtc.offer', 'webrtc.answer', 'webrtc.iceCandidate', 'offer', 'answer', 'ice-candidate', 'new-ice-candidate']);
+
+/**
+ * Sends obj as JSON and records it as the hub sees it (a JSON round trip). A frame meant for the other
+ * peer is also queued in p.other.expect: messages from one sender to one recipient arrive in order, so
+ * each forwarded frame is checked against the head of that queue.
+ */
 function sendJson(p, obj) {
   if (finished) return;
   if (!p.ws || p.ws.readyState !== WebSocket.OPEN) {
@@ -327,7 +336,13 @@ function sendJson(p, obj) {
   p.ws.send(text);
   const seen = JSON.parse(text);
   p.framesSent.push(seen);
+  if (p.other && FORWARDED_TYPES.has(seen.type)) p.other.expect.push(seen);
   log(`${p.name} -> ${summarize(seen)}`);
+}
+
+/** The oldest frame p.other sent that p has not received yet. */
+function nextSent(p) {
+  return p.expect.shift();
 }
 
 /** A (RTCPeerConnection) peer's data channel: A says hello-from-A on open, B answers hello-from-B. */
@@ -395,19 +410,6 @@ function gatheringComplete(pc) {
   });
 }
 
-/** Collects each sender->recipient stream of what was sent, to compare with what is forwarded. */
-function expectForwarded(recipient, sender, what, frame, sentData, receivedData) {
-  const queue = (recipient.expect = recipient.expect || []);
-  const idx = queue.findIndex(() => true);
-  if (!check(recipient, idx >= 0, `${what}: nothing was sent that could be forwarded`, frame)) return false;
-  const sent = queue.shift();
-  return check(
-    recipient,
-    jsonEqual(sentData(sent), receivedData),
-    `${what}: forwarded payload differs from what ${sender.name} sent (sent ${summarize(sentData(sent))})`,
-    frame,
-  );
-}
 
 const roles = {};
 
@@ -428,13 +430,13 @@ function runS0() {
   A.other = B;
   B.other = A;
   let bStarted = false;
-  facts.heldSignals = 0;
 
   const client = (p, initiator) => {
     const ws = openSocket(p, wsUrl({ roomId: room }), {
       open: () => {
         // socket.onopen -> registration message
         sendJson(p, { type: 'hello', id: p.id });
+        p.helloAt = elapsed();
         // "User clicks Initiate" -> SimplePeer({ initiator })
         const peer = new SimplePeer({ initiator, wrtc, config: PC_CONFIG, trickle: true });
         p.sp = peer;
@@ -467,8 +469,11 @@ function runS0() {
         if (!check(p, frame.id === p.other.id, `signal.id must be the sender '${p.other.id}'`, frame)) return;
         if (!check(p, frame.to === p.id, `signal.to must be '${p.id}'`, frame)) return;
         if (!check(p, frame.data && typeof frame.data === 'object', 'signal.data must be an object', frame)) return;
-        if (!expectForwarded(p, p.other, 'signal', frame, (s) => s.data, frame.data)) return;
+        // data as the sender wrote it
+        const sent = nextSent(p);
+        if (!check(p, sent !== undefined && jsonEqual(sent.data, frame.data), `signal.data must be what ${p.other.name} wrote (${summarize(sent)})`, frame)) return;
         if (p === B && frame.data.type === 'offer' && facts.offerAfterHelloMs === undefined) {
+          // the offer was sent before B said hello: the hub held it
           facts.offerAfterHelloMs = elapsed() - B.helloAt;
         }
         p.sp.signal(frame.data);
@@ -477,13 +482,6 @@ function runS0() {
     return ws;
   };
 
-  // record what each side sends, for the forwarded-payload check on the other side
-  const origSend = sendJson;
-  sendJsonHook = (p, obj) => {
-    if (obj.type === 'hello' && p === B) B.helloAt = elapsed();
-    if (obj.type === 'signal') (p.other.expect = p.other.expect || []).push(obj);
-    origSend(p, obj);
-  };
   client(A, true);
 }
 
@@ -514,12 +512,12 @@ function runS1() {
       if (!check(probe, code === 1008, `close code must be 1008, was ${code}`)) return true;
       facts.garbageTokenClose = code;
       log('negative check passed: unauthorized + 1008');
-      startCall();
+      runCall();
       return true;
     },
   });
 
-  function startCall() {
+  function runCall() {
     const A = makePeer(options.idA);
     const B = makePeer(options.idB);
     A.role = 'A';
@@ -629,7 +627,7 @@ function runS1() {
         if (!check(p, message.data.to === p.id, `forwarded ${message.type}.data.to must be '${p.id}'`, message)) return false;
         const field = message.type === 'webrtc.iceCandidate' ? 'candidate' : 'sdp';
         if (!check(p, typeof message.data[field] === 'string', `forwarded ${message.type}.data.${field} must be a string`, message)) return false;
-        const sent = (p.expect = p.expect || []).shift();
+        const sent = nextSent(p);
         return check(
           p,
           sent && sent.type === message.type && sent.data[field] === message.data[field],
@@ -645,10 +643,6 @@ function runS1() {
       });
     };
 
-    sendJsonHook = (p, obj) => {
-      if (obj.type && obj.type.startsWith('webrtc.')) (p.other.expect = p.other.expect || []).push(obj);
-      rawSendJson(p, obj);
-    };
     client(A, options.tokenA, () => {
       if (!B.ws) client(B, options.tokenB, () => {});
     });
@@ -675,7 +669,7 @@ function runS2() {
     if (!check(p, frame.from === p.other.id, `forwarded ${frame.type}.from must be '${p.other.id}'`, frame)) return false;
     if (!check(p, frame.to === p.id, `forwarded ${frame.type}.to must be '${p.id}'`, frame)) return false;
     if (!check(p, frame.room === room, `forwarded ${frame.type}.room must be '${room}'`, frame)) return false;
-    const sent = (p.expect = p.expect || []).shift();
+    const sent = nextSent(p);
     return check(
       p,
       sent && sent.type === frame.type && jsonEqual(sent.data, frame.data),
@@ -687,10 +681,6 @@ function runS2() {
     if (!check(p, frame.room === room && frame.to === p.id, `welcome must name room '${room}' and to '${p.id}'`, frame)) return false;
     if (!check(p, frame.data && frame.data.id === p.id && Array.isArray(frame.data.peers), `welcome.data must be {id:'${p.id}', peers:[...]}`, frame)) return false;
     return true;
-  };
-  sendJsonHook = (p, obj) => {
-    (p.other.expect = p.other.expect || []).push(obj);
-    rawSendJson(p, obj);
   };
 
   // ---- PEER1 ----
@@ -933,15 +923,10 @@ function runS3() {
   // same shape: what one MDN peer receives is exactly what the other sent
   for (const p of [A, B]) {
     p.expectFrame = (frame) => {
-      const sent = (p.expect = p.expect || []).shift();
+      const sent = nextSent(p);
       return check(p, sent !== undefined && jsonEqual(sent, frame), `forwarded frame must be exactly what ${p.other.name} sent (${summarize(sent)})`, frame);
     };
   }
-  sendJsonHook = (p, obj) => {
-    rawSendJson(p, obj);
-    const last = p.framesSent[p.framesSent.length - 1];
-    if (last && !finished) (p.other.expect = p.other.expect || []).push(last);
-  };
   let open = 0;
   const bothOpen = () => {
     if (++open === 2) {
@@ -1087,7 +1072,7 @@ async function runS4() {
     p.checkForwarded = (frame) => {
       if (!check(p, frame.from === p.other.id, `forwarded ${frame.type}.from must be the sender '${p.other.id}'`, frame)) return false;
       if (!check(p, frame.to === p.id, `forwarded ${frame.type}.to must be '${p.id}'`, frame)) return false;
-      const sent = (p.expect = p.expect || []).shift();
+      const sent = nextSent(p);
       return check(
         p,
         sent && sent.type === frame.type && jsonEqual(sent.data, frame.data),
@@ -1096,10 +1081,6 @@ async function runS4() {
       );
     };
   }
-  sendJsonHook = (p, obj) => {
-    (p.other.expect = p.other.expect || []).push(obj);
-    rawSendJson(p, obj);
-  };
   goHubClient(A, {
     roomId: first.roomId,
     clientId: A.id,
@@ -1138,7 +1119,7 @@ async function runMixed() {
     // a message without `to` is a room broadcast: the forwarded frame has no `to` (or names A)
     if (!check(A, frame.to === undefined || frame.to === A.id, `forwarded ${frame.type}.to must be absent or '${A.id}'`, frame)) return false;
     if (frame.type === 'answer') facts.answerTo = frame.to === undefined ? '(absent)' : frame.to;
-    const sent = (A.expect = A.expect || []).shift();
+    const sent = nextSent(A);
     const sentData = sent && (sent.type === 'new-ice-candidate' ? sent.candidate : sent.sdp);
     const mapped = sent && (sent.type === 'new-ice-candidate' ? 'ice-candidate' : sent.type);
     return check(
@@ -1149,14 +1130,9 @@ async function runMixed() {
     );
   };
   B.expectFrame = (frame) => {
-    const sent = (B.expect = B.expect || []).shift();
+    const sent = nextSent(B);
     const expected = sent && (sent.type === 'ice-candidate' ? { type: 'new-ice-candidate', candidate: sent.data } : { type: sent.type, sdp: sent.data });
     return check(B, expected !== undefined && jsonEqual(expected, frame), `MDN frame must be ${summarize(expected)} (A's v1 ${sent && sent.type} in MDN shape)`, frame);
-  };
-  sendJsonHook = (p, obj) => {
-    rawSendJson(p, obj);
-    const last = p.framesSent[p.framesSent.length - 1];
-    if (last && !finished) (p.other.expect = p.other.expect || []).push(last);
   };
   goHubClient(A, {
     roomId: joined.roomId,
@@ -1173,15 +1149,6 @@ async function runMixed() {
 }
 
 // ---------------------------------------------------------------------------------------------------
-
-// scenarios may hook sendJson to record what was sent for the forwarded-payload checks
-const rawSendJson = sendJson;
-let sendJsonHook = null;
-// eslint-disable-next-line no-func-assign
-sendJson = function hookedSendJson(p, obj) {
-  if (sendJsonHook) return sendJsonHook(p, obj);
-  return rawSendJson(p, obj);
-};
 
 overallTimer = setTimeout(() => fail(`overall timeout after ${OVERALL_TIMEOUT_MS} ms`), OVERALL_TIMEOUT_MS);
 log(`scenario ${scenario}, http ${HTTP_BASE}, ws ${WS_BASE}, room ${room}`);

@@ -115,7 +115,7 @@ class RealWebRtcE2ETest {
       "--realm=signalhub.test", "--no-tls", "--no-dtls", "--no-cli", "--no-tcp-relay", "--no-tcp",
       "--min-port=49152", "--max-port=49999", "--log-file=stdout", "--simple-log")
       .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    awaitLine(coturn, log, "listener opened on", 10_000);
+    awaitLine(coturn, log, "Total General servers", 10_000);
     Vertx vertx = Vertx.vertx();
     try {
       String turnUrl = "turn:127.0.0.1:" + turnPort + "?transport=udp";
