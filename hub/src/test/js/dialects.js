@@ -953,7 +953,12 @@ async function restJoin(body) {
     init.headers = { 'content-type': 'application/json' };
     init.body = JSON.stringify(body);
   }
-  const res = await fetch(`${HTTP_BASE}/rooms/join`, { ...init, signal: AbortSignal.timeout(5000) });
+  let res;
+  try {
+    res = await fetch(`${HTTP_BASE}/rooms/join`, { ...init, signal: AbortSignal.timeout(5000) });
+  } catch (e) {
+    throw new Error(`POST ${HTTP_BASE}/rooms/join failed: ${e.message}${e.cause ? ` (${e.cause.message || e.cause})` : ''}`);
+  }
   const text = await res.text();
   log(`POST /rooms/join ${body === undefined ? '(no body)' : JSON.stringify(body)} -> ${res.status} ${text}`);
   if (res.status !== 200) throw new Error(`POST /rooms/join ${body === undefined ? '(no body)' : JSON.stringify(body)} answered ${res.status} ${text}`);
