@@ -23,8 +23,28 @@
 //   {"ok":false,"scenario":"s3","error":"..."}                                exit 1 (diagnostics, with
 //                                                                               every frame received per
 //                                                                               peer, on stderr)
+// facts: what the run observed, e.g. s2 offerAfterPeer2OpenMs (how long after PEER2's socket opened the
+// held offer arrived), s0 offerAfterHelloMs, s1 garbageTokenClose / iceCandidateFallback, mixed mdnPeerId.
 // Loopback only: iceServers is always empty and ICE candidates whose candidate string lacks 127.0.0.1
 // are dropped before signaling. Set E2E_VERBOSE=1 to get the trace on stderr when the run succeeds.
+//
+// Where a client departs from its document's letter, and why:
+// - all: iceServers [] instead of the documents' public STUN servers; non-127.0.0.1 candidates dropped;
+//   every client ignores frames of types its document does not handle, but the run fails on a hub
+//   `error` frame and on frames a dialect must never get (docs/protocol.md).
+// - s0: the documents' "user clicks Initiate" is right after hello; poopush connects once
+//   poopush_controller's offer is sent, so the hub must hold it.
+// - s1: step 15 reads setRemoteDescription(message.sdp), but the frames carry the SDP in data.sdp (as
+//   step 10 reads it): the answer is set from {type:'answer', sdp: message.data.sdp}. onicecandidate is
+//   registered when the RTCPeerConnection is created (step 16 shows it after the offer). If wrtc refused
+//   addIceCandidate({candidate}) alone, it would retry with data.sdpMid/sdpMLineIndex (facts say so).
+// - s2: the document's buttons become timers: PEER2 opens 2 s after PEER1's offer; each side's batch is
+//   sent once its ICE gathering is complete. PEER1 follows steps 24-26 in order: buffer PEER2's
+//   candidates, send its own, setRemoteDescription(answer), then add the buffered ones.
+// - s3: the document shows no handleOffer; B's is the usual MDN one (setRemoteDescription(new
+//   RTCSessionDescription(message.sdp)), createAnswer, setLocalDescription, send {type:'answer', sdp:
+//   pc.localDescription}). JSON.stringify of wrtc's description and candidate calls their toJSON, so
+//   the objects are sent as the document does.
 'use strict';
 
 const wrtc = require('@roamhq/wrtc');
@@ -98,7 +118,7 @@ function diagnostics() {
   return JSON.stringify(
     {
       scenario,
-      room: typeof room === 'undefined' ? null : room,
+      room: facts.roomId || (typeof room === 'undefined' ? null : room),
       facts,
       peers: peers.map((p) => ({
         name: p.name,
@@ -437,7 +457,7 @@ function runS0() {
   let bStarted = false;
 
   const client = (p, initiator) => {
-    const ws = openSocket(p, wsUrl({ roomId: room }), {
+    openSocket(p, wsUrl({ roomId: room }), {
       open: () => {
         // socket.onopen -> registration message
         sendJson(p, { type: 'hello', id: p.id });
@@ -484,7 +504,6 @@ function runS0() {
         p.sp.signal(frame.data);
       },
     });
-    return ws;
   };
 
   client(A, true);
@@ -834,7 +853,6 @@ function mdnClient(p, url, { offerer, onOpen }) {
   if (offerer) attachChannel(p, peerConnection.createDataChannel('chat'));
   else peerConnection.ondatachannel = (event) => attachChannel(p, event.channel);
 
-  let signalingChannel = null;
   function sendToSignalingChannel(data) {
     sendJson(p, data);
   }
@@ -893,7 +911,7 @@ function mdnClient(p, url, { offerer, onOpen }) {
       .catch((error) => fail(`${p.name}: Error creating an offer: ${error && (error.stack || error)}`));
   }
 
-  signalingChannel = openSocket(p, url, {
+  const signalingChannel = openSocket(p, url, {
     open: () => onOpen && onOpen(),
     message: (data) => {
       // the hub sends nothing else to an MDN client except error frames

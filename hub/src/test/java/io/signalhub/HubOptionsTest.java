@@ -73,4 +73,12 @@ class HubOptionsTest {
       assertTrue(out.contains("invalid hub setting '" + bad[2] + "'"), out);
     }
   }
+
+  @Test
+  void theKubernetesClusterConfigIsAValidHazelcastConfig() {
+    com.hazelcast.config.Config k8s = HubConfig.clusterConfig(new HubOptions().setClusterConfig("../config/cluster-kubernetes.xml"));
+    assertTrue(k8s.getNetworkConfig().getJoin().getKubernetesConfig().isEnabled());
+    assertEquals(HubConfig.clusterConfig(new HubOptions()).getMapConfigs().keySet(), k8s.getMapConfigs().keySet(),
+      "the same maps as config/cluster.xml");
+  }
 }
