@@ -1,16 +1,19 @@
 // SignalHub demo: a full-mesh WebRTC room over the hub's signaling protocol v1 (docs/protocol.md).
 //
-// One WebSocket to the hub per page; one RTCPeerConnection per remote peer. The newcomer offers to
-// every peer listed in `welcome`; existing peers answer. Renegotiation (camera) uses the "perfect
+// Signaling goes through client.js (one WebSocket to the hub per page, reconnecting when it drops);
+// one RTCPeerConnection per remote peer. The newcomer offers to every peer listed in `welcome`
+// (also after a reconnect: the others were told we left and came back); existing peers answer. Renegotiation (camera) uses the "perfect
 // negotiation" pattern: whoever adds tracks sends the new offer, and an offer collision is settled
 // by a fixed role per pair (the peer with the smaller id is the polite one and yields).
 //
 // URL parameters: ?room=NAME  ?id=PEER_ID  ?autojoin=1  ?ice=JSON (iceServers array or a full
-// RTCConfiguration object; default {"iceServers": []}, so only host candidates are used).
+// RTCConfiguration object; default {"iceServers": []}, so only host candidates are used). The TURN
+// servers the hub hands out in `welcome` (when it has TURN configured) are added to these.
+
+import { SignalingClient } from './client.js';
 
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const LOG_LIMIT = 500;
-const LEAVE_TIMEOUT_MS = 1500;
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -161,121 +164,91 @@ function join() {
   }
   updateRoomLink();
 
-  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  const query = new URLSearchParams({ roomId: room, protocol: 'v1' });
-  if (id) query.set('ClientId', id);
-  const url = `${scheme}://${location.host}/ws?${query}`;
-
-  const ws = new WebSocket(url);
-  session = { ws, room, myId: null, peers: new Map(), leaveTimer: null };
-  setState(ui.wsState, 'connecting');
+  const client = new SignalingClient({ room, id: id || undefined });
+  const s = { client, room, myId: null, peers: new Map(), rtcConfig };
+  session = s;
   setControls();
-  log('note', `connecting to ${url}`);
+  log('note', `connecting to ${client.url}, room ${room}${id ? ` as ${id}` : ''}`);
 
-  const s = session;
-  ws.onopen = () => log('note', 'socket open, waiting for welcome');
-  ws.onmessage = (ev) => {
-    if (session !== s) return;
-    let frame;
-    try {
-      frame = JSON.parse(ev.data);
-    } catch (e) {
-      log('error', `hub sent a frame that is not JSON (${String(ev.data).length} chars)`);
-      return;
-    }
-    if (!frame || typeof frame.type !== 'string') {
-      log('error', 'hub sent a frame without type');
-      return;
-    }
-    log(frame.type === 'error' ? 'error' : 'in', describeFrame(frame));
-    handleFrame(s, frame);
-  };
-  ws.onerror = () => log('error', 'WebSocket error');
-  ws.onclose = (ev) => {
-    log('note', `socket closed: code ${ev.code}${ev.reason ? ` (${ev.reason})` : ''}`);
-    if (session !== s) return;
-    if (ev.code !== 1000 && ev.code !== 1005) {
-      const why = { 1001: 'the hub node is stopping', 1006: 'connection lost', 1009: 'message too big', 1011: 'internal error on the hub', 4000: 'idle time-out' }[ev.code];
-      showError(`close ${ev.code}`, why || ev.reason || 'the signaling connection closed');
-    }
-    endSession();
-  };
-}
-
-function send(frame) {
-  if (!session || session.ws.readyState !== WebSocket.OPEN) {
-    log('error', `cannot send ${frame.type}: not connected`);
-    return;
-  }
-  session.ws.send(JSON.stringify(frame));
-  log('out', describeFrame(frame));
-}
-
-function handleFrame(s, f) {
-  const d = f.data || {};
-  switch (f.type) {
-    case 'welcome':
-      s.myId = d.id;
-      s.room = f.room || s.room;
-      ui.myId.textContent = d.id;
-      setState(ui.wsState, 'joined');
+  // Every handler first checks that this session is still the current one.
+  const on = (name, fn) => client.on(name, (v) => session === s && fn(v));
+  on('message', (f) => log(f.type === 'error' ? 'error' : 'in', describeFrame(f)));
+  on('sent', (f) => log('out', describeFrame(f)));
+  on('state', (state) => {
+    if (state === 'closed') return endSession();
+    if (state !== 'joined') setState(ui.wsState, state); // 'joined' is shown once welcome is handled
+    if (state === 'reconnecting') {
+      s.myId = null;
       setControls();
-      chatLine(`joined room ${s.room} as ${d.id}`, 'system');
-      // We are the newcomer: offer to everybody already here.
-      for (const peerId of d.peers || []) getPeer(s, peerId, { offerer: true });
-      break;
-    case 'peer-joined':
-      if (d.id && d.id !== s.myId) {
-        chatLine(`${d.id} joined`, 'system');
-        // The newcomer will send us an offer; just show it for now.
-        peerRow(d.id);
-        updatePeerRow(s, d.id);
-      }
-      break;
-    case 'peer-left':
-      if (d.id) {
-        chatLine(`${d.id} left${d.reason && d.reason !== 'left' ? ` (${d.reason})` : ''}`, 'system');
-        closePeer(s, d.id);
-      }
-      break;
-    case 'offer':
-    case 'answer':
-    case 'ice-candidate':
-      if (!f.from) break;
-      enqueue(getPeer(s, f.from, { offerer: false }), () => handleSignal(s, f));
-      break;
-    case 'left':
-      s.ws.close(1000, 'left');
-      break;
-    case 'error':
-      showError(d.code || 'error', `${d.message || 'the hub refused a frame'}${d.type ? ` (${d.type})` : ''}`);
-      // An error before `welcome` means the join by URL failed (e.g. id-taken): give up this socket.
-      if (!s.myId) s.ws.close(1000, 'join refused');
-      break;
-    default:
-      log('note', `ignored frame type ${f.type}`);
+    }
+  });
+  on('disconnect', ({ code, reason, reconnecting }) => {
+    log('note', `socket closed: code ${code}${reason ? ` (${reason})` : ''}${reconnecting ? ', reconnecting' : ''}`);
+    if (!reconnecting && code !== 1000 && code !== 1005) {
+      const why = { 1001: 'the hub node is stopping', 1006: 'connection lost', 1008: 'refused by the hub', 1009: 'message too big', 1011: 'internal error on the hub', 4000: 'idle time-out' }[code];
+      showError(`close ${code}`, why || reason || 'the signaling connection closed');
+    }
+  });
+  on('welcome', (w) => onWelcome(s, w));
+  on('peer-joined', ({ id: peerId }) => {
+    if (!peerId || peerId === s.myId) return;
+    chatLine(`${peerId} joined`, 'system');
+    // The newcomer will send us an offer (the hub told us `peer-left` first if it had been here).
+    peerRow(peerId);
+    updatePeerRow(s, peerId);
+  });
+  on('peer-left', ({ id: peerId, reason }) => {
+    if (!peerId) return;
+    chatLine(`${peerId} left${reason && reason !== 'left' ? ` (${reason})` : ''}`, 'system');
+    closePeer(s, peerId);
+  });
+  for (const type of ['offer', 'answer', 'ice-candidate']) {
+    on(type, (f) => {
+      if (f.from) enqueue(getPeer(s, f.from, { offerer: false }), () => handleSignal(s, f));
+    });
   }
+  on('error', ({ code, message, type }) => showError(code || 'error', `${message || 'the hub refused a frame'}${type ? ` (${type})` : ''}`));
+
+  client.connect().catch((e) => log('error', `join failed: ${e.message}`));
+}
+
+function onWelcome(s, w) {
+  if (w.rejoined) {
+    // While we were away the others saw us leave: every connection starts over.
+    for (const peerId of [...s.peers.keys()]) closePeer(s, peerId);
+    ui.peers.replaceChildren();
+    ui.noPeers.hidden = false;
+  }
+  s.myId = w.id;
+  s.room = w.room;
+  // The hub's TURN servers (fresh credentials on each welcome) come after the page's own ?ice= ones.
+  s.rtcConfig = w.iceServers ? { ...rtcConfig, iceServers: [...(rtcConfig.iceServers || []), ...w.iceServers] } : rtcConfig;
+  if (w.iceServers) log('note', `the hub gave ${w.iceServers.length} ICE server(s)`);
+  ui.myId.textContent = w.id;
+  setState(ui.wsState, 'joined');
+  setControls();
+  chatLine(`${w.rejoined ? 'rejoined' : 'joined'} room ${w.room} as ${w.id}`, 'system');
+  // We are the newcomer: offer to everybody already here.
+  for (const peerId of w.peers) getPeer(s, peerId, { offerer: true });
+}
+
+/** Sends through the client; logs when it cannot (not joined, e.g. while reconnecting). */
+function signal(s, method, to, payload) {
+  if (session === s && !s.client[method](to, payload)) log('error', `cannot send to ${to}: not joined (${s.client.state})`);
 }
 
 function leave() {
   if (!session) return;
-  const s = session;
-  if (s.ws.readyState === WebSocket.OPEN && s.myId) {
-    setState(ui.wsState, 'leaving');
-    send({ type: 'leave' });
-    // The hub answers `left`; close anyway if it does not within a moment.
-    s.leaveTimer = setTimeout(() => s.ws.close(1000, 'leave'), LEAVE_TIMEOUT_MS);
-  } else {
-    s.ws.close(1000, 'leave');
-  }
+  if (session.client.state === 'joined') setState(ui.wsState, 'leaving');
+  session.client.leave(); // the 'closed' state ends the session
 }
 
 function endSession() {
   const s = session;
   if (!s) return;
-  clearTimeout(s.leaveTimer);
   for (const id of [...s.peers.keys()]) closePeer(s, id);
   ui.peers.replaceChildren();
+  ui.noPeers.hidden = false;
   session = null;
   setState(ui.wsState, 'closed');
   ui.myId.textContent = '–';
@@ -295,7 +268,7 @@ function getPeer(s, peerId, { offerer }) {
   let peer = s.peers.get(peerId);
   if (peer) return peer;
 
-  const pc = new RTCPeerConnection(rtcConfig);
+  const pc = new RTCPeerConnection(s.rtcConfig);
   peer = {
     id: peerId,
     pc,
@@ -312,7 +285,7 @@ function getPeer(s, peerId, { offerer }) {
   peerRow(peerId);
 
   pc.onicecandidate = ({ candidate }) => {
-    if (candidate && candidate.candidate) send({ type: 'ice-candidate', to: peerId, data: candidate.toJSON() });
+    if (candidate && candidate.candidate) signal(s, 'sendCandidate', peerId, candidate);
   };
   pc.onconnectionstatechange = () => updatePeerRow(s, peerId);
   pc.oniceconnectionstatechange = () => updatePeerRow(s, peerId);
@@ -320,7 +293,7 @@ function getPeer(s, peerId, { offerer }) {
     try {
       peer.makingOffer = true;
       await pc.setLocalDescription();
-      send({ type: 'offer', to: peerId, data: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+      signal(s, 'sendOffer', peerId, pc.localDescription);
     } catch (e) {
       log('error', `${peerId}: creating an offer failed: ${e.message}`);
     } finally {
@@ -384,7 +357,7 @@ async function handleSignal(s, f) {
   for (const c of queued) await addCandidate(peer, c);
   if (description.type === 'offer') {
     await pc.setLocalDescription();
-    send({ type: 'answer', to: peer.id, data: { type: pc.localDescription.type, sdp: pc.localDescription.sdp } });
+    signal(s, 'sendAnswer', peer.id, pc.localDescription);
   }
 }
 
@@ -586,7 +559,7 @@ ui.chatForm.addEventListener('submit', (ev) => {
   sendChat();
 });
 window.addEventListener('pagehide', () => {
-  if (session) session.ws.close(1000, 'page closed');
+  if (session) session.client.close();
 });
 
 setControls();

@@ -13,6 +13,8 @@ public final class CloseCodes {
   public static final short POLICY_VIOLATION = 1008;
   /** Message too big: a frame or message over {@code maxFrameBytes} (RFC 6455). */
   public static final short MESSAGE_TOO_BIG = 1009;
+  /** Try again later: the client read too slowly and its outbound queue overflowed (RFC 6455, IANA registry). */
+  public static final short TRY_AGAIN_LATER = 1013;
   /** Internal error on the hub (RFC 6455). */
   public static final short INTERNAL_ERROR = 1011;
   /** Idle time-out: no frame and no pong for {@code idleTimeoutMs} (private use). */

@@ -29,6 +29,10 @@ public enum ErrorCode {
   UNSUPPORTED_FRAME("unsupported-frame"),
   /** The hub could not complete the request in time; the client may retry. */
   UNAVAILABLE("unavailable"),
+  /** The connection sends faster than its rate limit; the message was dropped (then close 1008). */
+  RATE_LIMITED("rate-limited"),
+  /** The connection did not join a room in time after opening (then close 1008). */
+  JOIN_TIMEOUT("join-timeout"),
   /** A held message was dropped: its recipient did not join in time, or a hold bound was hit. */
   EXPIRED("expired"),
   /** A token is missing, invalid, unsigned, expired or has no {@code exp}; the socket is closed with 1008. */

@@ -50,6 +50,18 @@ public class HubOptions {
   public static final String DEFAULT_JWT_SECRET = "";
   /** Whether the demo page is served at {@code /} by default. */
   public static final boolean DEFAULT_DEMO = true;
+  /** Default time a new connection has to be in a room, in ms (nextcloud-spreed-signaling: 2 s). */
+  public static final long DEFAULT_JOIN_TIMEOUT_MS = 2_000;
+  /** Default most open connections from one IP address per node (0 = no limit). */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 100;
+  /** Default sustained messages per second a connection may send. */
+  public static final int DEFAULT_RATE_LIMIT_PER_SECOND = 50;
+  /** Default burst of messages a connection may send at once (the token bucket's size). */
+  public static final int DEFAULT_RATE_LIMIT_BURST = 200;
+  /** Default most bytes queued for writing to one socket before a slow reader is closed with 1013 (1 MiB). */
+  public static final int DEFAULT_MAX_QUEUED_BYTES = 1_048_576;
+  /** Default allowed browser origins: none besides the hub's own. */
+  public static final String DEFAULT_ALLOWED_ORIGINS = "";
   /** Default TURN URLs given to peers: none. */
   public static final String DEFAULT_TURN_URLS = "";
   /** Default coturn {@code static-auth-secret}: none. */
@@ -93,6 +105,12 @@ public class HubOptions {
     new Setting("holdMaxMessages", "messages", "most messages held per absent recipient"),
     new Setting("holdMaxBytes", "bytes", "most bytes held per absent recipient"),
     new Setting("jwtSecret", "", "HS256 secret of ?token= JWTs (>= 32 chars); empty refuses tokens"),
+    new Setting("joinTimeoutMs", "ms", "a connection not in a room this long after opening is closed (1008)"),
+    new Setting("maxConnectionsPerIp", "", "most open connections from one IP per node; 0 = no limit (429)"),
+    new Setting("rateLimitPerSecond", "messages", "sustained messages per second per connection"),
+    new Setting("rateLimitBurst", "messages", "burst per connection (token bucket size)"),
+    new Setting("maxQueuedBytes", "bytes", "bytes queued to a socket before a slow reader is closed (1013)"),
+    new Setting("allowedOrigins", "", "browser Origins allowed besides the hub's own, comma-separated; * = any"),
     new Setting("turnUrls", "", "TURN server URLs given to peers (comma-separated), empty = none"),
     new Setting("turnSecret", "", "coturn static-auth-secret for TURN REST credentials"),
     new Setting("turnTtlSeconds", "s", "lifetime of the TURN credentials"),
@@ -117,6 +135,12 @@ public class HubOptions {
   private int holdMaxMessages = DEFAULT_HOLD_MAX_MESSAGES;
   private int holdMaxBytes = DEFAULT_HOLD_MAX_BYTES;
   private String jwtSecret = DEFAULT_JWT_SECRET;
+  private long joinTimeoutMs = DEFAULT_JOIN_TIMEOUT_MS;
+  private int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
+  private int rateLimitPerSecond = DEFAULT_RATE_LIMIT_PER_SECOND;
+  private int rateLimitBurst = DEFAULT_RATE_LIMIT_BURST;
+  private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+  private String allowedOrigins = DEFAULT_ALLOWED_ORIGINS;
   private String turnUrls = DEFAULT_TURN_URLS;
   private String turnSecret = DEFAULT_TURN_SECRET;
   private long turnTtlSeconds = DEFAULT_TURN_TTL_SECONDS;
@@ -158,6 +182,12 @@ public class HubOptions {
       holdMaxMessages = json.getInteger("holdMaxMessages", holdMaxMessages);
       holdMaxBytes = json.getInteger("holdMaxBytes", holdMaxBytes);
       jwtSecret = json.getString("jwtSecret", jwtSecret);
+      joinTimeoutMs = json.getLong("joinTimeoutMs", joinTimeoutMs);
+      maxConnectionsPerIp = json.getInteger("maxConnectionsPerIp", maxConnectionsPerIp);
+      rateLimitPerSecond = json.getInteger("rateLimitPerSecond", rateLimitPerSecond);
+      rateLimitBurst = json.getInteger("rateLimitBurst", rateLimitBurst);
+      maxQueuedBytes = json.getInteger("maxQueuedBytes", maxQueuedBytes);
+      allowedOrigins = json.getString("allowedOrigins", allowedOrigins);
       turnUrls = json.getString("turnUrls", turnUrls);
       turnSecret = json.getString("turnSecret", turnSecret);
       turnTtlSeconds = json.getLong("turnTtlSeconds", turnTtlSeconds);
@@ -194,6 +224,12 @@ public class HubOptions {
     require(holdMaxBytes >= 1024, "holdMaxBytes", "must be >= 1024");
     require(jwtSecret != null && (jwtSecret.isEmpty() || jwtSecret.length() >= 32), "jwtSecret",
       "must be empty (no tokens) or at least 32 characters");
+    require(joinTimeoutMs >= 100, "joinTimeoutMs", "must be >= 100");
+    require(maxConnectionsPerIp >= 0, "maxConnectionsPerIp", "must be >= 0 (0 = no limit)");
+    require(rateLimitPerSecond >= 1, "rateLimitPerSecond", "must be >= 1");
+    require(rateLimitBurst >= 1, "rateLimitBurst", "must be >= 1");
+    require(maxQueuedBytes >= maxFrameBytes, "maxQueuedBytes", "must be >= maxFrameBytes");
+    require(allowedOrigins != null, "allowedOrigins", "must be a string");
     require(turnUrls != null && turnSecret != null, "turnUrls", "must be a string");
     require(turnUrls.isBlank() || !turnSecret.isEmpty(), "turnSecret", "is required when turnUrls is set");
     require(turnTtlSeconds >= 60, "turnTtlSeconds", "must be >= 60");
@@ -228,6 +264,12 @@ public class HubOptions {
       .put("holdMaxMessages", holdMaxMessages)
       .put("holdMaxBytes", holdMaxBytes)
       .put("jwtSecret", jwtSecret)
+      .put("joinTimeoutMs", joinTimeoutMs)
+      .put("maxConnectionsPerIp", maxConnectionsPerIp)
+      .put("rateLimitPerSecond", rateLimitPerSecond)
+      .put("rateLimitBurst", rateLimitBurst)
+      .put("maxQueuedBytes", maxQueuedBytes)
+      .put("allowedOrigins", allowedOrigins)
       .put("turnUrls", turnUrls)
       .put("turnSecret", turnSecret)
       .put("turnTtlSeconds", turnTtlSeconds)
@@ -412,6 +454,73 @@ public class HubOptions {
    */
   public HubOptions setJwtSecret(String jwtSecret) {
     this.jwtSecret = jwtSecret;
+    return this;
+  }
+
+  public long getJoinTimeoutMs() {
+    return joinTimeoutMs;
+  }
+
+  /** Time a new connection has to be in a room, in ms; then {@code join-timeout} and close 1008. */
+  public HubOptions setJoinTimeoutMs(long joinTimeoutMs) {
+    this.joinTimeoutMs = joinTimeoutMs;
+    return this;
+  }
+
+  public int getMaxConnectionsPerIp() {
+    return maxConnectionsPerIp;
+  }
+
+  /** Most open connections from one IP address per node; more are refused with HTTP 429. 0: no limit. */
+  public HubOptions setMaxConnectionsPerIp(int maxConnectionsPerIp) {
+    this.maxConnectionsPerIp = maxConnectionsPerIp;
+    return this;
+  }
+
+  public int getRateLimitPerSecond() {
+    return rateLimitPerSecond;
+  }
+
+  /** Sustained messages per second a connection may send (token bucket refill). */
+  public HubOptions setRateLimitPerSecond(int rateLimitPerSecond) {
+    this.rateLimitPerSecond = rateLimitPerSecond;
+    return this;
+  }
+
+  public int getRateLimitBurst() {
+    return rateLimitBurst;
+  }
+
+  /**
+   * Messages a connection may send at once (token bucket size). A message over the limit is dropped with
+   * {@code rate-limited}; when as many again are dropped in a row, the connection is closed with 1008.
+   */
+  public HubOptions setRateLimitBurst(int rateLimitBurst) {
+    this.rateLimitBurst = rateLimitBurst;
+    return this;
+  }
+
+  public int getMaxQueuedBytes() {
+    return maxQueuedBytes;
+  }
+
+  /** Bytes queued for writing to one socket before the slow reader is closed with 1013. */
+  public HubOptions setMaxQueuedBytes(int maxQueuedBytes) {
+    this.maxQueuedBytes = maxQueuedBytes;
+    return this;
+  }
+
+  public String getAllowedOrigins() {
+    return allowedOrigins;
+  }
+
+  /**
+   * Browser origins (e.g. {@code https://app.example.org}) allowed to open a WebSocket besides the hub's
+   * own, comma-separated; {@code *} allows any. Requests without {@code Origin} (non-browser clients) are
+   * allowed; others get HTTP 403 (cross-site WebSocket hijacking, OWASP).
+   */
+  public HubOptions setAllowedOrigins(String allowedOrigins) {
+    this.allowedOrigins = allowedOrigins;
     return this;
   }
 

@@ -2,6 +2,7 @@ package io.signalhub.verticles;
 
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.Ids;
+import io.signalhub.verticles.impl.ConnectionsPerIp;
 import io.signalhub.verticles.impl.EnvelopeCodec;
 import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.Session;
@@ -55,6 +56,8 @@ public class WsIngressVerticle extends VerticleBase {
   private String node;
   private HttpServer server;
   private TokenAuth auth;
+  private ConnectionsPerIp perIp;
+  private java.util.Set<String> allowedOrigins = java.util.Set.of();
 
   /** Path of the TURN credentials endpoint on the verticle's own server. */
   public static final String ICE_SERVERS_PATH = "/ice-servers";
@@ -101,6 +104,13 @@ public class WsIngressVerticle extends VerticleBase {
     EnvelopeCodec.register(vertx);
     node = Nodes.nodeId(vertx);
     auth = options.getJwtSecret().isEmpty() ? null : TokenAuth.hs256(vertx, options.getJwtSecret());
+    perIp = ConnectionsPerIp.of(vertx);
+    allowedOrigins = new java.util.HashSet<>();
+    for (String origin : options.getAllowedOrigins().split(",")) {
+      if (!origin.isBlank()) {
+        allowedOrigins.add(origin.trim());
+      }
+    }
     if (!listen) {
       return Future.succeededFuture();
     }
@@ -135,12 +145,22 @@ public class WsIngressVerticle extends VerticleBase {
   public Handler<RoutingContext> webSocketHandler() {
     return ctx -> {
       HttpServerRequest request = ctx.request();
+      String ip = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
       if (stopping) {
         ctx.response().setStatusCode(503).end("node stopping");
       } else if (!request.canUpgradeToWebSocket()) {
         ctx.response().setStatusCode(400).end("WebSocket upgrade expected");
+      } else if (!originAllowed(request)) {
+        ctx.response().setStatusCode(403).end("origin not allowed");
+      } else if (!perIp.tryOpen(ip, options.getMaxConnectionsPerIp())) {
+        ctx.response().setStatusCode(429).end("too many connections from this address");
       } else {
-        request.toWebSocket().onSuccess(this::accept).onFailure(t -> LOG.debug("WebSocket upgrade failed", t));
+        request.toWebSocket()
+          .onSuccess(ws -> accept(ws, () -> perIp.closed(ip)))
+          .onFailure(t -> {
+            perIp.closed(ip);
+            LOG.debug("WebSocket upgrade failed", t);
+          });
       }
     };
   }
@@ -219,13 +239,44 @@ public class WsIngressVerticle extends VerticleBase {
     ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
   }
 
+  /**
+   * Whether the handshake's {@code Origin} may open a WebSocket: absent (not a browser), the hub's own
+   * origin (same host and port as the request), or listed in {@link HubOptions#getAllowedOrigins()}.
+   */
+  private boolean originAllowed(HttpServerRequest request) {
+    String origin = request.getHeader("Origin");
+    if (origin == null || allowedOrigins.contains("*") || allowedOrigins.contains(origin)) {
+      return true;
+    }
+    try {
+      java.net.URI uri = java.net.URI.create(origin);
+      io.vertx.core.net.HostAndPort authority = request.authority();
+      if (authority == null || uri.getHost() == null) {
+        return false;
+      }
+      int originPort = uri.getPort() != -1 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+      int hostPort = authority.port() != -1 ? authority.port() : request.isSSL() ? 443 : 80;
+      return uri.getHost().equalsIgnoreCase(authority.host()) && originPort == hostPort;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   /** Serves an already upgraded WebSocket as a peer connection (call it on the socket's context). */
   public void accept(ServerWebSocket ws) {
+    accept(ws, () -> { });
+  }
+
+  private void accept(ServerWebSocket ws, Runnable onClose) {
     if (stopping) {
+      onClose.run();
       ws.close((short) 1001, "node stopping");
       return;
     }
-    Session session = new Session(vertx, ws, options, node, auth, sessions::remove);
+    Session session = new Session(vertx, ws, options, node, auth, s -> {
+      sessions.remove(s);
+      onClose.run();
+    });
     sessions.add(session);
     session.start();
     if (stopping) {

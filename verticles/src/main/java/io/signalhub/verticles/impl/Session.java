@@ -83,6 +83,10 @@ public final class Session {
   private boolean tornDown;
   private String leaveReason = "disconnected";
   private long lastSeen = System.currentTimeMillis();
+  private boolean joinedOnce;
+  private double tokens;
+  private long refilledAt = System.nanoTime();
+  private int dropped;
 
   private final TokenAuth auth;
   private final HubMetrics metrics;
@@ -101,11 +105,20 @@ public final class Session {
     this.onEnd = onEnd;
     this.context = vertx.getOrCreateContext();
     this.request = new DeliveryOptions().setLocalOnly(true).setSendTimeout(options.getRequestTimeoutMs());
+    this.tokens = options.getRateLimitBurst();
   }
 
   /** Installs the socket handlers and joins the room named in the URL, if any. */
   public void start() {
     metrics.connectionOpened();
+    ws.setWriteQueueMaxSize(options.getMaxQueuedBytes());
+    vertx.setTimer(options.getJoinTimeoutMs(), t -> {
+      if (!closed && !joinedOnce && joining == null) {
+        sendError(new ProtocolException(ErrorCode.JOIN_TIMEOUT,
+          "no room joined within " + options.getJoinTimeoutMs() + " ms of connecting"), null);
+        closeWith(CloseCodes.POLICY_VIOLATION, "join timeout", "disconnected");
+      }
+    });
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> sendError(new ProtocolException(ErrorCode.UNSUPPORTED_FRAME,
       "binary frames are not supported, send JSON text frames"), null));
@@ -202,7 +215,7 @@ public final class Session {
 
   private void onText(String text) {
     lastSeen = System.currentTimeMillis();
-    if (closed) {
+    if (closed || !withinRateLimit()) {
       return;
     }
     if (dialect == null && !detect(text)) {
@@ -315,6 +328,7 @@ public final class Session {
         RoomState state = RoomState.fromJson(ar.result().body());
         roomGen = state.gen();
         roomVersion = state.version();
+        joinedOnce = true;
         metrics.peerJoined();
         writeIfAny(dialect.welcome(roomName, peerId, state.othersThan(peerId),
           TurnCredentials.iceServers(options, peerId, System.currentTimeMillis() / 1000)));
@@ -369,6 +383,30 @@ public final class Session {
       });
   }
 
+  /**
+   * Token bucket of {@link HubOptions#getRateLimitPerSecond()} refilled per second, holding at most
+   * {@link HubOptions#getRateLimitBurst()}: a frame over it is dropped with {@code rate-limited} (said once
+   * per run of drops); a run of as many drops as the burst closes the connection with 1008.
+   */
+  private boolean withinRateLimit() {
+    long now = System.nanoTime();
+    tokens = Math.min(options.getRateLimitBurst(),
+      tokens + (now - refilledAt) * options.getRateLimitPerSecond() / 1_000_000_000.0);
+    refilledAt = now;
+    if (tokens >= 1) {
+      tokens -= 1;
+      dropped = 0;
+      return true;
+    }
+    if (dropped++ == 0) {
+      sendError(new ProtocolException(ErrorCode.RATE_LIMITED, "more than " + options.getRateLimitPerSecond()
+        + " messages per second (burst " + options.getRateLimitBurst() + "); frames are dropped"), null);
+    } else if (dropped >= options.getRateLimitBurst()) {
+      closeWith(CloseCodes.POLICY_VIOLATION, "rate limit", "disconnected");
+    }
+    return false;
+  }
+
   private void onPeerMessage(Message<String> msg) {
     if (closed) {
       return;
@@ -409,10 +447,16 @@ public final class Session {
     writeIfAny(dialect.render(msg.body(), id));
   }
 
+  /** Writes {@code text} unless {@code null}; a socket whose outbound queue is full is closed with 1013. */
   private void writeIfAny(String text) {
-    if (text != null) {
-      ws.writeTextMessage(text);
+    if (text == null || closed) {
+      return;
     }
+    if (ws.writeQueueFull()) {
+      closeWith(CloseCodes.TRY_AGAIN_LATER, "slow reader", "slow-reader");
+      return;
+    }
+    ws.writeTextMessage(text);
   }
 
   private void onSocketError(Throwable t) {
