@@ -8,9 +8,7 @@
  * const client = new SignalingClient({ room: 'alpha123' });   // url defaults to ws(s)://<this origin>/ws
  * client.on('welcome', ({ id, peers, iceServers }) => { ... });   // offer to each of `peers`
  * client.on('offer', async ({ from, data }) => {
- *   await pc.setRemoteDescription(data);
- *   await pc.setLocalDescription();
- *   client.sendAnswer(from, pc.localDescription);
+ *   await pc.setRemoteDescription(data); await pc.setLocalDescription(); client.sendAnswer(from, pc.localDescription);
  * });
  * client.on('ice-candidate', ({ from, data }) => pc.addIceCandidate(data));
  * pc.onicecandidate = ({ candidate }) => client.sendCandidate(peerId, candidate);
@@ -78,11 +76,7 @@ export class SignalingClient {
   /** The other peers of the room, as far as we were told. @returns {string[]} */
   get peers() { return [...this.#peers]; }
 
-  /**
-   * @param {string} name event name (see the module documentation)
-   * @param {(value: any) => void} fn
-   * @returns {() => void} removes the listener
-   */
+  /** @param {string} name see the module documentation @param {(value: any) => void} fn @returns {() => void} */
   on(name, fn) {
     if (!this.#listeners.has(name)) this.#listeners.set(name, new Set());
     this.#listeners.get(name).add(fn);
@@ -154,9 +148,8 @@ export class SignalingClient {
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#joinTimer);
     clearTimeout(this.#leaveTimer);
-    const ws = this.#ws;
+    this.#ws?.close(1000, 'closed by the client');
     this.#ws = null;
-    if (ws) ws.close(1000, 'closed by the client');
     this.#peers.clear();
     this.#resumeToken = null;
     this.#settle(null, Object.assign(new Error('closed before joining'), { code: 'closed' }));
@@ -169,7 +162,8 @@ export class SignalingClient {
 
   #open(state) {
     this.#setState(state);
-    const url = new URL(this.url, location.href);
+    const url = new URL(this.url, location.href); // a relative or http(s) URL works too
+    url.protocol = url.protocol.replace('http', 'ws');
     url.searchParams.set('roomId', this.room);
     url.searchParams.set('protocol', 'v1');
     if (this.#id) url.searchParams.set('ClientId', this.#id);
@@ -225,13 +219,12 @@ export class SignalingClient {
     const transient = err.code === 'unavailable' || (err.code === 'id-taken' && ++this.#idTaken <= ID_TAKEN_RETRIES);
     if (this.state === 'reconnecting' && transient) {
       clearTimeout(this.#joinTimer);
-      const ws = this.#ws;
+      this.#ws.close(1000, 'retrying');
       this.#ws = null;
-      ws?.close(1000, 'retrying');
       return this.#retry();
     }
     this.#emit('error', err);
-    this.#settle(null, Object.assign(new Error(`${err.code}: ${err.message}`), err));
+    this.#settle(null, Object.assign(new Error(err.message), err));
     this.close();
   }
 

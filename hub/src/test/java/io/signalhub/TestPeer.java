@@ -3,7 +3,7 @@ package io.signalhub;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -30,14 +30,15 @@ final class TestPeer implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(10);
 
   private final WebSocketClient client;
-  private final WebSocket ws;
+  private final ClientWebSocket ws;
   private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
   private final Map<JsonObject, Long> receivedAt = Collections.synchronizedMap(new IdentityHashMap<>());
   private final CompletableFuture<Short> closed = new CompletableFuture<>();
 
-  private TestPeer(WebSocketClient client, WebSocket ws) {
+  private TestPeer(WebSocketClient client, ClientWebSocket ws) {
     this.client = client;
     this.ws = ws;
+    // handlers are set before the socket connects: no frame, and no close, can come first
     ws.textMessageHandler(text -> {
       JsonObject frame = new JsonObject(text);
       receivedAt.put(frame, System.nanoTime());
@@ -54,9 +55,8 @@ final class TestPeer implements AutoCloseable {
   /** Starts connecting to {@code ws://127.0.0.1:<port><uri>}, for connections that race. */
   static Future<TestPeer> connectAsync(Vertx vertx, int port, String uri) {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20));
-    // handlers are set on the event loop as the socket opens, before any frame can be dropped
-    return client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
-      .map(ws -> new TestPeer(client, ws));
+    TestPeer peer = new TestPeer(client, client.webSocket());
+    return peer.ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri)).map(ws -> peer);
   }
 
   /** Connects with {@code ?roomId=<room>&ClientId=<id>} and returns once {@code welcome} arrived. */
