@@ -40,7 +40,7 @@ class ClusteredHubTest {
     for (int i = 0; i < 3; i++) {
       Vertx node = cluster.startNode();
       // the ordering test sends 10,000 messages as fast as it can: far over the default rate limit
-      SignalingHub hub = SignalingHub.create(node, new HubOptions().setPort(0).setRoomCapacity(CAPACITY).setHoldMs(300)
+      SignalingHub hub = SignalingHub.create(node, new HubOptions().setAnonymous(true).setPort(0).setRoomCapacity(CAPACITY).setHoldMs(300)
         .setRateLimitPerSecond(1_000_000).setRateLimitBurst(20_000).setMaxQueuedBytes(64 << 20));
       hub.deploy().await(30, TimeUnit.SECONDS);
       ports[i] = hub.actualPort();

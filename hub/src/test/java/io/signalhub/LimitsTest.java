@@ -43,7 +43,7 @@ class LimitsTest {
   @BeforeEach
   void start(Vertx vertx) throws Exception {
     this.vertx = vertx;
-    hub = SignalingHub.create(vertx, new HubOptions().setPort(0).setJoinTimeoutMs(500).setMaxConnectionsPerIp(6)
+    hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPort(0).setJoinTimeoutMs(500).setMaxConnectionsPerIp(6)
       .setRateLimitPerSecond(20).setRateLimitBurst(10).setMaxQueuedBytes(256 * 1024).setAllowedOrigins("https://app.example.org"));
     hub.deploy().await(20, TimeUnit.SECONDS);
     port = hub.actualPort();

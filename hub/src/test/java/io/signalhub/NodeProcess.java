@@ -67,7 +67,7 @@ final class NodeProcess implements AutoCloseable {
     command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-Djava.net.preferIPv4Stack=true",
       "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
       "-cp", System.getProperty("java.class.path"), "io.signalhub.launcher.HubMain",
-      "--port", String.valueOf(freePort()), "--cluster-config", clusterConfig.toString()));
+      "--port", String.valueOf(freePort()), "--cluster-config", clusterConfig.toString(), "--set", "anonymous=true"));
     Path log = Files.createTempFile(clusterConfig.getParent(), "node-", ".log");
     NodeProcess node = new NodeProcess(new ProcessBuilder(command).redirectErrorStream(true)
       .redirectOutput(log.toFile()).start(), log);

@@ -29,7 +29,7 @@ class OpsTest {
     Vertx vertx = Vertx.vertx(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
       .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))));
     try {
-      SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setPort(0));
+      SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPort(0));
       hub.deploy().await(20, TimeUnit.SECONDS);
       int port = hub.actualPort();
       String before = get(vertx, port, "/metrics").getString("body");
@@ -67,7 +67,7 @@ class OpsTest {
     TestCluster cluster = new TestCluster();
     try {
       Vertx node = cluster.startNode();
-      SignalingHub hub = SignalingHub.create(node, new HubOptions().setPort(0));
+      SignalingHub hub = SignalingHub.create(node, new HubOptions().setAnonymous(true).setPort(0));
       // an application's router, with the handlers mounted before the hub is deployed
       Router router = Router.router(node);
       router.get("/app/ready").handler(hub.readinessHandler());

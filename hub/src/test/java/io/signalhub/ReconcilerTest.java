@@ -46,7 +46,7 @@ class ReconcilerTest {
         evicted.flag();
       }).completion().await(10, TimeUnit.SECONDS);
 
-      SignalingHub hub = SignalingHub.create(node, new HubOptions().setPort(0));
+      SignalingHub hub = SignalingHub.create(node, new HubOptions().setAnonymous(true).setPort(0));
       hub.deploy().await(30, TimeUnit.SECONDS);
       assertTrue(test.awaitCompletion(10, TimeUnit.SECONDS), "the stale member was evicted");
       if (test.failed()) {

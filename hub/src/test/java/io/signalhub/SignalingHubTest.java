@@ -38,7 +38,7 @@ class SignalingHubTest {
   @BeforeEach
   void start(Vertx vertx) throws Exception {
     this.vertx = vertx;
-    hub = SignalingHub.create(vertx, new HubOptions().setPort(0).setRoomCapacity(CAPACITY).setHoldMs(HOLD_MS)
+    hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPort(0).setRoomCapacity(CAPACITY).setHoldMs(HOLD_MS)
       .setHoldMaxMessages(HOLD_MAX));
     hub.deploy().await(20, TimeUnit.SECONDS);
     port = hub.actualPort();
@@ -229,7 +229,7 @@ class SignalingHubTest {
   void withHoldingOffAToOutsideTheRoomIsRefusedAtOnce() throws Exception {
     Vertx other = Vertx.vertx(); // one hub per Vertx: the hub's event-bus addresses are the Vertx's
     try {
-      SignalingHub strict = SignalingHub.create(other, new HubOptions().setPort(0).setHoldMs(0));
+      SignalingHub strict = SignalingHub.create(other, new HubOptions().setAnonymous(true).setPort(0).setHoldMs(0));
       strict.deploy().await(20, TimeUnit.SECONDS);
       try (TestPeer a = TestPeer.join(other, strict.actualPort(), "strict", "a")) {
         a.send(TestPeer.offer("nobody", "x"));

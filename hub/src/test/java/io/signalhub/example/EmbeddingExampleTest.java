@@ -72,7 +72,7 @@ class EmbeddingExampleTest {
     io.signalhub.TestClusterAccess cluster = new io.signalhub.TestClusterAccess();
     try {
       Vertx hubNode = cluster.startNode();
-      SignalingHub hub = SignalingHub.create(hubNode, new HubOptions().setPort(0));
+      SignalingHub hub = SignalingHub.create(hubNode, new HubOptions().setAnonymous(true).setPort(0));
       hub.deploy().await(30, TimeUnit.SECONDS);
 
       // another node of the cluster, running nothing but the room-registry, configured by JSON

@@ -29,7 +29,7 @@ public class ExistingApplication extends VerticleBase {
   @Override
   public Future<?> start() {
     // 1. the hub's verticles, without an HTTP server of their own
-    HubOptions options = new HubOptions().setRoomCapacity(8);
+    HubOptions options = new HubOptions().setAnonymous(true).setRoomCapacity(8);
     hub = SignalingHub.create(vertx, options);
 
     // 2. observe register / broadcast / unregister (the Go hub's three channels), published on each node

@@ -29,6 +29,8 @@ public enum ErrorCode {
   UNSUPPORTED_FRAME("unsupported-frame"),
   /** The hub could not complete the request in time; the client may retry. */
   UNAVAILABLE("unavailable"),
+  /** The connection's token does not allow this room (its {@code room} claim names another). */
+  FORBIDDEN("forbidden"),
   /** The connection sends faster than its rate limit; the message was dropped (then close 1008). */
   RATE_LIMITED("rate-limited"),
   /** The connection did not join a room in time after opening (then close 1008). */

@@ -48,6 +48,15 @@ public class HubOptions {
   public static final int DEFAULT_HOLD_MAX_BYTES = 262_144;
   /** Default HS256 secret of connection tokens; empty means token connections are refused. */
   public static final String DEFAULT_JWT_SECRET = "";
+  /** Whether connections without a token are accepted by default: no (see {@link #setAnonymous(boolean)}). */
+  public static final boolean DEFAULT_ANONYMOUS = false;
+  /** Default public key (PEM) of RS256/ES256 connection tokens: none. */
+  public static final String DEFAULT_JWT_PUBLIC_KEY = "";
+  /** Default algorithm of {@link #getJwtPublicKey()}. */
+  public static final String DEFAULT_JWT_PUBLIC_KEY_ALGORITHM = "RS256";
+  /** Default required token audience and issuer: none checked. */
+  public static final String DEFAULT_JWT_AUDIENCE = "";
+  public static final String DEFAULT_JWT_ISSUER = "";
   /** Whether the demo page is served at {@code /} by default. */
   public static final boolean DEFAULT_DEMO = true;
   /** Default time a new connection has to be in a room, in ms (nextcloud-spreed-signaling: 2 s). */
@@ -105,6 +114,11 @@ public class HubOptions {
     new Setting("holdMaxMessages", "messages", "most messages held per absent recipient"),
     new Setting("holdMaxBytes", "bytes", "most bytes held per absent recipient"),
     new Setting("jwtSecret", "", "HS256 secret of ?token= JWTs (>= 32 chars); empty refuses tokens"),
+    new Setting("anonymous", "", "accept connections without a token (demo, local use); logged loudly"),
+    new Setting("jwtPublicKey", "", "PEM public key of RS256/ES256 tokens; empty = none"),
+    new Setting("jwtPublicKeyAlgorithm", "", "RS256 or ES256, the algorithm of jwtPublicKey"),
+    new Setting("jwtAudience", "", "required 'aud' of tokens; empty = not checked"),
+    new Setting("jwtIssuer", "", "required 'iss' of tokens; empty = not checked"),
     new Setting("joinTimeoutMs", "ms", "a connection not in a room this long after opening is closed (1008)"),
     new Setting("maxConnectionsPerIp", "", "most open connections from one IP per node; 0 = no limit (429)"),
     new Setting("rateLimitPerSecond", "messages", "sustained messages per second per connection"),
@@ -135,6 +149,11 @@ public class HubOptions {
   private int holdMaxMessages = DEFAULT_HOLD_MAX_MESSAGES;
   private int holdMaxBytes = DEFAULT_HOLD_MAX_BYTES;
   private String jwtSecret = DEFAULT_JWT_SECRET;
+  private boolean anonymous = DEFAULT_ANONYMOUS;
+  private String jwtPublicKey = DEFAULT_JWT_PUBLIC_KEY;
+  private String jwtPublicKeyAlgorithm = DEFAULT_JWT_PUBLIC_KEY_ALGORITHM;
+  private String jwtAudience = DEFAULT_JWT_AUDIENCE;
+  private String jwtIssuer = DEFAULT_JWT_ISSUER;
   private long joinTimeoutMs = DEFAULT_JOIN_TIMEOUT_MS;
   private int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
   private int rateLimitPerSecond = DEFAULT_RATE_LIMIT_PER_SECOND;
@@ -182,6 +201,11 @@ public class HubOptions {
       holdMaxMessages = json.getInteger("holdMaxMessages", holdMaxMessages);
       holdMaxBytes = json.getInteger("holdMaxBytes", holdMaxBytes);
       jwtSecret = json.getString("jwtSecret", jwtSecret);
+      anonymous = json.getBoolean("anonymous", anonymous);
+      jwtPublicKey = json.getString("jwtPublicKey", jwtPublicKey);
+      jwtPublicKeyAlgorithm = json.getString("jwtPublicKeyAlgorithm", jwtPublicKeyAlgorithm);
+      jwtAudience = json.getString("jwtAudience", jwtAudience);
+      jwtIssuer = json.getString("jwtIssuer", jwtIssuer);
       joinTimeoutMs = json.getLong("joinTimeoutMs", joinTimeoutMs);
       maxConnectionsPerIp = json.getInteger("maxConnectionsPerIp", maxConnectionsPerIp);
       rateLimitPerSecond = json.getInteger("rateLimitPerSecond", rateLimitPerSecond);
@@ -224,6 +248,9 @@ public class HubOptions {
     require(holdMaxBytes >= 1024, "holdMaxBytes", "must be >= 1024");
     require(jwtSecret != null && (jwtSecret.isEmpty() || jwtSecret.length() >= 32), "jwtSecret",
       "must be empty (no tokens) or at least 32 characters");
+    require(jwtPublicKey != null && jwtAudience != null && jwtIssuer != null, "jwtPublicKey", "must be a string");
+    require("RS256".equals(jwtPublicKeyAlgorithm) || "ES256".equals(jwtPublicKeyAlgorithm), "jwtPublicKeyAlgorithm",
+      "must be RS256 or ES256");
     require(joinTimeoutMs >= 100, "joinTimeoutMs", "must be >= 100");
     require(maxConnectionsPerIp >= 0, "maxConnectionsPerIp", "must be >= 0 (0 = no limit)");
     require(rateLimitPerSecond >= 1, "rateLimitPerSecond", "must be >= 1");
@@ -264,6 +291,11 @@ public class HubOptions {
       .put("holdMaxMessages", holdMaxMessages)
       .put("holdMaxBytes", holdMaxBytes)
       .put("jwtSecret", jwtSecret)
+      .put("anonymous", anonymous)
+      .put("jwtPublicKey", jwtPublicKey)
+      .put("jwtPublicKeyAlgorithm", jwtPublicKeyAlgorithm)
+      .put("jwtAudience", jwtAudience)
+      .put("jwtIssuer", jwtIssuer)
       .put("joinTimeoutMs", joinTimeoutMs)
       .put("maxConnectionsPerIp", maxConnectionsPerIp)
       .put("rateLimitPerSecond", rateLimitPerSecond)
@@ -455,6 +487,65 @@ public class HubOptions {
   public HubOptions setJwtSecret(String jwtSecret) {
     this.jwtSecret = jwtSecret;
     return this;
+  }
+
+  public boolean isAnonymous() {
+    return anonymous;
+  }
+
+  /**
+   * Whether connections without a token are accepted (any id, any room): for the demo and local use only;
+   * the node logs it loudly at start. Otherwise every connection shows a JWT ({@code ?token=} or a first
+   * {@code {"type":"auth","token"}} frame) whose {@code sub} is its peer id.
+   */
+  public HubOptions setAnonymous(boolean anonymous) {
+    this.anonymous = anonymous;
+    return this;
+  }
+
+  public String getJwtPublicKey() {
+    return jwtPublicKey;
+  }
+
+  /** PEM public key ({@code -----BEGIN PUBLIC KEY-----}) verifying RS256 or ES256 tokens; empty for none. */
+  public HubOptions setJwtPublicKey(String jwtPublicKey) {
+    this.jwtPublicKey = jwtPublicKey;
+    return this;
+  }
+
+  public String getJwtPublicKeyAlgorithm() {
+    return jwtPublicKeyAlgorithm;
+  }
+
+  /** The algorithm of {@link #getJwtPublicKey()}: {@code RS256} or {@code ES256}. */
+  public HubOptions setJwtPublicKeyAlgorithm(String jwtPublicKeyAlgorithm) {
+    this.jwtPublicKeyAlgorithm = jwtPublicKeyAlgorithm;
+    return this;
+  }
+
+  public String getJwtAudience() {
+    return jwtAudience;
+  }
+
+  /** The {@code aud} every token must name; empty: not checked. */
+  public HubOptions setJwtAudience(String jwtAudience) {
+    this.jwtAudience = jwtAudience;
+    return this;
+  }
+
+  public String getJwtIssuer() {
+    return jwtIssuer;
+  }
+
+  /** The {@code iss} every token must have; empty: not checked. */
+  public HubOptions setJwtIssuer(String jwtIssuer) {
+    this.jwtIssuer = jwtIssuer;
+    return this;
+  }
+
+  /** Whether any token verification key is configured. */
+  public boolean hasTokenKeys() {
+    return !jwtSecret.isEmpty() || !jwtPublicKey.isEmpty();
   }
 
   public long getJoinTimeoutMs() {

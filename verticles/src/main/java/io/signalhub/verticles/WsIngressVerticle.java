@@ -103,7 +103,13 @@ public class WsIngressVerticle extends VerticleBase {
     }
     EnvelopeCodec.register(vertx);
     node = Nodes.nodeId(vertx);
-    auth = options.getJwtSecret().isEmpty() ? null : TokenAuth.hs256(vertx, options.getJwtSecret());
+    auth = TokenAuth.create(vertx, options);
+    if (options.isAnonymous()) {
+      LOG.warn("*** ANONYMOUS MODE: any client may connect without a token, with any peer id, to any room. "
+        + "For the demo and local use only; set anonymous=false and jwtSecret or jwtPublicKey in production. ***");
+    } else if (auth == null) {
+      LOG.warn("*** no jwtSecret or jwtPublicKey configured and anonymous=false: every connection will be refused ***");
+    }
     perIp = ConnectionsPerIp.of(vertx);
     allowedOrigins = new java.util.HashSet<>();
     for (String origin : options.getAllowedOrigins().split(",")) {

@@ -77,6 +77,10 @@ public final class Session {
   /** The connection's dialect, or {@code null} until told by the URL or the first frame. */
   private Dialect dialect;
   private long dialectTimer = -1;
+  /** Whether the first frame must be an {@code auth} frame (no anonymous mode, no token in the URL). */
+  private boolean awaitingAuth;
+  /** The only room the connection's token lets it join, or {@code null} for any. */
+  private String authRoom;
   /** A frame to handle once the join it caused has completed (an MDN client's first frame). */
   private String afterJoin;
   private boolean closed;
@@ -134,8 +138,8 @@ public final class Session {
     try {
       if (protocol != null) {
         dialect = Dialects.named(protocol);
-      } else if (token != null) {
-        dialect = PrivateMeetDialect.INSTANCE;
+      } else if (token != null && urlId == null && urlRoom == null) {
+        dialect = PrivateMeetDialect.INSTANCE; // GET /ws?token=<jwt>, exactly as seed 001
       } else if (urlId != null) {
         dialect = V1Dialect.INSTANCE;
       }
@@ -147,9 +151,23 @@ public final class Session {
       urlId = null;
       return; // not joined: the client may send a join frame
     }
-    if (dialect == PrivateMeetDialect.INSTANCE) {
+    if (token != null) {
       authenticate(token);
-    } else if (dialect == MdnDialect.INSTANCE || (dialect == V1Dialect.INSTANCE && urlRoom != null)) {
+    } else if (dialect == PrivateMeetDialect.INSTANCE) {
+      refuse("Private Meet connections need ?token=<jwt>");
+    } else if (!options.isAnonymous() && urlRoom != null) {
+      refuse("this hub needs a token: add ?token=<jwt> to a URL that joins a room");
+    } else if (!options.isAnonymous()) {
+      awaitingAuth = true; // the first frame must be {"type":"auth","token":...}
+    } else {
+      begin();
+    }
+  }
+
+  /** Joins the room of the URL, or waits for the frame that tells the dialect: once authenticated, if needed. */
+  private void begin() {
+    if (urlRoom != null && (dialect == MdnDialect.INSTANCE || dialect == V1Dialect.INSTANCE
+      || dialect == PrivateMeetDialect.INSTANCE)) {
       joinFromUrl();
     } else if (dialect == null && urlRoom != null) {
       // an MDN answerer never speaks first: without a frame soon, ?roomId= alone is MDN
@@ -173,27 +191,57 @@ public final class Session {
     }
   }
 
-  /** Private Meet: the token's subject becomes the peer id; a bad token is refused with 1008. */
+  /**
+   * Verifies the connection's JWT: its {@code sub} becomes the peer id (a {@code ClientId} in the URL must
+   * be the same) and its optional {@code room} claim the only room it may join; a bad token is refused
+   * with {@code unauthorized} and close 1008.
+   */
   private void authenticate(String token) {
     ws.pause();
-    Future<String> subject = auth == null
-      ? Future.failedFuture(new ProtocolException(ErrorCode.UNAUTHORIZED, "this hub accepts no tokens (no jwtSecret configured)"))
-      : auth.subject(token);
-    subject.onComplete(ar -> {
+    Future<TokenAuth.Claims> claims = auth == null
+      ? Future.failedFuture(new ProtocolException(ErrorCode.UNAUTHORIZED, "this hub accepts no tokens (no jwtSecret or jwtPublicKey configured)"))
+      : auth.verify(token);
+    claims.onComplete(ar -> {
       if (closed) {
         return;
       }
       if (ar.failed()) {
-        sendError(Replies.toProtocol(ar.cause()), null);
-        closeWith(CloseCodes.POLICY_VIOLATION, "unauthorized", "disconnected");
+        refuse(Replies.toProtocol(ar.cause()).getMessage());
         return;
       }
-      urlId = ar.result();
-      ws.resume();
-      if (urlRoom != null) {
-        joinFromUrl();
+      if (urlId != null && !urlId.equals(ar.result().subject())) {
+        refuse("ClientId differs from the token's subject");
+        return;
       }
+      urlId = ar.result().subject();
+      authRoom = ar.result().room();
+      ws.resume();
+      begin();
     });
+  }
+
+  private void refuse(String why) {
+    sendError(new ProtocolException(ErrorCode.UNAUTHORIZED, why), null);
+    closeWith(CloseCodes.POLICY_VIOLATION, "unauthorized", "disconnected");
+  }
+
+  /** Without anonymous mode, a connection with no token in its URL must first send {@code {"type":"auth","token"}}. */
+  private void authenticateFirstFrame(String text) {
+    awaitingAuth = false;
+    Object token = null;
+    try {
+      JsonObject frame = new JsonObject(text);
+      if ("auth".equals(frame.getValue("type"))) {
+        token = frame.getValue("token");
+      }
+    } catch (RuntimeException malformed) {
+      // refused below
+    }
+    if (token instanceof String t) {
+      authenticate(t);
+    } else {
+      refuse("this hub needs a token: ?token=<jwt> in the URL or a first frame {\"type\":\"auth\",\"token\":\"<jwt>\"}");
+    }
   }
 
   private static String first(Map<String, List<String>> query, String name, String alt) {
@@ -216,6 +264,10 @@ public final class Session {
   private void onText(String text) {
     lastSeen = System.currentTimeMillis();
     if (closed || !withinRateLimit()) {
+      return;
+    }
+    if (awaitingAuth) {
+      authenticateFirstFrame(text);
       return;
     }
     if (dialect == null && !detect(text)) {
@@ -285,6 +337,9 @@ public final class Session {
         + "', send 'leave' first");
     }
     Ids.require(roomName, "room");
+    if (authRoom != null && !authRoom.equals(roomName)) {
+      throw new ProtocolException(ErrorCode.FORBIDDEN, "the token allows room '" + authRoom + "' only");
+    }
     String peerId;
     if (id != null || urlId != null) {
       peerId = id != null ? id : urlId;
