@@ -75,6 +75,13 @@ public final class HubMain implements Callable<Integer> {
     }
   }
 
+  private static Boolean strictBoolean(String text) {
+    if ("true".equalsIgnoreCase(text) || "false".equalsIgnoreCase(text)) {
+      return Boolean.valueOf(text);
+    }
+    throw new IllegalArgumentException(text);
+  }
+
   /** The command line, with the settings table in its help. */
   static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new HubMain());
@@ -111,9 +118,10 @@ public final class HubMain implements Callable<Integer> {
       try {
         flags.put(set.getKey(), def instanceof Integer ? Integer.valueOf(set.getValue())
           : def instanceof Long ? Long.valueOf(set.getValue())
-          : def instanceof Boolean ? Boolean.valueOf(set.getValue()) : set.getValue());
-      } catch (NumberFormatException e) {
-        System.err.println("signalhub: invalid hub setting '" + set.getKey() + "': '" + set.getValue() + "' is not a number");
+          : def instanceof Boolean ? strictBoolean(set.getValue()) : set.getValue());
+      } catch (IllegalArgumentException e) {
+        System.err.println("signalhub: invalid hub setting '" + set.getKey() + "': '" + set.getValue() + "' is not a "
+          + (def instanceof Boolean ? "boolean (true or false)" : "number"));
         return 2;
       }
     }

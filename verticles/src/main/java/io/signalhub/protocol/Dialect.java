@@ -25,7 +25,7 @@ public interface Dialect {
   /**
    * The frame to write to this dialect's client for an internal frame ({@code canonical}, v1 JSON text
    * made by the hub), or {@code null} when this dialect has no such message. {@code self} is the
-   * recipient's own id.
+   * recipient's own id. Never throws; {@code error} frames pass through in the v1 shape.
    */
   String render(String canonical, String self);
 

@@ -16,13 +16,42 @@ public final class Frames {
   private Frames() {
   }
 
-  /** Parses a client text frame as a JSON object, or fails with {@code malformed-json}. */
+  /** Deepest nesting of objects and arrays a client frame may have (signaling payloads are shallow). */
+  public static final int MAX_DEPTH = 32;
+
+  /**
+   * Parses a client text frame as a JSON object, or fails with {@code malformed-json}; a frame nested
+   * deeper than {@link #MAX_DEPTH} fails with {@code invalid-field} (a dialect's rendering may add a level,
+   * and JSON encoders refuse very deep documents).
+   */
   static JsonObject parse(String text) {
+    JsonObject frame;
     try {
-      return new JsonObject(text);
+      frame = new JsonObject(text);
     } catch (DecodeException | ClassCastException e) {
       throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
     }
+    if (depth(frame, 0) > MAX_DEPTH) {
+      throw new ProtocolException(ErrorCode.INVALID_FIELD, "frame nested deeper than " + MAX_DEPTH + " levels");
+    }
+    return frame;
+  }
+
+  private static int depth(Object value, int level) {
+    if (level > MAX_DEPTH) {
+      return level;
+    }
+    int deepest = level;
+    if (value instanceof JsonObject o) {
+      for (java.util.Map.Entry<String, Object> e : o) {
+        deepest = Math.max(deepest, depth(e.getValue(), level + 1));
+      }
+    } else if (value instanceof JsonArray a) {
+      for (Object item : a) {
+        deepest = Math.max(deepest, depth(item, level + 1));
+      }
+    }
+    return deepest;
   }
 
   /** The object field {@code field} of {@code o}; fails like {@link #requireString}. */

@@ -80,8 +80,9 @@ public final class PrivateMeetDialect implements Dialect {
     String to = in.getString("to", self);
     JsonObject data = in.getValue("data") instanceof JsonObject d ? d : new JsonObject();
     return switch (type) {
-      case MessageType.OFFER, MessageType.ANSWER -> frame(MessageType.OFFER.equals(type) ? OFFER : ANSWER, room, from,
-        new JsonObject().put("sdp", data.getString("sdp")).put("to", to));
+      case MessageType.OFFER, MessageType.ANSWER -> data.getValue("sdp") instanceof String sdp
+        ? frame(MessageType.OFFER.equals(type) ? OFFER : ANSWER, room, from, new JsonObject().put("sdp", sdp).put("to", to))
+        : null; // a description without an SDP string has no Private Meet form
       case MessageType.ICE_CANDIDATE -> frame(ICE_CANDIDATE, room, from, data.copy().put("to", to));
       case MessageType.PEER_JOINED -> frame(ROOM_PEER_JOINED, room, data.getString("id"), data);
       case MessageType.PEER_LEFT -> frame(ROOM_PEER_LEFT, room, data.getString("id"), data);

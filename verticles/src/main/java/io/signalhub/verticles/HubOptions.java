@@ -46,7 +46,7 @@ public class HubOptions {
   public static final int DEFAULT_HOLD_MAX_MESSAGES = 64;
   /** Default most bytes held for one absent recipient (256 KiB). */
   public static final int DEFAULT_HOLD_MAX_BYTES = 262_144;
-  /** Default HS256 secret of connection tokens; empty means token connections are refused. */
+  /** Default HS256 secret of connection tokens: none (see also {@link #DEFAULT_JWT_PUBLIC_KEY}). */
   public static final String DEFAULT_JWT_SECRET = "";
   /** Whether connections without a token are accepted by default: no (see {@link #setAnonymous(boolean)}). */
   public static final boolean DEFAULT_ANONYMOUS = false;
@@ -113,7 +113,7 @@ public class HubOptions {
     new Setting("holdMs", "ms", "how long a message for an absent peer is held; 0 = off"),
     new Setting("holdMaxMessages", "messages", "most messages held per absent recipient"),
     new Setting("holdMaxBytes", "bytes", "most bytes held per absent recipient"),
-    new Setting("jwtSecret", "", "HS256 secret of ?token= JWTs (>= 32 chars); empty refuses tokens"),
+    new Setting("jwtSecret", "", "HS256 secret of connection JWTs (>= 32 chars); empty = none"),
     new Setting("anonymous", "", "accept connections without a token (demo, local use); logged loudly"),
     new Setting("jwtPublicKey", "", "PEM public key of RS256/ES256 tokens; empty = none"),
     new Setting("jwtPublicKeyAlgorithm", "", "RS256 or ES256, the algorithm of jwtPublicKey"),
@@ -219,9 +219,26 @@ public class HubOptions {
       clusterHost = json.getString("clusterHost", clusterHost);
       clusterConfig = json.getString("clusterConfig", clusterConfig);
     } catch (ClassCastException e) {
-      throw new IllegalArgumentException("invalid hub setting: " + e.getMessage(), e);
+      throw new IllegalArgumentException("invalid hub setting '" + mistyped(json) + "': wrong JSON type", e);
     }
     validate();
+  }
+
+  /** The first key of {@code json} whose value does not have the JSON type of its default. */
+  private static String mistyped(JsonObject json) {
+    JsonObject defaults = new HubOptions().toJson();
+    for (String key : json.fieldNames()) {
+      Object value = json.getValue(key);
+      Object def = defaults.getValue(key);
+      boolean ok = def == null || value == null
+        || (def instanceof Number && value instanceof Number)
+        || (def instanceof Boolean && value instanceof Boolean)
+        || (def instanceof String && value instanceof String);
+      if (!ok) {
+        return key;
+      }
+    }
+    return "?";
   }
 
   /**

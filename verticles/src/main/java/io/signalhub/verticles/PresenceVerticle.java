@@ -51,6 +51,8 @@ public class PresenceVerticle extends VerticleBase {
   /** Peers connected to this node: id to session ({@code <node>/<epoch>}). */
   private final Map<String, String> localPeers = new HashMap<>();
   private final Set<Future<Void>> releasing = new HashSet<>();
+  /** Sessions released before their claim completed (a timed-out claim): never added to {@link #localPeers}. */
+  private final Set<String> releasedEarly = new HashSet<>();
   private long pingTimer = -1;
   private long reconcileTimer = -1;
   private MembershipWatch watch;
@@ -105,6 +107,9 @@ public class PresenceVerticle extends VerticleBase {
     directory.claim(peer, session).onComplete(ar -> {
       if (ar.failed()) {
         Replies.fail(msg, ar.cause());
+      } else if (releasedEarly.remove(session)) {
+        directory.release(peer, session); // its connection gave up (timed out) before the claim landed
+        msg.reply(null);
       } else {
         localPeers.put(peer, session);
         msg.reply(null);
@@ -115,7 +120,9 @@ public class PresenceVerticle extends VerticleBase {
   private void disconnect(Message<JsonObject> msg) {
     String peer = msg.body().getString("peer");
     String session = Member.of(node, msg.body().getString("epoch"));
-    localPeers.remove(peer, session);
+    if (!localPeers.remove(peer, session)) {
+      releasedEarly.add(session); // the claim may still be in flight
+    }
     Future<Void> release = directory.release(peer, session);
     releasing.add(release);
     release.onComplete(ar -> releasing.remove(release));

@@ -15,6 +15,8 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -53,6 +55,9 @@ public class RouterVerticle extends VerticleBase {
   private final Map<String, ArrayDeque<Envelope>> waiting = new HashMap<>();
   /** Held messages by {@code <room>/<recipient>} ({@code <room>/*} for broadcasts sent while alone). */
   private final Map<String, HoldQueue> held = new LinkedHashMap<>(); // expiry reports in the order held
+  /** The same held messages by {@code <room>/<sender>}, for the per-sender bound. */
+  private final Map<String, HoldQueue> heldBySender = new HashMap<>();
+  private long holdSequence;
   private long sweepTimer = -1;
   private HubMetrics metrics;
 
@@ -91,12 +96,14 @@ public class RouterVerticle extends VerticleBase {
     JsonObject event = msg.body();
     RoomState state = RoomState.fromJson(event);
     update(state);
+    String peer = event.getString("peer");
     if ("joined".equals(event.getString("event"))) {
-      String peer = event.getString("peer");
       String session = state.members().get(peer);
       if (session != null) {
         flushHeld(state.room(), peer, session);
       }
+    } else {
+      dropHeldFrom(state.room(), peer); // a sender that left: what it said is not delivered in its name later
     }
   }
 
@@ -227,13 +234,41 @@ public class RouterVerticle extends VerticleBase {
 
   private void hold(Envelope env, String text) {
     HoldQueue queue = held.computeIfAbsent(holdKey(env.room(), env.to()), k -> new HoldQueue());
-    if (queue.items.size() >= options.getHoldMaxMessages() || queue.bytes + text.length() > options.getHoldMaxBytes()) {
-      expired(new Held(env, text, 0), "the hold limit for this recipient is reached");
+    HoldQueue bySender = heldBySender.computeIfAbsent(env.room() + "/" + env.from(), k -> new HoldQueue());
+    if (queue.items.size() >= options.getHoldMaxMessages() || queue.bytes + text.length() > options.getHoldMaxBytes()
+      || bySender.items.size() >= options.getHoldMaxMessages() || bySender.bytes + text.length() > options.getHoldMaxBytes()) {
+      if (queue.items.isEmpty()) {
+        held.remove(holdKey(env.room(), env.to()));
+      }
+      expired(new Held(env, text, 0, 0), "the hold limit (per recipient and per sender) is reached");
       return;
     }
-    queue.items.add(new Held(env, text, System.currentTimeMillis() + options.getHoldMs()));
-    queue.bytes += text.length();
+    Held h = new Held(env, text, System.currentTimeMillis() + options.getHoldMs(), ++holdSequence);
+    queue.add(h);
+    bySender.add(h);
     metrics.held();
+  }
+
+  private void forget(Held h) {
+    String key = h.env.room() + "/" + h.env.from();
+    HoldQueue bySender = heldBySender.get(key);
+    if (bySender != null && bySender.remove(h) && bySender.items.isEmpty()) {
+      heldBySender.remove(key);
+    }
+  }
+
+  private void dropHeldFrom(String room, String peer) {
+    HoldQueue bySender = heldBySender.remove(room + "/" + peer);
+    if (bySender == null) {
+      return;
+    }
+    for (Held h : bySender.items) {
+      String key = holdKey(h.env.room(), h.env.to());
+      HoldQueue queue = held.get(key);
+      if (queue != null && queue.remove(h) && queue.items.isEmpty()) {
+        held.remove(key);
+      }
+    }
   }
 
   /** Delivers, in order, what is held for {@code peer} (and room broadcasts held for any newcomer). */
@@ -241,27 +276,32 @@ public class RouterVerticle extends VerticleBase {
     if (held.isEmpty()) {
       return;
     }
-    String address = Member.address(peer, session);
-    DeliveryOptions opts = roomHeader(room);
+    List<Held> due = new ArrayList<>();
     HoldQueue direct = held.remove(holdKey(room, peer));
     if (direct != null) {
-      for (Held h : direct.items) {
-        vertx.eventBus().send(address, h.text, opts);
-      }
+      due.addAll(direct.items);
     }
     HoldQueue broadcast = held.get(holdKey(room, null));
     if (broadcast != null) {
-      broadcast.items.removeIf(h -> {
-        if (h.env.from().equals(peer)) {
-          return false; // a peer's own broadcast waits for someone else
+      for (Held h : new ArrayList<>(broadcast.items)) {
+        if (!h.env.from().equals(peer)) { // a peer's own broadcast waits for someone else
+          broadcast.remove(h);
+          due.add(h);
         }
-        vertx.eventBus().send(address, h.text, opts);
-        broadcast.bytes -= h.text.length();
-        return true;
-      });
+      }
       if (broadcast.items.isEmpty()) {
         held.remove(holdKey(room, null));
       }
+    }
+    if (due.isEmpty()) {
+      return;
+    }
+    due.sort(java.util.Comparator.comparingLong(Held::seq)); // each sender's order, across both queues
+    String address = Member.address(peer, session);
+    DeliveryOptions opts = roomHeader(room);
+    for (Held h : due) {
+      forget(h);
+      vertx.eventBus().send(address, h.text, opts);
     }
   }
 
@@ -269,8 +309,9 @@ public class RouterVerticle extends VerticleBase {
     long now = System.currentTimeMillis();
     held.values().removeIf(queue -> {
       while (!queue.items.isEmpty() && queue.items.peek().deadline <= now) {
-        Held h = queue.items.poll();
-        queue.bytes -= h.text.length();
+        Held h = queue.items.peek();
+        queue.remove(h);
+        forget(h);
         expired(h, "no peer joined within " + options.getHoldMs() + " ms");
       }
       return queue.items.isEmpty();
@@ -286,12 +327,29 @@ public class RouterVerticle extends VerticleBase {
       new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, h.env.room()));
   }
 
-  /** A held message: the envelope (for its sender), its encoded frame, and its deadline (epoch ms). */
-  private record Held(Envelope env, String text, long deadline) {
+  /**
+   * A held message: the envelope (for its sender), its encoded frame, its deadline (epoch ms) and its
+   * place in the order messages were held.
+   */
+  private record Held(Envelope env, String text, long deadline, long seq) {
   }
 
+  /** Held messages in the order held, with their total size (characters). */
   private static final class HoldQueue {
     final ArrayDeque<Held> items = new ArrayDeque<>();
     long bytes;
+
+    void add(Held h) {
+      items.add(h);
+      bytes += h.text.length();
+    }
+
+    boolean remove(Held h) {
+      if (items.remove(h)) {
+        bytes -= h.text.length();
+        return true;
+      }
+      return false;
+    }
   }
 }

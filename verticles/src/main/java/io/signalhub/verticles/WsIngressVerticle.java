@@ -146,7 +146,10 @@ public class WsIngressVerticle extends VerticleBase {
   /**
    * A route handler that upgrades the request to a WebSocket and serves it; mount it on an application's
    * {@link Router} at any path, e.g. {@code router.get("/signaling").handler(ingress.webSocketHandler())}.
-   * A request that is not a WebSocket upgrade gets 400; a request while the node stops gets 503.
+   * A request that is not a WebSocket upgrade gets 400; a browser {@code Origin} that is neither the
+   * hub's own nor in {@link HubOptions#getAllowedOrigins()} gets 403; more than
+   * {@link HubOptions#getMaxConnectionsPerIp()} open connections from one address get 429; a request while
+   * the node stops gets 503.
    */
   public Handler<RoutingContext> webSocketHandler() {
     return ctx -> {
@@ -268,7 +271,11 @@ public class WsIngressVerticle extends VerticleBase {
     }
   }
 
-  /** Serves an already upgraded WebSocket as a peer connection (call it on the socket's context). */
+  /**
+   * Serves an already upgraded WebSocket as a peer connection (call it on the socket's context). The
+   * handshake checks of {@link #webSocketHandler()} (origin, connections per IP) and the server's frame
+   * limits are the caller's.
+   */
   public void accept(ServerWebSocket ws) {
     accept(ws, () -> { });
   }

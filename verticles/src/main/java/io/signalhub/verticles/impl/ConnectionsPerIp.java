@@ -5,12 +5,11 @@ import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
 
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** Open WebSocket connections per remote IP address on one node, shared by the ws-ingress instances. */
 public final class ConnectionsPerIp implements Shareable {
 
-  private final ConcurrentHashMap<String, AtomicInteger> open = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Integer> open = new ConcurrentHashMap<>();
 
   /** The counter of {@code vertx}. */
   public static ConnectionsPerIp of(Vertx vertx) {
@@ -22,19 +21,17 @@ public final class ConnectionsPerIp implements Shareable {
 
   /** Counts one more connection from {@code ip} unless it already has {@code max} (0 = no limit). */
   public boolean tryOpen(String ip, int max) {
-    AtomicInteger count = open.computeIfAbsent(ip, k -> new AtomicInteger());
-    if (max > 0 && count.incrementAndGet() > max) {
-      count.decrementAndGet();
-      return false;
-    }
-    if (max <= 0) {
-      count.incrementAndGet();
-    }
-    return true;
+    boolean[] admitted = new boolean[1];
+    open.compute(ip, (k, n) -> {
+      int count = n == null ? 0 : n;
+      admitted[0] = max <= 0 || count < max;
+      return admitted[0] ? Integer.valueOf(count + 1) : n;
+    });
+    return admitted[0];
   }
 
   /** Counts one connection from {@code ip} as closed. */
   public void closed(String ip) {
-    open.computeIfPresent(ip, (k, count) -> count.decrementAndGet() <= 0 ? null : count);
+    open.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
   }
 }

@@ -79,6 +79,11 @@ public final class Session {
   private long dialectTimer = -1;
   /** Whether the first frame must be an {@code auth} frame (no anonymous mode, no token in the URL). */
   private boolean awaitingAuth;
+  /** Whether a token was verified for this connection. */
+  private boolean authenticated;
+  /** Whether this connection counts in the {@code signalhub_peers} gauge. */
+  private boolean countedPeer;
+  private long joinTimer = -1;
   /** The only room the connection's token lets it join, or {@code null} for any. */
   private String authRoom;
   /** A frame to handle once the join it caused has completed (an MDN client's first frame). */
@@ -116,11 +121,11 @@ public final class Session {
   public void start() {
     metrics.connectionOpened();
     ws.setWriteQueueMaxSize(options.getMaxQueuedBytes());
-    vertx.setTimer(options.getJoinTimeoutMs(), t -> {
+    joinTimer = vertx.setTimer(options.getJoinTimeoutMs(), t -> {
       if (!closed && !joinedOnce && joining == null) {
         sendError(new ProtocolException(ErrorCode.JOIN_TIMEOUT,
           "no room joined within " + options.getJoinTimeoutMs() + " ms of connecting"), null);
-        closeWith(CloseCodes.POLICY_VIOLATION, "join timeout", "disconnected");
+        closeWith(CloseCodes.POLICY_VIOLATION, "join timeout", "refused");
       }
     });
     ws.textMessageHandler(this::onText);
@@ -130,7 +135,16 @@ public final class Session {
     ws.exceptionHandler(this::onSocketError);
     ws.closeHandler(v -> onClosed());
 
-    Map<String, List<String>> query = new QueryStringDecoder(ws.uri()).parameters();
+    // default deny: outside anonymous mode nothing is served before a token is verified
+    awaitingAuth = !options.isAnonymous();
+    Map<String, List<String>> query;
+    try {
+      query = new QueryStringDecoder(ws.uri()).parameters();
+    } catch (IllegalArgumentException malformed) {
+      sendError(new ProtocolException(ErrorCode.INVALID_FIELD, "the URL's query string is malformed"), null);
+      closeWith(CloseCodes.POLICY_VIOLATION, "malformed query", "refused");
+      return;
+    }
     urlId = first(query, "ClientId", "clientId");
     urlRoom = first(query, "roomId", null);
     String protocol = first(query, "protocol", null);
@@ -149,7 +163,7 @@ public final class Session {
     if (urlId != null && !Ids.isValid(urlId)) {
       sendError(invalidId(urlId, "ClientId"), MessageType.JOIN);
       urlId = null;
-      return; // not joined: the client may send a join frame
+      urlRoom = null; // not joined: the client may send a join frame (after its token, if one is needed)
     }
     if (token != null) {
       authenticate(token);
@@ -157,11 +171,10 @@ public final class Session {
       refuse("Private Meet connections need ?token=<jwt>");
     } else if (!options.isAnonymous() && urlRoom != null) {
       refuse("this hub needs a token: add ?token=<jwt> to a URL that joins a room");
-    } else if (!options.isAnonymous()) {
-      awaitingAuth = true; // the first frame must be {"type":"auth","token":...}
-    } else {
+    } else if (options.isAnonymous()) {
       begin();
     }
+    // else awaitingAuth: the first frame must be {"type":"auth","token":...}
   }
 
   /** Joins the room of the URL, or waits for the frame that tells the dialect: once authenticated, if needed. */
@@ -215,6 +228,8 @@ public final class Session {
       }
       urlId = ar.result().subject();
       authRoom = ar.result().room();
+      awaitingAuth = false;
+      authenticated = true;
       ws.resume();
       begin();
     });
@@ -222,12 +237,11 @@ public final class Session {
 
   private void refuse(String why) {
     sendError(new ProtocolException(ErrorCode.UNAUTHORIZED, why), null);
-    closeWith(CloseCodes.POLICY_VIOLATION, "unauthorized", "disconnected");
+    closeWith(CloseCodes.POLICY_VIOLATION, "unauthorized", "refused");
   }
 
   /** Without anonymous mode, a connection with no token in its URL must first send {@code {"type":"auth","token"}}. */
   private void authenticateFirstFrame(String text) {
-    awaitingAuth = false;
     Object token = null;
     try {
       JsonObject frame = new JsonObject(text);
@@ -270,10 +284,15 @@ public final class Session {
       authenticateFirstFrame(text);
       return;
     }
-    if (dialect == null && !detect(text)) {
-      return;
+    try {
+      if (dialect == null && !detect(text)) {
+        return;
+      }
+      handle(text);
+    } catch (RuntimeException bug) {
+      LOG.error("closing peer {} after an unexpected failure: {}", id, bug.toString(), bug);
+      closeWith(CloseCodes.INTERNAL_ERROR, "internal error", "disconnected");
     }
-    handle(text);
   }
 
   /** Tells the dialect from the first frame; {@code false} when the frame is not to be handled now. */
@@ -287,9 +306,8 @@ public final class Session {
     }
     vertx.cancelTimer(dialectTimer);
     dialect = detected;
-    if (detected == PrivateMeetDialect.INSTANCE) {
-      sendError(new ProtocolException(ErrorCode.UNAUTHORIZED, "Private Meet frames need ?token=<jwt> in the URL"), null);
-      closeWith(CloseCodes.POLICY_VIOLATION, "unauthorized", "disconnected");
+    if (detected == PrivateMeetDialect.INSTANCE && !authenticated) {
+      refuse("Private Meet frames need a token: ?token=<jwt> in the URL");
       return false;
     }
     if (detected == MdnDialect.INSTANCE) {
@@ -372,6 +390,7 @@ public final class Session {
         ws.resume();
         if (ar.failed()) {
           early.clear();
+          afterJoin = null;
           if (id != null && !Replies.isRefusal(ar.cause())) {
             // the request timed out: the registry may have added the peer all the same
             vertx.eventBus().request(Addresses.ROOM_LEAVE,
@@ -384,6 +403,7 @@ public final class Session {
         roomGen = state.gen();
         roomVersion = state.version();
         joinedOnce = true;
+        countedPeer = true;
         metrics.peerJoined();
         writeIfAny(dialect.welcome(roomName, peerId, state.othersThan(peerId),
           TurnCredentials.iceServers(options, peerId, System.currentTimeMillis() / 1000)));
@@ -427,7 +447,7 @@ public final class Session {
     }
     String left = room;
     room = null;
-    metrics.peerLeft();
+    uncountPeer();
     vertx.eventBus().request(Addresses.ROOM_LEAVE,
         new JsonObject().put("room", left).put("peer", id).put("reason", "left"), request)
       .onComplete(ar -> {
@@ -457,7 +477,7 @@ public final class Session {
       sendError(new ProtocolException(ErrorCode.RATE_LIMITED, "more than " + options.getRateLimitPerSecond()
         + " messages per second (burst " + options.getRateLimitBurst() + "); frames are dropped"), null);
     } else if (dropped >= options.getRateLimitBurst()) {
-      closeWith(CloseCodes.POLICY_VIOLATION, "rate limit", "disconnected");
+      closeWith(CloseCodes.POLICY_VIOLATION, "rate limit", "refused");
     }
     return false;
   }
@@ -477,8 +497,12 @@ public final class Session {
     String frameRoom = msg.headers().get(Addresses.HEADER_ROOM);
     if (frameRoom != null && frameRoom.equals(room)) {
       write(msg);
-    } else if (frameRoom != null && frameRoom.equals(joining) && early.size() < MAX_EARLY_FRAMES) {
-      early.add(msg);
+    } else if (frameRoom != null && frameRoom.equals(joining)) {
+      if (early.size() < MAX_EARLY_FRAMES) {
+        early.add(msg);
+      } else {
+        LOG.warn("peer {}: more than {} frames arrived while joining; dropped one", id, MAX_EARLY_FRAMES);
+      }
     }
     // else: the frame belongs to a room this peer is no longer in; dropped
   }
@@ -499,7 +523,14 @@ public final class Session {
         roomVersion = version;
       }
     }
-    writeIfAny(dialect.render(msg.body(), id));
+    String rendered;
+    try {
+      rendered = dialect.render(msg.body(), id);
+    } catch (RuntimeException unrenderable) {
+      LOG.warn("peer {}: a frame could not be rendered for its dialect and was dropped: {}", id, unrenderable.toString());
+      return;
+    }
+    writeIfAny(rendered);
   }
 
   /** Writes {@code text} unless {@code null}; a socket whose outbound queue is full is closed with 1013. */
@@ -517,7 +548,7 @@ public final class Session {
   private void onSocketError(Throwable t) {
     if (t instanceof CorruptedWebSocketFrameException bad && !closed) {
       // e.g. a frame over maxFrameBytes: say why with its close code (1009 for a too big message)
-      closeWith((short) bad.closeStatus().code(), bad.closeStatus().reasonText(), "disconnected");
+      closeWith((short) bad.closeStatus().code(), bad.closeStatus().reasonText(), "refused");
     } else {
       LOG.debug("peer socket error: {}", t.toString());
     }
@@ -530,11 +561,20 @@ public final class Session {
     }
   }
 
+  private void uncountPeer() {
+    if (countedPeer) {
+      countedPeer = false;
+      metrics.peerLeft();
+    }
+  }
+
   private void onClosed() {
     if (closed) {
       return;
     }
     closed = true;
+    vertx.cancelTimer(joinTimer);
+    vertx.cancelTimer(dialectTimer);
     metrics.connectionClosed();
     onEnd.accept(this);
     if (joining == null) {
@@ -553,9 +593,7 @@ public final class Session {
     String peerId = id;
     String left = room;
     room = null;
-    if (left != null) {
-      metrics.peerLeft();
-    }
+    uncountPeer();
     Future<?> leaving = left == null ? Future.succeededFuture()
       : eb.request(Addresses.ROOM_LEAVE, new JsonObject().put("room", left).put("peer", peerId).put("reason", leaveReason), request);
     leaving

@@ -1,0 +1,212 @@
+package io.signalhub.protocol;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fuzz tests of the frame decoding of every dialect ({@code docs/protocol.md}, "Dialects"): whatever text a
+ * client sends, {@link Dialects#detect} and {@link Dialect#decode} either give an answer or refuse it with a
+ * {@link ProtocolException} (a code, and a short non-empty message); an id that decoding hands on is valid (ids
+ * become event-bus addresses); and what a decoded signal turns into for the other peers (the router's canonical
+ * text, then {@link Dialect#render} of each dialect) is valid JSON and never throws.
+ *
+ * <p>Without {@code JAZZER_FUZZ}, {@code mvn test} only replays the committed corpus: the files in
+ * {@code src/test/resources/io/signalhub/protocol/DialectFuzzTestInputs/} (for every method) and in its
+ * {@code <method>/} directories (for that method, recursively), one invocation per file, plus the empty input.
+ * To fuzz one method for its {@code maxDuration}:
+ *
+ * <pre>
+ * cd verticles &amp;&amp; JAZZER_FUZZ=1 mvn -o test -Dtest='DialectFuzzTest#v1' -Dsurefire.failIfNoSpecifiedTests=false
+ * </pre>
+ *
+ * <p>Findings are written next to the corpus as {@code crash-<sha1>}; generated inputs go to
+ * {@code verticles/.cifuzz-corpus/} (not committed).
+ */
+class DialectFuzzTest {
+
+  private static final List<Dialect> ALL = List.of(V1Dialect.INSTANCE, SimplePeerDialect.INSTANCE,
+    PrivateMeetDialect.INSTANCE, MdnDialect.INSTANCE);
+  private static final Set<String> SIGNAL_TYPES =
+    Set.of(MessageType.OFFER, MessageType.ANSWER, MessageType.ICE_CANDIDATE, MessageType.SIGNAL);
+  /** What the router stamps into a frame: the sender's id and room (valid ids, as the session checked them). */
+  private static final String FROM = "sender_1";
+  private static final String ROOM = "room-1";
+  private static final String SELF = "self";
+  private static final int MAX_MESSAGE_BYTES = 1024;
+
+  @FuzzTest(maxDuration = "60s")
+  void v1(FuzzedDataProvider data) {
+    check(V1Dialect.INSTANCE, text(data));
+  }
+
+  @FuzzTest(maxDuration = "60s")
+  void simplepeer(FuzzedDataProvider data) {
+    check(SimplePeerDialect.INSTANCE, text(data));
+  }
+
+  @FuzzTest(maxDuration = "60s")
+  void privatemeet(FuzzedDataProvider data) {
+    check(PrivateMeetDialect.INSTANCE, text(data));
+  }
+
+  @FuzzTest(maxDuration = "60s")
+  void mdn(FuzzedDataProvider data) {
+    check(MdnDialect.INSTANCE, text(data));
+  }
+
+  /**
+   * The input as the hub gets a text frame: its bytes decoded as UTF-8 (so corpus files are plain JSON text;
+   * {@code consumeRemainingAsString} has its own decoding of bytes, which differs from UTF-8 outside the BMP).
+   * Lone surrogates still come in, through JSON escapes.
+   */
+  private static String text(FuzzedDataProvider data) {
+    return new String(data.consumeRemainingAsBytes(), StandardCharsets.UTF_8);
+  }
+
+  /** The session's path for a frame: the dialect detected from it (first frame), and the given dialect's decoding. */
+  private static void check(Dialect dialect, String text) {
+    Dialect detected = outcome(() -> Dialects.detect(text), "Dialects.detect", text);
+    if (detected != null) {
+      assertTrue(ALL.contains(detected), "detect gave an unknown dialect");
+      if (detected != dialect) {
+        decodeAndRender(detected, text);
+      }
+    }
+    decodeAndRender(dialect, text);
+  }
+
+  private static void decodeAndRender(Dialect dialect, String text) {
+    Inbound inbound = outcome(() -> dialect.decode(text), dialect.name() + ".decode", text);
+    if (inbound == null) {
+      return;
+    }
+    if (inbound instanceof Inbound.Join join) {
+      // Decoding leaves a join's room and id to the session, which checks both with Ids.require before it
+      // claims the id or joins the room (Session.join): they must pass that check or be refused by it.
+      assertNotNull(join.room(), "join without a room");
+      sessionCheck(join.room(), "room");
+      if (join.id() != null) {
+        sessionCheck(join.id(), "peer id");
+      }
+    } else if (inbound instanceof Inbound.Hello hello) {
+      assertValidId(hello.id(), "hello id");
+    } else if (inbound instanceof Inbound.Signal signal) {
+      checkSignal(dialect, signal, text);
+    } else {
+      assertTrue(inbound instanceof Inbound.Leave, "unknown inbound " + inbound);
+    }
+  }
+
+  private static void checkSignal(Dialect dialect, Inbound.Signal signal, String text) {
+    assertTrue(SIGNAL_TYPES.contains(signal.type()), "signal type " + signal.type());
+    if (signal.to() != null) {
+      assertValidId(signal.to(), "signal to");
+    }
+    if (!dialect.addressesPeers()) {
+      assertNull(signal.to(), dialect.name() + " signal with a 'to'");
+    }
+    JsonObject frame = signal.frame();
+    assertNotNull(frame, "signal without a frame");
+    assertEquals(signal.type(), frame.getValue("type"), "frame type differs from the signal's");
+    assertEquals(signal.to(), frame.getValue("to"), "frame 'to' differs from the signal's");
+    assertNotNull(frame.getValue("data"), "signal without data");
+
+    // What the router does with it (RouterVerticle#route), then each recipient's rendering (Session).
+    String canonical = outcome(() -> {
+      JsonObject routed = frame.copy().put("from", FROM).put("room", ROOM);
+      if (signal.to() == null) {
+        routed.remove("to");
+      }
+      return routed.encode();
+    }, "router encode of " + dialect.name() + " signal", text);
+    assertNotNull(canonical, "router encode refused");
+    assertJsonObject(canonical, "canonical text", text);
+    renderEverywhere(canonical, text);
+  }
+
+  /** Every dialect's rendering of {@code canonical} never throws, and is null or a JSON object. */
+  private static void renderEverywhere(String canonical, String input) {
+    for (Dialect recipient : ALL) {
+      String rendered;
+      try {
+        rendered = recipient.render(canonical, SELF);
+      } catch (RuntimeException | StackOverflowError e) {
+        throw new AssertionError(recipient.name() + ".render threw " + e + " for canonical " + preview(canonical)
+          + " from input " + preview(input), e);
+      }
+      if (rendered != null) {
+        assertJsonObject(rendered, recipient.name() + ".render", input);
+      }
+    }
+  }
+
+  /**
+   * {@code call}'s result, or {@code null} when it throws a {@link ProtocolException}, which must carry a code
+   * and a short message, and make a valid error frame in every dialect. Anything else it throws fails.
+   */
+  private static <T> T outcome(Callable<T> call, String what, String input) {
+    T result;
+    try {
+      result = call.call();
+    } catch (ProtocolException e) {
+      checkRefusal(e, what, input);
+      return null;
+    } catch (Exception | StackOverflowError e) {
+      throw new AssertionError(what + " threw " + e + " (not a ProtocolException) for input " + preview(input), e);
+    }
+    assertNotNull(result, what + " returned null for input " + preview(input));
+    return result;
+  }
+
+  private static void checkRefusal(ProtocolException e, String what, String input) {
+    assertNotNull(e.code(), what + " refused without a code, input " + preview(input));
+    String message = e.getMessage();
+    assertNotNull(message, what + " refused without a message");
+    assertTrue(!message.isEmpty(), what + " refused with an empty message");
+    int bytes = message.getBytes(StandardCharsets.UTF_8).length;
+    assertTrue(bytes < MAX_MESSAGE_BYTES, what + " refused with a message of " + bytes + " bytes: " + preview(message));
+    // the session sends it as an error frame, which every dialect passes on as is
+    String error = Frames.error(e.code(), message, null);
+    assertJsonObject(error, "error frame", input);
+    renderEverywhere(error, input);
+  }
+
+  /** What {@code Ids.require} (the session's check) does with {@code id}: accept a valid id or refuse with invalid-id. */
+  private static void sessionCheck(String id, String what) {
+    try {
+      assertEquals(id, Ids.require(id, what));
+      assertValidId(id, what);
+    } catch (ProtocolException e) {
+      assertEquals(ErrorCode.INVALID_ID, e.code(), "Ids.require refused with " + e.code());
+      assertTrue(!Ids.isValid(id), "Ids.require refused a valid id");
+      checkRefusal(e, "Ids.require", id);
+    }
+  }
+
+  private static void assertValidId(String id, String what) {
+    assertTrue(Ids.isValid(id), what + " is not a valid id: " + preview(id));
+  }
+
+  private static void assertJsonObject(String text, String what, String input) {
+    try {
+      new JsonObject(text);
+    } catch (RuntimeException e) {
+      throw new AssertionError(what + " is not a JSON object: " + preview(text) + " (input " + preview(input) + ")", e);
+    }
+  }
+
+  private static String preview(String s) {
+    return s == null ? "null" : s.length() > 200 ? s.substring(0, 200) + "...(" + s.length() + " chars)" : s;
+  }
+}
