@@ -23,6 +23,8 @@ public enum ErrorCode {
   NOT_IN_ROOM("not-in-room"),
   /** The room has reached its capacity. */
   ROOM_FULL("room-full"),
+  /** The node already serves {@code maxRoomsPerNode} rooms; joining one more is refused. */
+  TOO_MANY_ROOMS("too-many-rooms"),
   /** Another open connection already uses the peer id. */
   ID_TAKEN("id-taken"),
   /** A binary frame: the protocol is carried by text frames only. */

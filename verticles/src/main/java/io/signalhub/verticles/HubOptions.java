@@ -61,6 +61,8 @@ public class HubOptions {
   public static final boolean DEFAULT_DEMO = true;
   /** Default time a new connection has to be in a room, in ms (nextcloud-spreed-signaling: 2 s). */
   public static final long DEFAULT_JOIN_TIMEOUT_MS = 2_000;
+  /** Default most rooms with peers of one node. */
+  public static final int DEFAULT_MAX_ROOMS_PER_NODE = 10_000;
   /** Default most open connections from one IP address per node (0 = no limit). */
   public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 100;
   /** Default sustained messages per second a connection may send. */
@@ -121,6 +123,7 @@ public class HubOptions {
     new Setting("jwtIssuer", "", "required 'iss' of tokens; empty = not checked"),
     new Setting("joinTimeoutMs", "ms", "a connection not in a room this long after opening is closed (1008)"),
     new Setting("maxConnectionsPerIp", "", "most open connections from one IP per node; 0 = no limit (429)"),
+    new Setting("maxRoomsPerNode", "rooms", "most rooms with peers of one node (beyond: too-many-rooms)"),
     new Setting("rateLimitPerSecond", "messages", "sustained messages per second per connection"),
     new Setting("rateLimitBurst", "messages", "burst per connection (token bucket size)"),
     new Setting("maxQueuedBytes", "bytes", "bytes queued to a socket before a slow reader is closed (1013)"),
@@ -156,6 +159,7 @@ public class HubOptions {
   private String jwtIssuer = DEFAULT_JWT_ISSUER;
   private long joinTimeoutMs = DEFAULT_JOIN_TIMEOUT_MS;
   private int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
+  private int maxRoomsPerNode = DEFAULT_MAX_ROOMS_PER_NODE;
   private int rateLimitPerSecond = DEFAULT_RATE_LIMIT_PER_SECOND;
   private int rateLimitBurst = DEFAULT_RATE_LIMIT_BURST;
   private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
@@ -208,6 +212,7 @@ public class HubOptions {
       jwtIssuer = json.getString("jwtIssuer", jwtIssuer);
       joinTimeoutMs = json.getLong("joinTimeoutMs", joinTimeoutMs);
       maxConnectionsPerIp = json.getInteger("maxConnectionsPerIp", maxConnectionsPerIp);
+      maxRoomsPerNode = json.getInteger("maxRoomsPerNode", maxRoomsPerNode);
       rateLimitPerSecond = json.getInteger("rateLimitPerSecond", rateLimitPerSecond);
       rateLimitBurst = json.getInteger("rateLimitBurst", rateLimitBurst);
       maxQueuedBytes = json.getInteger("maxQueuedBytes", maxQueuedBytes);
@@ -269,6 +274,7 @@ public class HubOptions {
     require("RS256".equals(jwtPublicKeyAlgorithm) || "ES256".equals(jwtPublicKeyAlgorithm), "jwtPublicKeyAlgorithm",
       "must be RS256 or ES256");
     require(joinTimeoutMs >= 100, "joinTimeoutMs", "must be >= 100");
+    require(maxRoomsPerNode >= 1, "maxRoomsPerNode", "must be >= 1");
     require(maxConnectionsPerIp >= 0, "maxConnectionsPerIp", "must be >= 0 (0 = no limit)");
     require(rateLimitPerSecond >= 1, "rateLimitPerSecond", "must be >= 1");
     require(rateLimitBurst >= 1, "rateLimitBurst", "must be >= 1");
@@ -315,6 +321,7 @@ public class HubOptions {
       .put("jwtIssuer", jwtIssuer)
       .put("joinTimeoutMs", joinTimeoutMs)
       .put("maxConnectionsPerIp", maxConnectionsPerIp)
+      .put("maxRoomsPerNode", maxRoomsPerNode)
       .put("rateLimitPerSecond", rateLimitPerSecond)
       .put("rateLimitBurst", rateLimitBurst)
       .put("maxQueuedBytes", maxQueuedBytes)
@@ -582,6 +589,16 @@ public class HubOptions {
   /** Most open connections from one IP address per node; more are refused with HTTP 429. 0: no limit. */
   public HubOptions setMaxConnectionsPerIp(int maxConnectionsPerIp) {
     this.maxConnectionsPerIp = maxConnectionsPerIp;
+    return this;
+  }
+
+  public int getMaxRoomsPerNode() {
+    return maxRoomsPerNode;
+  }
+
+  /** Most distinct rooms the peers of one node may be in; a join into one more gets {@code too-many-rooms}. */
+  public HubOptions setMaxRoomsPerNode(int maxRoomsPerNode) {
+    this.maxRoomsPerNode = maxRoomsPerNode;
     return this;
   }
 

@@ -1,5 +1,7 @@
 package io.signalhub.verticles;
 
+import io.signalhub.protocol.ErrorCode;
+import io.signalhub.protocol.ProtocolException;
 import io.signalhub.verticles.impl.Member;
 import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.Replies;
@@ -34,6 +36,8 @@ public class RoomRegistryVerticle extends VerticleBase {
   private HubOptions options;
   private RoomStore store;
   private String node;
+  /** Rooms with peers of this node, with how many (joins and leaves of this node's peers go through here). */
+  private final java.util.Map<String, Integer> localRooms = new java.util.HashMap<>();
 
   /** Reads its options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}). */
   public RoomRegistryVerticle() {
@@ -64,8 +68,15 @@ public class RoomRegistryVerticle extends VerticleBase {
     String peer = msg.body().getString("peer");
     String peerNode = msg.body().getString("node", node);
     String session = Member.of(peerNode, msg.body().getString("epoch"));
+    if (!localRooms.containsKey(room) && localRooms.size() >= options.getMaxRoomsPerNode()) {
+      Replies.fail(msg, new ProtocolException(ErrorCode.TOO_MANY_ROOMS,
+        "this node serves " + options.getMaxRoomsPerNode() + " rooms already"));
+      return;
+    }
+    localRooms.merge(room, 1, Integer::sum); // counted from now, so racing joins see it
     store.join(room, peer, session, options.getRoomCapacity()).onComplete(ar -> {
       if (ar.failed()) {
+        uncount(room);
         Replies.fail(msg, ar.cause());
         return;
       }
@@ -93,6 +104,7 @@ public class RoomRegistryVerticle extends VerticleBase {
         msg.reply(new JsonObject().put("removed", false));
         return;
       }
+      uncount(room);
       boolean removed = state.members().isEmpty();
       EventBus eb = vertx.eventBus();
       eb.publish(Addresses.ROOM_EVENTS, state.toJson()
@@ -101,6 +113,10 @@ public class RoomRegistryVerticle extends VerticleBase {
         .put("peer", peer).put("room", room).put("node", node).put("reason", reason).put("roomRemoved", removed), LOCAL);
       msg.reply(new JsonObject().put("removed", removed));
     });
+  }
+
+  private void uncount(String room) {
+    localRooms.computeIfPresent(room, (k, n) -> n <= 1 ? null : n - 1);
   }
 
   private void evict(Message<JsonObject> msg) {

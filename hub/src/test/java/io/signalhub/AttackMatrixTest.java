@@ -1,0 +1,308 @@
+package io.signalhub;
+
+import io.signalhub.verticles.HubOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The attack matrix (OWASP WebSocket cheat sheet, ASVS V4.4): one case per row, each expecting the code
+ * documented in docs/protocol.md, against a hub that requires tokens, while a well-behaved pair of peers
+ * alongside keeps signaling (checked after every case).
+ */
+@ExtendWith(VertxExtension.class)
+class AttackMatrixTest {
+
+  private static final String SECRET = DialectsTest.SECRET;
+  private static final String AUDIENCE = "signalhub";
+
+  private Vertx vertx;
+  private SignalingHub hub;
+  private int port;
+  private TestPeer good1;
+  private TestPeer good2;
+
+  @BeforeEach
+  void start(Vertx vertx) throws Exception {
+    this.vertx = vertx;
+    hub = SignalingHub.create(vertx, new HubOptions().setPort(0).setJwtSecret(SECRET).setJwtAudience(AUDIENCE)
+      .setJoinTimeoutMs(500).setMaxConnectionsPerIp(7).setRoomCapacity(3).setMaxRoomsPerNode(4).setHoldMs(300)
+      .setRateLimitPerSecond(20).setRateLimitBurst(10).setMaxQueuedBytes(256 * 1024).setAllowedOrigins("https://app.example.org"));
+    hub.deploy().await(20, TimeUnit.SECONDS);
+    port = hub.actualPort();
+    good1 = join("calm", "good1");
+    good2 = join("calm", "good2");
+    good1.next("peer-joined");
+  }
+
+  @AfterEach
+  void wellBehavedPeersWereServedThroughout() throws Exception {
+    good1.send(TestPeer.offer("good2", "still here"));
+    assertEquals("still here", good2.next("offer").getJsonObject("data").getString("sdp"));
+    good1.close();
+    good2.close();
+    hub.undeploy().await(20, TimeUnit.SECONDS);
+  }
+
+  private String token(String sub) {
+    return token(new JsonObject().put("sub", sub), AUDIENCE, 60, true);
+  }
+
+  private String token(JsonObject claims, String audience, int expiresIn, boolean withExp) {
+    JWTOptions options = new JWTOptions().setAlgorithm("HS256").setAudience(List.of(audience)).setNoTimestamp(!withExp);
+    if (withExp) {
+      options.setExpiresInSeconds(expiresIn);
+    }
+    return JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)))
+      .generateToken(claims, options);
+  }
+
+  private TestPeer join(String room, String id) throws Exception {
+    TestPeer peer = TestPeer.connect(vertx, port, "/ws?roomId=" + room + "&ClientId=" + id + "&token=" + token(id));
+    assertEquals("welcome", peer.next().getString("type"));
+    return peer;
+  }
+
+  private void refusedWith1008(String uri, String code) throws Exception {
+    try (TestPeer p = TestPeer.connect(vertx, port, uri)) {
+      assertEquals(code, p.next("error").getJsonObject("data").getString("code"), uri);
+      assertEquals(1008, p.awaitClose());
+    }
+  }
+
+  private static String error(TestPeer p) throws Exception {
+    return p.next("error").getJsonObject("data").getString("code");
+  }
+
+  @Test
+  void badOriginIs403() throws Exception {
+    WebSocketClient client = vertx.createWebSocketClient();
+    try {
+      WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+        .setURI("/ws?roomId=o&ClientId=o1&token=" + token("o1")).addHeader("Origin", "https://evil.example.com");
+      UpgradeRejectedException refused = assertThrows(UpgradeRejectedException.class, () -> client.connect(options).await(10, TimeUnit.SECONDS));
+      assertEquals(403, refused.getStatus());
+      client.connect(options.putHeader("Origin", "https://app.example.org")).await(10, TimeUnit.SECONDS).close();
+    } finally {
+      client.close();
+    }
+  }
+
+  @Test
+  void missingTokenIsUnauthorized() throws Exception {
+    refusedWith1008("/ws?roomId=x&ClientId=nobody", "unauthorized");
+  }
+
+  @Test
+  void unsignedTokenIsUnauthorized() throws Exception {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String none = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."
+      + b64.encodeToString(new JsonObject().put("sub", "eve").put("aud", AUDIENCE)
+      .put("exp", System.currentTimeMillis() / 1000 + 60).encode().getBytes(StandardCharsets.UTF_8)) + ".";
+    refusedWith1008("/ws?roomId=x&protocol=v1&token=" + none, "unauthorized");
+  }
+
+  @Test
+  void expiredTokenIsUnauthorized() throws Exception {
+    refusedWith1008("/ws?roomId=x&protocol=v1&token=" + token(new JsonObject().put("sub", "eve"), AUDIENCE, -60, true), "unauthorized");
+  }
+
+  @Test
+  void tokenWithoutExpIsUnauthorized() throws Exception {
+    refusedWith1008("/ws?roomId=x&protocol=v1&token=" + token(new JsonObject().put("sub", "eve"), AUDIENCE, 0, false), "unauthorized");
+  }
+
+  @Test
+  void wrongAudienceIsUnauthorized() throws Exception {
+    refusedWith1008("/ws?roomId=x&protocol=v1&token=" + token(new JsonObject().put("sub", "eve"), "someone-else", 60, true), "unauthorized");
+  }
+
+  @Test
+  void spoofedFromIsOverwritten() throws Exception {
+    try (TestPeer mallory = join("calm", "mallory")) {
+      mallory.send(TestPeer.offer("good2", "who am I").put("from", "good1"));
+      good2.next("peer-joined");
+      assertEquals("mallory", good2.next("offer").getString("from"));
+      good1.next("peer-joined");
+    }
+    good1.next("peer-left");
+    good2.next("peer-left");
+  }
+
+  @Test
+  void toInAnotherRoomIsNeverDelivered() throws Exception {
+    try (TestPeer outsider = join("other", "outsider")) {
+      outsider.send(TestPeer.offer("good1", "cross-room"));
+      assertEquals("expired", error(outsider), "held for a good1 that never joins 'other', then dropped");
+    }
+  }
+
+  @Test
+  void unknownTypeMalformedJsonAndBinaryFramesGetErrorsAndTheSocketStaysUsable() throws Exception {
+    try (TestPeer p = join("junk", "junk1")) {
+      p.send(new JsonObject().put("type", "hack"));
+      assertEquals("unknown-type", error(p));
+      p.sendText("{\"type\":");
+      assertEquals("malformed-json", error(p));
+      p.sendBinary(Buffer.buffer(new byte[]{1, 2, 3}));
+      assertEquals("unsupported-frame", error(p));
+      p.send(new JsonObject().put("type", "leave"));
+      assertEquals("left", p.next().getString("type"), "still usable");
+    }
+  }
+
+  @Test
+  void oversizedFrameIsClosedWith1009() throws Exception {
+    try (TestPeer p = join("big", "big1")) {
+      p.sendText(TestPeer.offer("x", "x".repeat(HubOptions.DEFAULT_MAX_FRAME_BYTES + 1)).encode());
+      assertEquals(1009, p.awaitClose());
+    }
+  }
+
+  @Test
+  void floodPastTheRateLimitIsRateLimitedThenClosedWith1008() throws Exception {
+    try (TestPeer flooder = join("flood", "flooder")) {
+      for (int i = 0; i < 200; i++) {
+        flooder.sendNoWait(TestPeer.offer("nobody", "flood " + i));
+      }
+      assertEquals("rate-limited", error(flooder));
+      assertEquals(1008, flooder.awaitClose());
+    }
+  }
+
+  @Test
+  void clientThatNeverSendsItsFirstFrameIsClosedWith1008() throws Exception {
+    try (TestPeer idle = TestPeer.connect(vertx, port, "/ws")) {
+      assertEquals("join-timeout", error(idle));
+      assertEquals(1008, idle.awaitClose());
+    }
+  }
+
+  @Test
+  void slowReaderIsClosedWith1013() throws Exception {
+    try (TestPeer sender = join("slow", "sender");
+         Socket slow = new Socket("127.0.0.1", port)) {
+      slow.setReceiveBufferSize(4096);
+      OutputStream out = slow.getOutputStream();
+      out.write(("GET /ws?roomId=slow&ClientId=reader&token=" + token("reader") + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      sender.next("peer-joined");
+      // the reader never reads: 60 KiB frames pile up past its 256 KiB queue (sent under the rate limit)
+      String big = "x".repeat(60 * 1024);
+      JsonObject left = null;
+      for (int i = 0; i < 400 && left == null; i++) {
+        sender.send(TestPeer.offer("reader", big));
+        if (i >= 8) {
+          Thread.sleep(50); // pace the sender at 20 messages/s, its rate limit
+        }
+        while (sender.pending() > 0) {
+          JsonObject f = sender.next();
+          if ("peer-left".equals(f.getString("type"))) {
+            left = f;
+          }
+        }
+      }
+      assertTrue(left != null, "the slow reader was closed");
+      assertEquals("slow-reader", left.getJsonObject("data").getString("reason"));
+    }
+  }
+
+  @Test
+  void idCollisionIsIdTaken() throws Exception {
+    try (TestPeer twin = TestPeer.connect(vertx, port, "/ws?roomId=calm&ClientId=good1&token=" + token("good1"))) {
+      assertEquals("id-taken", error(twin));
+    }
+  }
+
+  @Test
+  void idsThatTryToInjectIntoEventBusAddressesAreRefused() throws Exception {
+    for (String bad : new String[]{"a.b", "peer.good1", "x".repeat(10 * 1024), "ctl\u0001\u0007", "sp ace"}) {
+      try (TestPeer p = TestPeer.connect(vertx, port, "/ws")) { // a token's sub must be an id (first-frame auth)
+        p.send(new JsonObject().put("type", "auth").put("token", token(bad)));
+        assertEquals("unauthorized", error(p));
+        assertEquals(1008, p.awaitClose());
+      }
+      try (TestPeer p = join("inj", "inj1")) {
+        p.send(TestPeer.offer("x", "y").put("to", bad));
+        assertEquals("invalid-id", error(p), "to=" + bad.substring(0, Math.min(bad.length(), 12)));
+        p.send(new JsonObject().put("type", "leave"));
+        p.next("left");
+        p.send(new JsonObject().put("type", "join").put("room", bad));
+        assertEquals("invalid-id", error(p));
+      }
+    }
+  }
+
+  @Test
+  void aFullRoomIsRoomFull() throws Exception {
+    try (TestPeer third = join("calm", "third");
+         TestPeer fourth = TestPeer.connect(vertx, port, "/ws?roomId=calm&ClientId=fourth&token=" + token("fourth"))) {
+      assertEquals("room-full", error(fourth), "capacity 3");
+      good1.next("peer-joined");
+      good2.next("peer-joined");
+    }
+    good1.next("peer-left");
+    good2.next("peer-left");
+  }
+
+  @Test
+  void tooManyConnectionsFromOneAddressAre429() throws Exception {
+    List<TestPeer> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < 5; i++) { // 2 good peers + 5 = the limit of 7
+        open.add(TestPeer.connect(vertx, port, "/ws"));
+      }
+      UpgradeRejectedException refused = assertThrows(UpgradeRejectedException.class, () -> TestPeer.connect(vertx, port, "/ws"));
+      assertEquals(429, refused.getStatus());
+    } finally {
+      for (TestPeer p : open) {
+        p.close();
+      }
+    }
+  }
+
+  @Test
+  void tooManyRoomsOnANodeIsRefused() throws Exception {
+    List<TestPeer> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) { // "calm" + 3 = the limit of 4
+        open.add(join("room" + i, "roomer" + i));
+      }
+      try (TestPeer one = TestPeer.connect(vertx, port, "/ws?roomId=room3&ClientId=roomer3&token=" + token("roomer3"))) {
+        assertEquals("too-many-rooms", error(one));
+        assertNotEquals(0, open.size());
+      }
+    } finally {
+      for (TestPeer p : open) {
+        p.close();
+      }
+    }
+  }
+}
