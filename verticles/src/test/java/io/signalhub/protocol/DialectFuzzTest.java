@@ -21,17 +21,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * become event-bus addresses); and what a decoded signal turns into for the other peers (the router's canonical
  * text, then {@link Dialect#render} of each dialect) is valid JSON and never throws.
  *
- * <p>Without {@code JAZZER_FUZZ}, {@code mvn test} only replays the committed corpus: the files in
- * {@code src/test/resources/io/signalhub/protocol/DialectFuzzTestInputs/} (for every method) and in its
- * {@code <method>/} directories (for that method, recursively), one invocation per file, plus the empty input.
- * To fuzz one method for its {@code maxDuration}:
+ * <p>Without {@code JAZZER_FUZZ}, {@code mvn test} only replays the committed corpus, one invocation per file plus
+ * the empty input: the files directly in {@code src/test/resources/io/signalhub/protocol/DialectFuzzTestInputs/}
+ * (for every method) and everything under its {@code <method>/} directory (for that method). {@code <method>/bugs/}
+ * holds inputs that once broke a property. To fuzz, one method per run (Jazzer fuzzes one test per JVM), for its
+ * {@code maxDuration} of 60 s:
  *
  * <pre>
- * cd verticles &amp;&amp; JAZZER_FUZZ=1 mvn -o test -Dtest='DialectFuzzTest#v1' -Dsurefire.failIfNoSpecifiedTests=false
+ * cd verticles &amp;&amp; JAZZER_FUZZ=1 mvn -o test -Dtest='DialectFuzzTest#v1' -Djazzer.hooks=true
  * </pre>
  *
- * <p>Findings are written next to the corpus as {@code crash-<sha1>}; generated inputs go to
- * {@code verticles/.cifuzz-corpus/} (not committed).
+ * <p>{@code -Djazzer.hooks=true} undoes the {@code jazzer.hooks=false} of {@code junit-platform.properties}, which
+ * keeps Jazzer's agent out of the replay; without it libFuzzer runs blind ("no interesting inputs were found so far.
+ * Is the code instrumented for coverage?").
+ *
+ * <p>libFuzzer starts from the {@code <method>/} directory and the generated corpus,
+ * {@code verticles/.cifuzz-corpus/io.signalhub.protocol.DialectFuzzTest/<method>/} (not to be committed; copy the
+ * shared files into it to start from them too). A finding is written as {@code <method>/crash-<sha1>} next to the
+ * corpus, so it replays in {@code mvn test} from then on.
  */
 class DialectFuzzTest {
 
