@@ -15,8 +15,10 @@
  * await client.connect();   // resolves with the first welcome
  *
  * Events (`on(name, fn)` returns a function that removes the listener):
- * - `welcome` {@link Welcome}: joined the room. Also after every reconnect, with `rejoined: true`: the other
- *   peers were told `peer-left` (disconnected) then `peer-joined`, so connections to them must be set up anew.
+ * - `welcome` {@link Welcome}: joined the room. Also after every reconnect, with `rejoined: true`. With
+ *   `resumed: true` the session carried on (docs/protocol.md, "Resume"): same id and room, the other peers saw
+ *   nothing, and every frame not received before the drop follows, in order; peer connections stay as they
+ *   are. With `resumed: false` the other peers were told `peer-left` then `peer-joined`: set connections up anew.
  * - `peer-joined` `{id, room}`; `peer-left` `{id, reason, room}`.
  * - `offer`, `answer`, `ice-candidate` {@link Relayed}; any other relayed type (e.g. `signal`) likewise.
  * - `error` {@link HubError}: an `error` frame from the hub (the socket stays usable).
@@ -30,11 +32,11 @@
  * 1008) is reopened with exponential backoff (500 ms doubling up to `maxBackoffMs`, ±20 % jitter), joining
  * the same room with the same id (also one the hub chose). `id-taken` (our old connection not yet gone on
  * the hub) and `unavailable` are retried; `id-taken` at most 5 times in a row. Any other refusal closes.
- * If a `welcome` carried `data.resumeToken` (reserved for session resume), the reconnect sends it back
- * as `&resume=<token>`. The send methods return false, and send nothing, unless the client is `joined`.
+ * If a `welcome` carried `data.resumeToken`, the reconnect sends it back as `&resume=<token>`, with
+ * `&received=<seq>`, the `seq` of the last frame it got; frames with a `seq` already seen are ignored. The send methods return false, and send nothing, unless the client is `joined`.
  */
 
-/** @typedef {{id: string, room: string, peers: string[], iceServers?: RTCIceServer[], rejoined: boolean}} Welcome */
+/** @typedef {{id: string, room: string, peers: string[], iceServers?: RTCIceServer[], rejoined: boolean, resumed: boolean}} Welcome */
 /** @typedef {{type: string, from?: string, to?: string, room?: string, data: any}} Relayed */
 /** @typedef {{code: string, message: string, type?: string, to?: string}} HubError */
 /** @typedef {'connecting' | 'joined' | 'reconnecting' | 'closed'} State */
@@ -47,7 +49,7 @@ export class SignalingClient {
   /** @type {State} */ state = 'closed';
   #listeners = new Map();
   /** @type {WebSocket | null} */ #ws = null;
-  #id; #peers = new Set(); #resumeToken = null; #welcomed = false; #stopped = true;
+  #id; #peers = new Set(); #resumeToken = null; #lastSeq = 0; #welcomed = false; #stopped = true;
   #attempt = 0; #idTaken = 0; #retryTimer = 0; #joinTimer = 0; #leaveTimer = 0; #leaving = null;
   /** @type {{resolve: (w: Welcome) => void, reject: (e: Error) => void, promise: Promise<Welcome>} | null} */
   #waiting = null;
@@ -167,7 +169,10 @@ export class SignalingClient {
     url.searchParams.set('roomId', this.room);
     url.searchParams.set('protocol', 'v1');
     if (this.#id) url.searchParams.set('ClientId', this.#id);
-    if (this.#resumeToken) url.searchParams.set('resume', this.#resumeToken);
+    if (this.#resumeToken) {
+      url.searchParams.set('resume', this.#resumeToken);
+      url.searchParams.set('received', String(this.#lastSeq)); // the hub replays what followed
+    }
     const ws = new WebSocket(url);
     this.#ws = ws;
     this.#joinTimer = setTimeout(() => ws.close(), this.options.joinTimeoutMs);
@@ -179,6 +184,10 @@ export class SignalingClient {
     let f;
     try { f = JSON.parse(raw); } catch { return; }
     if (!f || typeof f.type !== 'string') return;
+    if (typeof f.seq === 'number') {
+      if (f.seq <= this.#lastSeq) return; // already had it (a replay after a resume)
+      this.#lastSeq = f.seq;
+    }
     this.#emit('message', f);
     const d = f.data && typeof f.data === 'object' ? f.data : {};
     switch (f.type) {
@@ -201,9 +210,10 @@ export class SignalingClient {
     this.room = f.room || this.room;
     this.#peers = new Set(d.peers || []);
     this.#resumeToken = typeof d.resumeToken === 'string' ? d.resumeToken : null;
+    this.#lastSeq = typeof d.seq === 'number' ? d.seq : 0;
     this.#attempt = this.#idTaken = 0;
     /** @type {Welcome} */
-    const welcome = { id: d.id, room: this.room, peers: [...this.#peers], rejoined: this.#welcomed };
+    const welcome = { id: d.id, room: this.room, peers: [...this.#peers], rejoined: this.#welcomed, resumed: d.resumed === true };
     if (Array.isArray(d.iceServers)) welcome.iceServers = d.iceServers;
     this.#welcomed = true;
     this.#welcome = welcome;

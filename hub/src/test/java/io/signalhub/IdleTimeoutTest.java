@@ -20,8 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The heartbeat: the hub pings every {@code pingIntervalMs}; a peer that answers nothing for
- * {@code idleTimeoutMs} is closed with 4000 and its room is told {@code peer-left} with reason
- * {@code idle-timeout}. The silent peer is a raw socket that completes the WebSocket handshake and then
+ * {@code idleTimeoutMs} is closed with 4000 and, once its resume grace period is over, its room is told
+ * {@code peer-left} with reason {@code idle-timeout}. The silent peer is a raw socket that completes the WebSocket handshake and then
  * never answers a ping (ordinary WebSocket clients answer pings by themselves).
  */
 @ExtendWith(VertxExtension.class)
@@ -29,7 +29,8 @@ class IdleTimeoutTest {
 
   @Test
   void aPeerThatNeverAnswersPingsIsClosedWith4000(Vertx vertx) throws Exception {
-    SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPort(0).setPingIntervalMs(200).setIdleTimeoutMs(500));
+    SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPort(0).setPingIntervalMs(200).setIdleTimeoutMs(500)
+      .setResumeGraceMs(300));
     hub.deploy().await(20, TimeUnit.SECONDS);
     try (TestPeer watcher = TestPeer.join(vertx, hub.actualPort(), "quiet", "watcher");
          Socket silent = new Socket("127.0.0.1", hub.actualPort())) {

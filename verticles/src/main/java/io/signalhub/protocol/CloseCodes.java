@@ -17,6 +17,8 @@ public final class CloseCodes {
   public static final short TRY_AGAIN_LATER = 1013;
   /** Internal error on the hub (RFC 6455). */
   public static final short INTERNAL_ERROR = 1011;
+  /** The session was resumed by another connection of the same peer (with its resume token) (private use). */
+  public static final short SESSION_TAKEN_OVER = 4001;
   /** Idle time-out: no frame and no pong for {@code idleTimeoutMs} (private use). */
   public static final short IDLE_TIMEOUT = 4000;
 

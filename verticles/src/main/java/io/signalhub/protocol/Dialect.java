@@ -32,12 +32,26 @@ public interface Dialect {
   /**
    * The frame telling the client it joined, or {@code null} when the dialect has none.
    *
-   * @param iceServers TURN servers with credentials for this peer ({@code RTCIceServer} objects), possibly empty
+   * @param extra more fields for the welcome's {@code data}: {@code iceServers} (TURN servers with
+   *     credentials), {@code resumeToken}, {@code resumed}
    */
-  String welcome(String room, String id, List<String> peers, JsonArray iceServers);
+  String welcome(String room, String id, List<String> peers, io.vertx.core.json.JsonObject extra);
 
   /** The reply to a leave, or {@code null} when the dialect has none. */
   String left(String room);
+
+  /**
+   * {@code rendered} numbered with {@code seq} (1, 2, ... per session, across resumes), for a client that
+   * resumes to say which frames it got; dialects whose clients cannot resume return it unchanged.
+   */
+  default String withSeq(String rendered, long seq) {
+    return rendered;
+  }
+
+  /** Whether {@link #withSeq} numbers frames, so the hub keeps recent frames for a resume's replay. */
+  default boolean numbersFrames() {
+    return false;
+  }
 
   /** Whether the dialect carries peer ids, so a client can address {@code to}; MDN clients cannot. */
   default boolean addressesPeers() {

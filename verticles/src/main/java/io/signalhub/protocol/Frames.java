@@ -101,6 +101,11 @@ public final class Frames {
         }
         if (data != null) {
           requireString((JsonObject) data, "id", false);
+          requireString((JsonObject) data, "resume", false);
+          Object received = ((JsonObject) data).getValue("received");
+          if (received != null && !(received instanceof Number n && n.longValue() >= 0 && n.doubleValue() == n.longValue())) {
+            throw new ProtocolException(ErrorCode.INVALID_FIELD, "field 'data.received' must be a non-negative integer");
+          }
         }
       }
       case MessageType.LEAVE -> {
@@ -140,14 +145,12 @@ public final class Frames {
   }
 
   /**
-   * {@code {"type":"welcome","room","to":id,"data":{"id","peers":[...],"iceServers"?:[...]}}};
-   * {@code iceServers} only when TURN is configured.
+   * {@code {"type":"welcome","room","to":id,"data":{"id","peers":[...],"resumed","resumeToken"?,"iceServers"?}}}:
+   * {@code extra} is merged into {@code data} ({@code iceServers} only when TURN is configured,
+   * {@code resumeToken} only when resuming is on).
    */
-  public static String welcome(String room, String id, List<String> peers, JsonArray iceServers) {
-    JsonObject data = new JsonObject().put("id", id).put("peers", new JsonArray(List.copyOf(peers)));
-    if (!iceServers.isEmpty()) {
-      data.put("iceServers", iceServers);
-    }
+  public static String welcome(String room, String id, List<String> peers, JsonObject extra) {
+    JsonObject data = new JsonObject().put("id", id).put("peers", new JsonArray(List.copyOf(peers))).mergeIn(extra);
     return new JsonObject()
       .put("type", MessageType.WELCOME)
       .put("room", room)

@@ -5,8 +5,12 @@ import io.vertx.core.json.JsonObject;
 /** What a client frame asks of the hub, in any dialect, once decoded by its {@link Dialect}. */
 public sealed interface Inbound {
 
-  /** Join {@code room}, optionally as {@code id} ({@code null}: keep or be given an id). */
-  record Join(String room, String id) implements Inbound {
+  /**
+   * Join {@code room}, optionally as {@code id} ({@code null}: keep or be given an id), optionally resuming
+   * an earlier connection's session with its {@code resume} token. {@code received} is the {@code seq} of the
+   * last frame the client got on that connection ({@code -1}: not told), so the hub replays what followed.
+   */
+  record Join(String room, String id, String resume, long received) implements Inbound {
   }
 
   /** Leave the room; the socket stays open. */

@@ -57,7 +57,7 @@ public final class MdnDialect implements Dialect {
   }
 
   @Override
-  public String welcome(String room, String id, List<String> peers, JsonArray iceServers) {
+  public String welcome(String room, String id, List<String> peers, JsonObject extra) {
     return null;
   }
 

@@ -45,7 +45,7 @@ public final class PrivateMeetDialect implements Dialect {
     String type = Frames.requireString(frame, "type", true);
     switch (type) {
       case ROOM_JOIN:
-        return new Inbound.Join(Frames.requireString(frame, "room", true), null);
+        return new Inbound.Join(Frames.requireString(frame, "room", true), null, null, -1);
       case ROOM_LEAVE:
         return new Inbound.Leave();
       case OFFER:
@@ -100,11 +100,8 @@ public final class PrivateMeetDialect implements Dialect {
   }
 
   @Override
-  public String welcome(String room, String id, List<String> peers, JsonArray iceServers) {
-    JsonObject data = new JsonObject().put("id", id).put("peers", new JsonArray(List.copyOf(peers)));
-    if (!iceServers.isEmpty()) {
-      data.put("iceServers", iceServers);
-    }
+  public String welcome(String room, String id, List<String> peers, JsonObject extra) {
+    JsonObject data = new JsonObject().put("id", id).put("peers", new JsonArray(List.copyOf(peers))).mergeIn(extra);
     return new JsonObject().put("type", ROOM_JOINED).put("room", room).put("data", data).encode();
   }
 

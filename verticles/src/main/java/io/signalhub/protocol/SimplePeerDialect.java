@@ -76,7 +76,7 @@ public final class SimplePeerDialect implements Dialect {
   }
 
   @Override
-  public String welcome(String room, String id, List<String> peers, JsonArray iceServers) {
+  public String welcome(String room, String id, List<String> peers, JsonObject extra) {
     return null;
   }
 

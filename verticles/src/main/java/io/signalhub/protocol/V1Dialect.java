@@ -25,7 +25,8 @@ public final class V1Dialect implements Dialect {
     return switch (type) {
       case MessageType.JOIN -> {
         JsonObject data = frame.getJsonObject("data");
-        yield new Inbound.Join(frame.getString("room"), data == null ? null : data.getString("id"));
+        yield new Inbound.Join(frame.getString("room"), data == null ? null : data.getString("id"),
+          data == null ? null : data.getString("resume"), data == null ? -1 : data.getLong("received", -1L));
       }
       case MessageType.LEAVE -> new Inbound.Leave();
       default -> new Inbound.Signal(type, frame.getString("to"), frame);
@@ -38,8 +39,19 @@ public final class V1Dialect implements Dialect {
   }
 
   @Override
-  public String welcome(String room, String id, List<String> peers, JsonArray iceServers) {
-    return Frames.welcome(room, id, peers, iceServers);
+  public boolean numbersFrames() {
+    return true;
+  }
+
+  /** {@code {"seq":n,...}}: the frame's text with {@code seq} put first (no parse; the hub writes objects). */
+  @Override
+  public String withSeq(String rendered, long seq) {
+    return rendered.startsWith("{") ? "{\"seq\":" + seq + "," + rendered.substring(1) : rendered;
+  }
+
+  @Override
+  public String welcome(String room, String id, List<String> peers, JsonObject extra) {
+    return Frames.welcome(room, id, peers, extra);
   }
 
   @Override

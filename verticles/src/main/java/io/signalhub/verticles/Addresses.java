@@ -37,6 +37,27 @@ public final class Addresses {
   public static final String HEADER_OP = "op";
   /** {@value #HEADER_OP} value: WebSocket-ping the peer, or close it with 4000 when idle. */
   public static final String OP_PING = "ping";
+  /**
+   * {@value #HEADER_OP} value, a request: a new connection of the same peer takes this one over (resume).
+   * Body {@code {"to":<new address>,"received":<seq of the last frame the client got, or -1>}}; reply
+   * {@code {"frames":[...],"seq":<the seq before the first of them>,"vias":[<router ids>]}}: the frames the client
+   * did not get followed by those kept since the link dropped, in order, and the routers that delivered to this
+   * address. Afterwards this address forwards what still arrives (frames and {@value #OP_FENCE}s, with header
+   * {@value #HEADER_FORWARDED}) to the new one for a while.
+   */
+  public static final String OP_HANDOVER = "handover";
+  /**
+   * {@value #HEADER_OP} value: a router's mark, sent to a peer's previous address when the room says the peer is
+   * now at a new one (resumed), behind every frame that router sent there; the previous connection forwards it.
+   * The new connection holds that router's direct frames until its fence arrives (at most
+   * {@code FENCE_WAIT_MS}), so frames forwarded by the old address never fall behind later ones: one sender's
+   * frames stay in order across a resume. Header {@value #HEADER_VIA}.
+   */
+  public static final String OP_FENCE = "fence";
+  /** Header on frames a router delivers to {@code peer.<id>.<epoch>}: that router's id (one router per node). */
+  public static final String HEADER_VIA = "via";
+  /** Header on frames a taken-over connection forwards to the connection that resumed its session. */
+  public static final String HEADER_FORWARDED = "fwd";
 
   /**
    * Local, fire-and-forget, from ws-ingress to the router: one signaling message from a peer. Body: an
@@ -45,9 +66,10 @@ public final class Addresses {
   public static final String ROUTE = "signalhub.router.route";
 
   /**
-   * Local request to the room-registry: {@code {"room","peer","node","epoch"}}. Reply
-   * {@code {"room","gen","version","members":{"<peer>":"<node>/<epoch>",...}}} (members in join order, the
-   * joiner included); fails with {@code room-full}.
+   * Local request to the room-registry: {@code {"room","peer","node","epoch","resume"?:bool}}. Reply
+   * {@code {"room","gen","version","members":{"<peer>":"<node>/<epoch>",...},"resumed":bool}} (members in join
+   * order, the joiner included; {@code resumed} when, with {@code resume}, the peer was a member under an
+   * earlier connection, which this one replaced); fails with {@code room-full} or {@code too-many-rooms}.
    */
   public static final String ROOM_JOIN = "signalhub.room.join";
 
@@ -72,15 +94,17 @@ public final class Addresses {
 
   /**
    * Cluster, publish, from the room-registry that handled a join or leave:
-   * {@code {"event":"joined"|"left","room","peer","node","reason"?,"gen","version","members":{...}}} with
+   * {@code {"event":"joined"|"left"|"resumed","room","peer","node","reason"?,"gen","version","members":{...}}} with
    * the members after the change. Consumed by every node's router (its room cache) and presence (which
    * tells its own peers of the room {@code peer-joined} / {@code peer-left}).
    */
   public static final String ROOM_EVENTS = "signalhub.room.events";
 
   /**
-   * Local request to presence: {@code {"peer","node","epoch"}} claims a peer id cluster-wide for a connection.
-   * Reply: {@code null}; fails with {@code id-taken}.
+   * Local request to presence: {@code {"peer","node","epoch","tokenHash","resumeHash"?}} claims a peer id
+   * cluster-wide for a connection, resumable with the token of {@code tokenHash}; with a {@code resumeHash}
+   * matching the holder's, the connection takes the claim over. Reply {@code {"resumedFrom":<session>|null}};
+   * fails with {@code id-taken}.
    */
   public static final String PRESENCE_CONNECT = "signalhub.presence.connect";
 

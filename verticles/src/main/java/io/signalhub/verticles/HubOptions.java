@@ -61,6 +61,8 @@ public class HubOptions {
   public static final boolean DEFAULT_DEMO = true;
   /** Default time a new connection has to be in a room, in ms (nextcloud-spreed-signaling: 2 s). */
   public static final long DEFAULT_JOIN_TIMEOUT_MS = 2_000;
+  /** Default time a peer whose link dropped can resume its session, in ms (nextcloud-spreed-signaling: 30 s). */
+  public static final long DEFAULT_RESUME_GRACE_MS = 30_000;
   /** Default most rooms with peers of one node. */
   public static final int DEFAULT_MAX_ROOMS_PER_NODE = 10_000;
   /** Default most open connections from one IP address per node (0 = no limit). */
@@ -124,6 +126,7 @@ public class HubOptions {
     new Setting("joinTimeoutMs", "ms", "a connection not in a room this long after opening is closed (1008)"),
     new Setting("maxConnectionsPerIp", "", "most open connections from one IP per node; 0 = no limit (429)"),
     new Setting("maxRoomsPerNode", "rooms", "most rooms with peers of one node (beyond: too-many-rooms)"),
+    new Setting("resumeGraceMs", "ms", "how long a peer whose link dropped can resume its session; 0 = off"),
     new Setting("rateLimitPerSecond", "messages", "sustained messages per second per connection"),
     new Setting("rateLimitBurst", "messages", "burst per connection (token bucket size)"),
     new Setting("maxQueuedBytes", "bytes", "bytes queued to a socket before a slow reader is closed (1013)"),
@@ -160,6 +163,7 @@ public class HubOptions {
   private long joinTimeoutMs = DEFAULT_JOIN_TIMEOUT_MS;
   private int maxConnectionsPerIp = DEFAULT_MAX_CONNECTIONS_PER_IP;
   private int maxRoomsPerNode = DEFAULT_MAX_ROOMS_PER_NODE;
+  private long resumeGraceMs = DEFAULT_RESUME_GRACE_MS;
   private int rateLimitPerSecond = DEFAULT_RATE_LIMIT_PER_SECOND;
   private int rateLimitBurst = DEFAULT_RATE_LIMIT_BURST;
   private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
@@ -213,6 +217,7 @@ public class HubOptions {
       joinTimeoutMs = json.getLong("joinTimeoutMs", joinTimeoutMs);
       maxConnectionsPerIp = json.getInteger("maxConnectionsPerIp", maxConnectionsPerIp);
       maxRoomsPerNode = json.getInteger("maxRoomsPerNode", maxRoomsPerNode);
+      resumeGraceMs = json.getLong("resumeGraceMs", resumeGraceMs);
       rateLimitPerSecond = json.getInteger("rateLimitPerSecond", rateLimitPerSecond);
       rateLimitBurst = json.getInteger("rateLimitBurst", rateLimitBurst);
       maxQueuedBytes = json.getInteger("maxQueuedBytes", maxQueuedBytes);
@@ -274,6 +279,7 @@ public class HubOptions {
     require("RS256".equals(jwtPublicKeyAlgorithm) || "ES256".equals(jwtPublicKeyAlgorithm), "jwtPublicKeyAlgorithm",
       "must be RS256 or ES256");
     require(joinTimeoutMs >= 100, "joinTimeoutMs", "must be >= 100");
+    require(resumeGraceMs >= 0, "resumeGraceMs", "must be >= 0 (0 = no resume)");
     require(maxRoomsPerNode >= 1, "maxRoomsPerNode", "must be >= 1");
     require(maxConnectionsPerIp >= 0, "maxConnectionsPerIp", "must be >= 0 (0 = no limit)");
     require(rateLimitPerSecond >= 1, "rateLimitPerSecond", "must be >= 1");
@@ -322,6 +328,7 @@ public class HubOptions {
       .put("joinTimeoutMs", joinTimeoutMs)
       .put("maxConnectionsPerIp", maxConnectionsPerIp)
       .put("maxRoomsPerNode", maxRoomsPerNode)
+      .put("resumeGraceMs", resumeGraceMs)
       .put("rateLimitPerSecond", rateLimitPerSecond)
       .put("rateLimitBurst", rateLimitBurst)
       .put("maxQueuedBytes", maxQueuedBytes)
@@ -599,6 +606,20 @@ public class HubOptions {
   /** Most distinct rooms the peers of one node may be in; a join into one more gets {@code too-many-rooms}. */
   public HubOptions setMaxRoomsPerNode(int maxRoomsPerNode) {
     this.maxRoomsPerNode = maxRoomsPerNode;
+    return this;
+  }
+
+  public long getResumeGraceMs() {
+    return resumeGraceMs;
+  }
+
+  /**
+   * How long a peer whose link dropped (no clean close) keeps its id and room: a reconnect with the resume
+   * token from {@code welcome}, on any node, carries on with what arrived meanwhile and without
+   * {@code peer-left}; past it, the room gets {@code peer-left}. 0 turns resuming off.
+   */
+  public HubOptions setResumeGraceMs(long resumeGraceMs) {
+    this.resumeGraceMs = resumeGraceMs;
     return this;
   }
 

@@ -104,15 +104,15 @@ public class PresenceVerticle extends VerticleBase {
   private void connect(Message<JsonObject> msg) {
     String peer = msg.body().getString("peer");
     String session = Member.of(node, msg.body().getString("epoch"));
-    directory.claim(peer, session).onComplete(ar -> {
+    directory.claim(peer, session, msg.body().getString("tokenHash"), msg.body().getString("resumeHash")).onComplete(ar -> {
       if (ar.failed()) {
         Replies.fail(msg, ar.cause());
       } else if (releasedEarly.remove(session)) {
         directory.release(peer, session); // its connection gave up (timed out) before the claim landed
-        msg.reply(null);
+        msg.reply(new JsonObject());
       } else {
         localPeers.put(peer, session);
-        msg.reply(null);
+        msg.reply(new JsonObject().put("resumedFrom", ar.result()));
       }
     });
   }
@@ -132,7 +132,11 @@ public class PresenceVerticle extends VerticleBase {
     JsonObject event = msg.body();
     String room = event.getString("room");
     String subject = event.getString("peer");
-    String frame = "joined".equals(event.getString("event"))
+    String kind = event.getString("event");
+    if (!"joined".equals(kind) && !"left".equals(kind)) {
+      return; // "resumed": the peer never left, its room is not told
+    }
+    String frame = "joined".equals(kind)
       ? Frames.peerJoined(room, subject)
       : Frames.peerLeft(room, subject, event.getString("reason", "left"));
     DeliveryOptions options = new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, room)

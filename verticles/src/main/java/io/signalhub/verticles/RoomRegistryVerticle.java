@@ -68,25 +68,31 @@ public class RoomRegistryVerticle extends VerticleBase {
     String peer = msg.body().getString("peer");
     String peerNode = msg.body().getString("node", node);
     String session = Member.of(peerNode, msg.body().getString("epoch"));
+    boolean resume = msg.body().getBoolean("resume", false);
     if (!localRooms.containsKey(room) && localRooms.size() >= options.getMaxRoomsPerNode()) {
       Replies.fail(msg, new ProtocolException(ErrorCode.TOO_MANY_ROOMS,
         "this node serves " + options.getMaxRoomsPerNode() + " rooms already"));
       return;
     }
     localRooms.merge(room, 1, Integer::sum); // counted from now, so racing joins see it
-    store.join(room, peer, session, options.getRoomCapacity()).onComplete(ar -> {
+    store.join(room, peer, session, options.getRoomCapacity(), resume).onComplete(ar -> {
       if (ar.failed()) {
         uncount(room);
         Replies.fail(msg, ar.cause());
         return;
       }
-      RoomState state = ar.result();
+      RoomState state = ar.result().state();
       JsonObject json = state.toJson();
       EventBus eb = vertx.eventBus();
-      eb.publish(Addresses.ROOM_EVENTS, json.copy().put("event", "joined").put("peer", peer).put("node", peerNode));
-      eb.publish(Addresses.LIFECYCLE_REGISTER, new JsonObject()
-        .put("peer", peer).put("room", room).put("node", peerNode).put("members", state.members().size()), LOCAL);
-      msg.reply(json);
+      if (ar.result().added()) {
+        eb.publish(Addresses.ROOM_EVENTS, json.copy().put("event", "joined").put("peer", peer).put("node", peerNode));
+        eb.publish(Addresses.LIFECYCLE_REGISTER, new JsonObject()
+          .put("peer", peer).put("room", room).put("node", peerNode).put("members", state.members().size()), LOCAL);
+      } else if (ar.result().resumed()) {
+        // the same peer on a new connection: routers switch to it, the room is not told anything
+        eb.publish(Addresses.ROOM_EVENTS, json.copy().put("event", "resumed").put("peer", peer).put("node", peerNode));
+      }
+      msg.reply(json.put("resumed", ar.result().resumed()));
     });
   }
 

@@ -3,6 +3,7 @@ package io.signalhub.verticles;
 import io.signalhub.protocol.Envelope;
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.Frames;
+import io.signalhub.protocol.Ids;
 import io.signalhub.verticles.impl.EnvelopeCodec;
 import io.signalhub.verticles.impl.HubMetrics;
 import io.signalhub.verticles.impl.Member;
@@ -58,6 +59,8 @@ public class RouterVerticle extends VerticleBase {
   /** The same held messages by {@code <room>/<sender>}, for the per-sender bound. */
   private final Map<String, HoldQueue> heldBySender = new HashMap<>();
   private long holdSequence;
+  /** This router's id, in header {@link Addresses#HEADER_VIA} of what it delivers and of its fences. */
+  private final String routerId = Ids.random();
   private long sweepTimer = -1;
   private HubMetrics metrics;
 
@@ -97,12 +100,13 @@ public class RouterVerticle extends VerticleBase {
     RoomState state = RoomState.fromJson(event);
     update(state);
     String peer = event.getString("peer");
-    if ("joined".equals(event.getString("event"))) {
+    String kind = event.getString("event");
+    if ("joined".equals(kind) || "resumed".equals(kind)) {
       String session = state.members().get(peer);
       if (session != null) {
         flushHeld(state.room(), peer, session);
       }
-    } else {
+    } else if ("left".equals(kind)) {
       dropHeldFrom(state.room(), peer); // a sender that left: what it said is not delivered in its name later
     }
   }
@@ -118,6 +122,9 @@ public class RouterVerticle extends VerticleBase {
       }
     } else {
       rooms.put(incoming.room(), incoming);
+      if (current != null) {
+        fenceMoves(current, incoming);
+      }
     }
     metrics.rooms(rooms.size());
   }
@@ -221,8 +228,22 @@ public class RouterVerticle extends VerticleBase {
     eb.publish(Addresses.LIFECYCLE_BROADCAST, event, LOCAL);
   }
 
-  private static DeliveryOptions roomHeader(String room) {
-    return new DeliveryOptions().addHeader(Addresses.HEADER_ROOM, room);
+  private DeliveryOptions roomHeader(String room) {
+    return new DeliveryOptions().addHeader(Addresses.HEADER_ROOM, room).addHeader(Addresses.HEADER_VIA, routerId);
+  }
+
+  /**
+   * A peer resumed on a new connection: behind what this router sent to its previous address, a
+   * {@link Addresses#OP_FENCE} (forwarded from there to the new connection, which waits for it).
+   */
+  private void fenceMoves(RoomState before, RoomState after) {
+    for (Map.Entry<String, String> member : before.members().entrySet()) {
+      String now = after.members().get(member.getKey());
+      if (now != null && !now.equals(member.getValue())) {
+        vertx.eventBus().send(Member.address(member.getKey(), member.getValue()), null, new DeliveryOptions()
+          .addHeader(Addresses.HEADER_OP, Addresses.OP_FENCE).addHeader(Addresses.HEADER_VIA, routerId));
+      }
+    }
   }
 
   // ---- holding: messages for a peer that is not (yet) in the room (seed 002), and room broadcasts sent

@@ -286,10 +286,7 @@ public class WsIngressVerticle extends VerticleBase {
       ws.close((short) 1001, "node stopping");
       return;
     }
-    Session session = new Session(vertx, ws, options, node, auth, s -> {
-      sessions.remove(s);
-      onClose.run();
-    });
+    Session session = new Session(vertx, ws, options, node, auth, onClose, sessions::remove);
     sessions.add(session);
     session.start();
     if (stopping) {

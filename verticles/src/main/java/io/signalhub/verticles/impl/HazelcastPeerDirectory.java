@@ -28,11 +28,11 @@ final class HazelcastPeerDirectory implements PeerDirectory {
   }
 
   @Override
-  public Future<Void> claim(String peer, String session) {
-    return Future.fromCompletionStage(peers.submitToKey(peer, new Claim(session)), vertx.getOrCreateContext())
-      .compose(previous -> previous == null
-        ? Future.succeededFuture()
-        : Future.failedFuture(new ProtocolException(ErrorCode.ID_TAKEN, "peer id '" + peer + "' is taken")));
+  public Future<String> claim(String peer, String session, String tokenHash, String resumeHash) {
+    return Future.fromCompletionStage(peers.submitToKey(peer, new Claim(session, tokenHash, resumeHash)), vertx.getOrCreateContext())
+      .compose(outcome -> outcome.startsWith("taken")
+        ? Future.failedFuture(new ProtocolException(ErrorCode.ID_TAKEN, "peer id '" + peer + "' is taken"))
+        : Future.succeededFuture(outcome.equals("fresh") ? null : outcome.substring("resumed:".length())));
   }
 
   @Override
@@ -68,18 +68,23 @@ final class HazelcastPeerDirectory implements PeerDirectory {
     }
   }
 
-  /** Sets the entry to {@code session} when absent; returns the previous holder, {@code null} when claimed. */
-  record Claim(String session) implements EntryProcessor<String, String, String> {
+  /**
+   * Applies {@link PeerDirectory#claimed}: returns {@code fresh}, {@code resumed:<previous session>} or
+   * {@code taken}.
+   */
+  record Claim(String session, String tokenHash, String resumeHash) implements EntryProcessor<String, String, String> {
     @Serial
     private static final long serialVersionUID = 1L;
 
     @Override
     public String process(Map.Entry<String, String> entry) {
-      String holder = entry.getValue();
-      if (holder == null) {
-        entry.setValue(session);
+      String current = entry.getValue();
+      String next = PeerDirectory.claimed(current, session, tokenHash, resumeHash);
+      if (next == null) {
+        return "taken";
       }
-      return holder;
+      entry.setValue(next);
+      return current == null ? "fresh" : "resumed:" + PeerDirectory.sessionOf(current);
     }
   }
 
@@ -90,7 +95,7 @@ final class HazelcastPeerDirectory implements PeerDirectory {
 
     @Override
     public Boolean process(Map.Entry<String, String> entry) {
-      if (session.equals(entry.getValue())) {
+      if (entry.getValue() != null && session.equals(PeerDirectory.sessionOf(entry.getValue()))) {
         entry.setValue(null);
         return true;
       }

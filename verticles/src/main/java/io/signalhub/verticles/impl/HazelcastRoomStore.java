@@ -7,6 +7,7 @@ import com.hazelcast.map.IMap;
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.ProtocolException;
 import io.signalhub.verticles.impl.RoomStore.Eviction;
+import io.signalhub.verticles.impl.RoomStore.Joined;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.Context;
@@ -40,11 +41,25 @@ final class HazelcastRoomStore implements RoomStore {
   }
 
   @Override
-  public Future<RoomState> join(String room, String peer, String session, int capacity) {
-    return Future.fromCompletionStage(rooms.submitToKey(room, new Join(peer, session, capacity, UUID.randomUUID().toString())), context())
-      .compose(outcome -> outcome.full
+  public Future<Joined> join(String room, String peer, String session, int capacity, boolean resume) {
+    return Future.fromCompletionStage(rooms.submitToKey(room, new Join(peer, session, capacity, UUID.randomUUID().toString(), resume)), context())
+      .compose(joined -> joined == null
         ? Future.failedFuture(new ProtocolException(ErrorCode.ROOM_FULL, "room '" + room + "' is full"))
-        : Future.succeededFuture(outcome.state));
+        : Future.succeededFuture(joined));
+  }
+
+  /** The join rule shared by both stores; {@code null} when the room is full. */
+  static Joined join(RoomState state, String peer, String session, int capacity, boolean resume) {
+    String current = state.members().get(peer);
+    if (current != null) {
+      return resume && !current.equals(session)
+        ? new Joined(state.with(peer, session), false, true)
+        : new Joined(state, false, false);
+    }
+    if (state.members().size() >= capacity) {
+      return null;
+    }
+    return new Joined(state.with(peer, session), true, false);
   }
 
   @Override
@@ -75,36 +90,27 @@ final class HazelcastRoomStore implements RoomStore {
     return vertx.getOrCreateContext();
   }
 
-  /** Result of {@link Join}: the room after the join, or {@code full}. */
-  record JoinOutcome(RoomState state, boolean full) implements Serializable {
-    @Serial
-    private static final long serialVersionUID = 1L;
-  }
-
   /**
-   * Adds a peer unless the room is full; creates the room, with generation {@code gen}, when absent. The
-   * generation is chosen by the caller so that the backup replica, which runs this same processor,
-   * stores the same room.
+   * Adds a peer unless the room is full (or, resuming, replaces its session); creates the room, with
+   * generation {@code gen}, when absent. The generation is chosen by the caller so that the backup
+   * replica, which runs this same processor, stores the same room. Returns {@code null} when full.
    */
-  record Join(String peer, String session, int capacity, String gen) implements EntryProcessor<String, RoomState, JoinOutcome> {
+  record Join(String peer, String session, int capacity, String gen, boolean resume)
+    implements EntryProcessor<String, RoomState, Joined> {
     @Serial
     private static final long serialVersionUID = 1L;
 
     @Override
-    public JoinOutcome process(Map.Entry<String, RoomState> entry) {
+    public Joined process(Map.Entry<String, RoomState> entry) {
       RoomState state = entry.getValue();
       if (state == null) {
         state = new RoomState(entry.getKey(), gen, 0, new java.util.LinkedHashMap<>());
       }
-      if (state.members().containsKey(peer)) {
-        return new JoinOutcome(state, false);
+      Joined joined = HazelcastRoomStore.join(state, peer, session, capacity, resume);
+      if (joined != null && (joined.added() || joined.resumed())) {
+        entry.setValue(joined.state());
       }
-      if (state.members().size() >= capacity) {
-        return new JoinOutcome(null, true);
-      }
-      RoomState after = state.with(peer, session);
-      entry.setValue(after);
-      return new JoinOutcome(after, false);
+      return joined;
     }
   }
 

@@ -22,10 +22,14 @@ final class LocalPeerDirectory implements PeerDirectory, Shareable {
   }
 
   @Override
-  public Future<Void> claim(String peer, String session) {
-    return peers.putIfAbsent(peer, session) == null
-      ? Future.succeededFuture()
-      : Future.failedFuture(new ProtocolException(ErrorCode.ID_TAKEN, "peer id '" + peer + "' is taken"));
+  public synchronized Future<String> claim(String peer, String session, String tokenHash, String resumeHash) {
+    String current = peers.get(peer);
+    String next = PeerDirectory.claimed(current, session, tokenHash, resumeHash);
+    if (next == null) {
+      return Future.failedFuture(new ProtocolException(ErrorCode.ID_TAKEN, "peer id '" + peer + "' is taken"));
+    }
+    peers.put(peer, next);
+    return Future.succeededFuture(current == null ? null : PeerDirectory.sessionOf(current));
   }
 
   @Override
@@ -35,7 +39,12 @@ final class LocalPeerDirectory implements PeerDirectory, Shareable {
 
   @Override
   public Future<Void> release(String peer, String session) {
-    peers.remove(peer, session);
+    synchronized (this) {
+      String current = peers.get(peer);
+      if (current != null && PeerDirectory.sessionOf(current).equals(session)) {
+        peers.remove(peer);
+      }
+    }
     return Future.succeededFuture();
   }
 }

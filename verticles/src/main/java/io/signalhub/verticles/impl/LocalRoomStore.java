@@ -24,20 +24,17 @@ final class LocalRoomStore implements RoomStore, Shareable {
   }
 
   @Override
-  public synchronized Future<RoomState> join(String room, String peer, String session, int capacity) {
+  public synchronized Future<Joined> join(String room, String peer, String session, int capacity, boolean resume) {
     RoomState state = rooms.get(room);
     if (state == null) {
       state = RoomState.create(room);
     }
-    if (state.members().containsKey(peer)) {
-      return Future.succeededFuture(state);
-    }
-    if (state.members().size() >= capacity) {
+    Joined joined = HazelcastRoomStore.join(state, peer, session, capacity, resume);
+    if (joined == null) {
       return Future.failedFuture(new ProtocolException(ErrorCode.ROOM_FULL, "room '" + room + "' is full"));
     }
-    RoomState after = state.with(peer, session);
-    rooms.put(room, after);
-    return Future.succeededFuture(after);
+    rooms.put(room, joined.state());
+    return Future.succeededFuture(joined);
   }
 
   @Override

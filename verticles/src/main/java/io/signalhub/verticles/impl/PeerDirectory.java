@@ -22,12 +22,38 @@ public interface PeerDirectory {
   }
 
   /**
-   * Claims {@code peer} for the connection {@code session} ({@link Member}).
+   * Claims {@code peer} for the connection {@code session} ({@link Member}), which can later be resumed with
+   * the token whose hash is {@code tokenHash}. When {@code resumeHash} matches the hash stored by the
+   * connection holding the id, the new connection takes the claim over (a resume).
    *
-   * @return succeeds when claimed; fails with {@link io.signalhub.protocol.ProtocolException}
-   *     {@code id-taken} when another connection holds it
+   * @return the session taken over, or {@code null} for a fresh claim; fails with
+   *     {@link io.signalhub.protocol.ProtocolException} {@code id-taken} when another connection holds it
    */
-  Future<Void> claim(String peer, String session);
+  Future<String> claim(String peer, String session, String tokenHash, String resumeHash);
+
+  /** The stored value of a claim: {@code <session>|<token hash>}. */
+  static String value(String session, String tokenHash) {
+    return session + "|" + tokenHash;
+  }
+
+  /** The session part of a stored value. */
+  static String sessionOf(String value) {
+    int bar = value.indexOf('|');
+    return bar < 0 ? value : value.substring(0, bar);
+  }
+
+  /**
+   * The claim rule shared by both directories: the new value, or {@code null} to refuse; sets nothing.
+   */
+  static String claimed(String current, String session, String tokenHash, String resumeHash) {
+    if (current == null) {
+      return value(session, tokenHash);
+    }
+    if (resumeHash != null && current.endsWith("|" + resumeHash)) {
+      return value(session, tokenHash);
+    }
+    return null;
+  }
 
   /** Releases {@code peer} if the connection {@code session} holds it. */
   Future<Void> release(String peer, String session);

@@ -27,11 +27,20 @@ public interface RoomStore {
    * Adds {@code peer}, connected as {@code session} ({@link Member}), to {@code room}, creating the room if
    * needed; a peer already in it stays where it is.
    *
+   * @param resume whether a peer already in the room under another session takes its place (a resume)
+   *     rather than staying as it is
    * @return the room after the join
    * @throws io.signalhub.protocol.ProtocolException {@code room-full} (as the failure) when the room holds
    *     {@code capacity} peers
    */
-  Future<RoomState> join(String room, String peer, String session, int capacity);
+  Future<Joined> join(String room, String peer, String session, int capacity, boolean resume);
+
+  /**
+   * The outcome of a join: the room after it, and whether the peer was {@code added}, {@code resumed}
+   * (already a member under another session, which {@code session} replaced: a resume) or already there.
+   */
+  record Joined(RoomState state, boolean added, boolean resumed) implements java.io.Serializable {
+  }
 
   /**
    * Removes {@code peer} from {@code room}; the room is removed when it becomes empty.

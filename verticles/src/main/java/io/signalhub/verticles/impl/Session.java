@@ -27,10 +27,12 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +46,14 @@ public final class Session {
 
   private static final Logger LOG = LoggerFactory.getLogger(Session.class);
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
-  /** Most frames held for a joining peer until its {@code welcome} is written; more are dropped. */
+  /** How long a taken-over connection forwards what still arrives at its address, in ms. */
+  static final long FORWARD_MS = 10_000;
+  /** Longest wait of a resumed connection for a router's {@link Addresses#OP_FENCE}, in ms (its old node may be gone). */
+  static final long FENCE_WAIT_MS = 1_000;
+  /**
+   * Most frames held for a joining peer until its {@code welcome} is written (or {@code holdMaxMessages}, if
+   * more: a resume may bring a hold's worth); more are dropped.
+   */
   static final int MAX_EARLY_FRAMES = 256;
 
   private final Vertx vertx;
@@ -79,6 +88,40 @@ public final class Session {
   private long dialectTimer = -1;
   /** Whether the first frame must be an {@code auth} frame (no anonymous mode, no token in the URL). */
   private boolean awaitingAuth;
+  /** The token that resumes this connection's session, told in {@code welcome}; its hash is in the directory. */
+  private String resumeToken;
+  /** The resume token the client offered ({@code ?resume=} or {@code join}'s {@code data.resume}). */
+  private String offeredResume;
+  /** The {@code seq} of the last frame the client got before it resumed ({@code -1}: not told). */
+  private long offeredReceived = -1;
+  /** The number of the last frame written to the client (dialects that number frames), counted across resumes. */
+  private long seq;
+  /**
+   * Canonical frames written to the client and not yet known to have reached it, oldest first (frames
+   * {@code seq - unacked.size() + 1 .. seq}): a pong answers a ping written after them, so it acknowledges
+   * them (TCP keeps order); what is still here when the link drops is replayed to a resume. Bounded like a hold.
+   */
+  private final ArrayDeque<String> unacked = new ArrayDeque<>();
+  private long unackedChars;
+  /** {@link #seq} when the last ping was written. */
+  private long pingSeq;
+  /** The session this connection took over, or {@code null}. */
+  private String resumedFrom;
+  /** Frames the previous connection handed over, to write right after {@code welcome}. */
+  private final List<String> handedFrames = new ArrayList<>();
+  /** Suspended: the link dropped; frames are kept for a resume until {@code resumeGraceMs}. */
+  private boolean suspended;
+  private final List<String> kept = new ArrayList<>();
+  private long keptChars;
+  private long graceTimer = -1;
+  /** Handed over to a new connection of the same peer: what still arrives is forwarded there. */
+  private String forwardTo;
+  /** Routers that delivered to this address (null until one did), told to a connection that takes it over. */
+  private java.util.Set<String> vias;
+  /** Resumed: routers whose fence has not arrived yet, and their direct frames held meanwhile, in order. */
+  private java.util.Set<String> awaitingFence;
+  private final List<Message<String>> fenced = new ArrayList<>();
+  private long fenceTimer = -1;
   /** Whether a token was verified for this connection. */
   private boolean authenticated;
   /** Whether this connection counts in the {@code signalhub_peers} gauge. */
@@ -99,12 +142,16 @@ public final class Session {
 
   private final TokenAuth auth;
   private final HubMetrics metrics;
+  private final Runnable onSocketClosed;
 
   /**
    * @param auth verifies Private Meet tokens, or {@code null} when no {@code jwtSecret} is configured
-   * @param onEnd called once when the connection is closed
+   * @param onSocketClosed called once when the socket is closed
+   * @param onEnd called once when the session has ended (after a suspension, when it expired or was resumed)
    */
-  public Session(Vertx vertx, ServerWebSocket ws, HubOptions options, String node, TokenAuth auth, Consumer<Session> onEnd) {
+  public Session(Vertx vertx, ServerWebSocket ws, HubOptions options, String node, TokenAuth auth,
+                 Runnable onSocketClosed, Consumer<Session> onEnd) {
+    this.onSocketClosed = onSocketClosed;
     this.auth = auth;
     this.metrics = HubMetrics.of(vertx);
     this.vertx = vertx;
@@ -131,7 +178,10 @@ public final class Session {
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> sendError(new ProtocolException(ErrorCode.UNSUPPORTED_FRAME,
       "binary frames are not supported, send JSON text frames"), null));
-    ws.pongHandler(b -> lastSeen = System.currentTimeMillis());
+    ws.pongHandler(b -> {
+      lastSeen = System.currentTimeMillis();
+      acknowledge(pingSeq);
+    });
     ws.exceptionHandler(this::onSocketError);
     ws.closeHandler(v -> onClosed());
 
@@ -146,6 +196,8 @@ public final class Session {
       return;
     }
     urlId = first(query, "ClientId", "clientId");
+    offeredResume = first(query, "resume", null);
+    offeredReceived = parseReceived(first(query, "received", null));
     urlRoom = first(query, "roomId", null);
     String protocol = first(query, "protocol", null);
     String token = first(query, "token", null);
@@ -330,6 +382,10 @@ public final class Session {
       if (inbound instanceof Inbound.Signal signal) {
         signal(signal);
       } else if (inbound instanceof Inbound.Join join) {
+        if (join.resume() != null) {
+          offeredResume = join.resume();
+          offeredReceived = join.received();
+        }
         join(join.room(), join.id());
       } else if (inbound instanceof Inbound.Hello hello) {
         join(urlRoom != null ? urlRoom : options.getDefaultRoom(), hello.id());
@@ -373,7 +429,8 @@ public final class Session {
     Future<Void> claimed = id != null ? Future.succeededFuture() : claim(peerId);
     claimed
       .compose(v -> closed ? Future.failedFuture("closed") : vertx.eventBus().<JsonObject>request(Addresses.ROOM_JOIN,
-        new JsonObject().put("room", roomName).put("peer", peerId).put("node", node).put("epoch", epoch), request))
+        new JsonObject().put("room", roomName).put("peer", peerId).put("node", node).put("epoch", epoch)
+          .put("resume", resumedFrom != null), request))
       .onComplete(ar -> {
         joining = null;
         if (ar.succeeded()) {
@@ -405,8 +462,26 @@ public final class Session {
         joinedOnce = true;
         countedPeer = true;
         metrics.peerJoined();
-        writeIfAny(dialect.welcome(roomName, peerId, state.othersThan(peerId),
-          TurnCredentials.iceServers(options, peerId, System.currentTimeMillis() / 1000)));
+        boolean resumed = ar.result().body().getBoolean("resumed", false);
+        if (resumed) {
+          metrics.resumed();
+        }
+        JsonObject extra = new JsonObject().put("resumed", resumed);
+        JsonArray iceServers = TurnCredentials.iceServers(options, peerId, System.currentTimeMillis() / 1000);
+        if (!iceServers.isEmpty()) {
+          extra.put("iceServers", iceServers);
+        }
+        if (options.getResumeGraceMs() > 0) {
+          extra.put("resumeToken", resumeToken);
+          if (dialect.numbersFrames()) {
+            extra.put("seq", seq); // the frames that follow are numbered from seq + 1
+          }
+        }
+        writeIfAny(dialect.welcome(roomName, peerId, state.othersThan(peerId), extra));
+        for (String frame : handedFrames) {
+          deliver(frame); // kept or unacknowledged by the previous connection, oldest first
+        }
+        handedFrames.clear();
         for (Message<String> frame : early) {
           write(frame);
         }
@@ -424,8 +499,13 @@ public final class Session {
   private Future<Void> claim(String peerId) {
     EventBus eb = vertx.eventBus();
     String claimEpoch = Ids.random();
-    JsonObject claim = new JsonObject().put("peer", peerId).put("node", node).put("epoch", claimEpoch);
-    return eb.request(Addresses.PRESENCE_CONNECT, claim, request)
+    String token = Ids.random() + Ids.random();
+    JsonObject claim = new JsonObject().put("peer", peerId).put("node", node).put("epoch", claimEpoch)
+      .put("tokenHash", sha256(token));
+    if (offeredResume != null) {
+      claim.put("resumeHash", sha256(offeredResume));
+    }
+    return eb.<JsonObject>request(Addresses.PRESENCE_CONNECT, claim, request)
       .onFailure(t -> {
         if (!Replies.isRefusal(t)) {
           // timed out: the claim may be stored all the same, release it (only this connection's claim)
@@ -435,10 +515,53 @@ public final class Session {
       .compose(reply -> {
         id = peerId;
         epoch = claimEpoch;
+        resumeToken = token;
         address = Addresses.peer(peerId, claimEpoch);
+        resumedFrom = reply.body() == null ? null : reply.body().getString("resumedFrom");
         consumer = eb.consumer(address, this::onPeerMessage);
         return consumer.completion();
-      });
+      })
+      .compose(v -> resumedFrom == null ? Future.succeededFuture() : takeOver());
+  }
+
+  /**
+   * Resume: asks the previous connection of this peer (suspended since its link dropped, or still open)
+   * for the frames it holds; it starts forwarding to this connection's address. A previous connection
+   * that no longer answers (its node is gone) hands over nothing.
+   */
+  private Future<Void> takeOver() {
+    JsonObject handover = new JsonObject().put("to", address).put("received", offeredReceived);
+    return vertx.eventBus().<JsonObject>request(Member.address(id, resumedFrom), handover,
+        new DeliveryOptions().setSendTimeout(options.getRequestTimeoutMs()).addHeader(Addresses.HEADER_OP, Addresses.OP_HANDOVER))
+      .map(reply -> {
+        JsonArray frames = reply.body().getJsonArray("frames", new JsonArray());
+        seq = reply.body().getLong("seq", 0L);
+        JsonArray routers = reply.body().getJsonArray("vias", new JsonArray());
+        if (!routers.isEmpty()) {
+          awaitingFence = new java.util.HashSet<>();
+          routers.forEach(r -> awaitingFence.add((String) r));
+          fenceTimer = vertx.setTimer(FENCE_WAIT_MS, t -> {
+            if (awaitingFence != null) {
+              LOG.debug("peer {}: no fence from {} within {} ms", id, awaitingFence, FENCE_WAIT_MS);
+              releaseFenced(null);
+            }
+          });
+        }
+        for (int i = 0; i < frames.size(); i++) {
+          handedFrames.add(frames.getString(i));
+        }
+        return (Void) null;
+      })
+      .otherwiseEmpty();
+  }
+
+  private static String sha256(String token) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
   }
 
   private void leave() {
@@ -483,13 +606,78 @@ public final class Session {
   }
 
   private void onPeerMessage(Message<String> msg) {
+    String op = msg.headers().get(Addresses.HEADER_OP);
+    if (Addresses.OP_HANDOVER.equals(op)) {
+      if (forwardTo == null && id != null) {
+        handOver(msg);
+      } else {
+        msg.fail(Replies.PROTOCOL_FAILURE, ErrorCode.UNAVAILABLE.code());
+      }
+      return;
+    }
+    if (forwardTo != null) {
+      if (op == null || Addresses.OP_FENCE.equals(op)) {
+        DeliveryOptions forward = new DeliveryOptions().addHeader(Addresses.HEADER_FORWARDED, "1");
+        msg.headers().forEach(h -> forward.addHeader(h.getKey(), h.getValue()));
+        vertx.eventBus().send(forwardTo, msg.body(), forward);
+      }
+      return;
+    }
+    String via = msg.headers().get(Addresses.HEADER_VIA);
+    if (Addresses.OP_FENCE.equals(op)) {
+      if (awaitingFence != null && awaitingFence.remove(via)) {
+        releaseFenced(via);
+      }
+      return;
+    }
+    if (via != null && op == null) {
+      if (awaitingFence != null && awaitingFence.contains(via) && msg.headers().get(Addresses.HEADER_FORWARDED) == null) {
+        fenced.add(msg); // this router's frames forwarded by the old address come first
+        return;
+      }
+      if (vias == null) {
+        vias = new java.util.HashSet<>(2);
+      }
+      vias.add(via);
+    }
+    accept(msg, op);
+  }
+
+  /** Lets through the frames held for {@code via}'s fence ({@code null}: all of them, the wait is over). */
+  private void releaseFenced(String via) {
+    if (via == null || awaitingFence.isEmpty()) {
+      awaitingFence = null;
+      vertx.cancelTimer(fenceTimer);
+    }
+    List<Message<String>> due = new ArrayList<>();
+    fenced.removeIf(m -> (via == null || awaitingFence == null || via.equals(m.headers().get(Addresses.HEADER_VIA))) && due.add(m));
+    for (Message<String> m : due) {
+      onPeerMessage(m);
+    }
+  }
+
+  private void accept(Message<String> msg, String op) {
+    if (suspended) {
+      if (op == null && msg.body() != null) {
+        keptChars += msg.body().length();
+        kept.add(msg.body());
+        if (kept.size() > options.getHoldMaxMessages() || keptChars > options.getHoldMaxBytes()) {
+          LOG.info("peer {}: more kept for its resume than the hold bounds allow; leaving", id);
+          suspended = false;
+          vertx.cancelTimer(graceTimer);
+          teardown();
+        }
+      }
+      return;
+    }
     if (closed) {
       return;
     }
-    if (Addresses.OP_PING.equals(msg.headers().get(Addresses.HEADER_OP))) {
+    if (Addresses.OP_PING.equals(op)) {
       if (System.currentTimeMillis() - lastSeen > options.getIdleTimeoutMs()) {
         closeWith(CloseCodes.IDLE_TIMEOUT, "idle timeout", "idle-timeout");
       } else {
+        pingSeq = seq;
         ws.writePing(Buffer.buffer());
       }
       return;
@@ -498,7 +686,7 @@ public final class Session {
     if (frameRoom != null && frameRoom.equals(room)) {
       write(msg);
     } else if (frameRoom != null && frameRoom.equals(joining)) {
-      if (early.size() < MAX_EARLY_FRAMES) {
+      if (early.size() < Math.max(MAX_EARLY_FRAMES, options.getHoldMaxMessages())) {
         early.add(msg);
       } else {
         LOG.warn("peer {}: more than {} frames arrived while joining; dropped one", id, MAX_EARLY_FRAMES);
@@ -523,14 +711,47 @@ public final class Session {
         roomVersion = version;
       }
     }
+    deliver(msg.body());
+  }
+
+  /**
+   * Writes one canonical frame in this peer's dialect; where the dialect numbers frames (and resume is on),
+   * with the next {@code seq}, kept in {@link #unacked} until a pong acknowledges it.
+   */
+  private void deliver(String canonical) {
     String rendered;
     try {
-      rendered = dialect.render(msg.body(), id);
+      rendered = dialect.render(canonical, id);
     } catch (RuntimeException unrenderable) {
       LOG.warn("peer {}: a frame could not be rendered for its dialect and was dropped: {}", id, unrenderable.toString());
       return;
     }
+    if (rendered != null && options.getResumeGraceMs() > 0 && dialect.numbersFrames()) {
+      seq++;
+      unacked.addLast(canonical);
+      unackedChars += canonical.length();
+      while (unacked.size() > options.getHoldMaxMessages() || unackedChars > options.getHoldMaxBytes()) {
+        unackedChars -= unacked.removeFirst().length(); // too old to replay: a resume will see the gap in seq
+      }
+      rendered = dialect.withSeq(rendered, seq);
+    }
     writeIfAny(rendered);
+  }
+
+  /** Forgets the frames numbered up to {@code upTo}: the client has them. */
+  private void acknowledge(long upTo) {
+    long first = seq - unacked.size() + 1;
+    for (long s = first; s <= upTo && !unacked.isEmpty(); s++) {
+      unackedChars -= unacked.removeFirst().length();
+    }
+  }
+
+  private static long parseReceived(String text) {
+    try {
+      return text == null ? -1 : Math.max(-1, Long.parseLong(text));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /** Writes {@code text} unless {@code null}; a socket whose outbound queue is full is closed with 1013. */
@@ -561,6 +782,12 @@ public final class Session {
     }
   }
 
+  private void end() {
+    if (ended.tryComplete()) {
+      onEnd.accept(this);
+    }
+  }
+
   private void uncountPeer() {
     if (countedPeer) {
       countedPeer = false;
@@ -576,11 +803,91 @@ public final class Session {
     vertx.cancelTimer(joinTimer);
     vertx.cancelTimer(dialectTimer);
     metrics.connectionClosed();
-    onEnd.accept(this);
-    if (joining == null) {
+    onSocketClosed.run();
+    if (forwardTo != null) {
+      return; // taken over by a new connection of this peer: nothing to clean up here
+    }
+    if (joining != null) {
+      return; // the join in flight tears down when it completes
+    }
+    boolean linkDropped = "idle-timeout".equals(leaveReason) || ("disconnected".equals(leaveReason) && noClosingHandshake());
+    if (linkDropped && room != null && options.getResumeGraceMs() > 0) {
+      suspend();
+    } else {
       teardown();
     }
-    // else the join in flight tears down when it completes
+  }
+
+  /** Whether the client's socket ended without a closing handshake (a dropped link, not a goodbye). */
+  private boolean noClosingHandshake() {
+    try {
+      short code = ws.closeStatusCode();
+      return code == 1006;
+    } catch (NullPointerException noCloseFrame) {
+      return true; // Vert.x 5 unboxes a missing close code
+    }
+  }
+
+  /**
+   * The link dropped without a clean close: keep the room membership, the id and the address for
+   * {@link HubOptions#getResumeGraceMs()}, keeping what arrives, so a reconnect with the resume token (on
+   * any node) carries on with nothing lost and no {@code peer-left}; past the grace period, leave as usual.
+   */
+  private void suspend() {
+    suspended = true;
+    uncountPeer();
+    LOG.info("peer {} lost its link in room {} on node {}; resumable for {} ms", id, room, node, options.getResumeGraceMs());
+    graceTimer = vertx.setTimer(options.getResumeGraceMs(), t -> {
+      if (suspended) {
+        suspended = false;
+        teardown();
+      }
+    });
+  }
+
+  /** A new connection of this peer takes this one over: hand it what was kept, forward what still comes. */
+  private void handOver(Message<?> msg) {
+    JsonObject body = (JsonObject) msg.body();
+    forwardTo = body.getString("to");
+    vertx.cancelTimer(graceTimer);
+    boolean wasOpen = !closed;
+    suspended = false;
+    // replay what the client did not get (it says up to which seq it did), then what was kept since the link dropped
+    long received = body.getLong("received", -1L);
+    long base = seq;
+    JsonArray frames = new JsonArray();
+    if (received >= 0 && received <= seq) {
+      long first = seq - unacked.size() + 1;
+      if (received + 1 < first) {
+        LOG.warn("peer {}: frames {}..{} are too old to replay to its resume", id, received + 1, first - 1);
+      }
+      base = Math.max(received, first - 1);
+      long s = first;
+      for (String frame : unacked) {
+        if (s++ > received) {
+          frames.add(frame);
+        }
+      }
+    }
+    kept.forEach(frames::add);
+    msg.reply(new JsonObject().put("frames", frames).put("seq", base)
+      .put("vias", vias == null ? new JsonArray() : new JsonArray(new ArrayList<>(vias))));
+    kept.clear();
+    unacked.clear();
+    if (wasOpen) {
+      ws.close(CloseCodes.SESSION_TAKEN_OVER, "session resumed by another connection");
+    }
+    room = null;
+    uncountPeer();
+    // this connection's id claim now belongs to the new one: releasing it is a no-op, but presence forgets us
+    vertx.eventBus().send(Addresses.PRESENCE_DISCONNECT, new JsonObject().put("peer", id).put("node", node).put("epoch", epoch), LOCAL);
+    LOG.info("peer {} resumed by another connection; node {} forwards to it", id, node);
+    vertx.setTimer(FORWARD_MS, t -> {
+      if (consumer != null) {
+        consumer.unregister();
+      }
+      end();
+    });
   }
 
   /** The one clean-up path: leave the room, unregister {@code peer.<id>}, release the id. */
@@ -603,7 +910,7 @@ public final class Session {
           eb.send(Addresses.PRESENCE_DISCONNECT, new JsonObject().put("peer", peerId).put("node", node).put("epoch", epoch), LOCAL);
           LOG.info("peer {} disconnected ({}) from room {} on node {}", peerId, leaveReason, left, node);
         }
-        ended.tryComplete();
+        end();
       });
   }
 
@@ -612,7 +919,21 @@ public final class Session {
    * the clean-up is done. Safe to call from any thread.
    */
   public Future<Void> shutdown() {
-    context.runOnContext(v -> closeWith(CloseCodes.GOING_AWAY, "node stopping", "node-stopped"));
+    context.runOnContext(v -> {
+      if (forwardTo != null) {
+        if (consumer != null) {
+          consumer.unregister();
+        }
+        end();
+      } else if (suspended) {
+        suspended = false;
+        vertx.cancelTimer(graceTimer);
+        leaveReason = "node-stopped";
+        teardown();
+      } else {
+        closeWith(CloseCodes.GOING_AWAY, "node stopping", "node-stopped");
+      }
+    });
     return ended.future();
   }
 

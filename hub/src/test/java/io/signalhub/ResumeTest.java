@@ -1,0 +1,207 @@
+package io.signalhub;
+
+import io.signalhub.verticles.HubOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Session resume (docs/protocol.md, "Resume") on two clustered nodes in one JVM, each with its own Hazelcast
+ * member on loopback: a peer's link is cut by a {@link LinkCutter} (no closing handshake, as in a network
+ * blink), and the peer reconnects to the other node with its resume token.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ResumeTest {
+
+  /** Short enough for the past-the-grace case to be seen within {@link TestPeer#WAIT}. */
+  private static final long GRACE_MS = 3_000;
+
+  private final TestCluster cluster = new TestCluster();
+  private Vertx node1;
+  private Vertx node2;
+  private int port1;
+  private int port2;
+
+  @BeforeAll
+  void startTwoNodes() throws Exception {
+    int[] ports = new int[2];
+    Vertx[] nodes = new Vertx[2];
+    for (int i = 0; i < 2; i++) {
+      nodes[i] = cluster.startNode();
+      // the streaming case sends 1,000 messages per second, more than the default rate limit allows
+      SignalingHub hub = SignalingHub.create(nodes[i], new HubOptions().setAnonymous(true).setPort(0)
+        .setResumeGraceMs(GRACE_MS).setRateLimitPerSecond(100_000).setRateLimitBurst(10_000)
+        .setHoldMaxMessages(10_000).setHoldMaxBytes(16 << 20));
+      hub.deploy().await(30, TimeUnit.SECONDS);
+      ports[i] = hub.actualPort();
+    }
+    node1 = nodes[0];
+    node2 = nodes[1];
+    port1 = ports[0];
+    port2 = ports[1];
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    cluster.close();
+  }
+
+  @Test
+  void aPeerCutOffMidNegotiationResumesOnTheOtherNodeWithNothingLostRepeatedOrSeenByTheRoom() throws Exception {
+    try (TestPeer alice = TestPeer.join(node1, port1, "blink", "alice1"); LinkCutter link = LinkCutter.to(node2, port2)) {
+      TestPeer bob = TestPeer.connect(node2, link.port(), "/ws?roomId=blink&ClientId=bob1");
+      JsonObject welcome = bob.next("welcome").getJsonObject("data");
+      String token = welcome.getString("resumeToken");
+      assertNotNull(token, welcome.encode());
+      assertFalse(welcome.getBoolean("resumed"));
+      assertEquals(0L, welcome.getLong("seq"));
+      alice.next("peer-joined");
+
+      alice.send(TestPeer.offer("bob1", "v=0 offer"));
+      JsonObject offer = bob.next("offer");
+      long received = offer.getLong("seq");
+      assertEquals(1L, received);
+
+      link.cut();
+      for (int i = 0; i < 8; i++) {
+        alice.send(candidate("bob1", i)); // trickle ICE while bob is away (some may be written to the dead socket)
+      }
+      try (TestPeer bob2 = TestPeer.connect(node1, port1,
+        "/ws?roomId=blink&ClientId=bob1&resume=" + token + "&received=" + received)) {
+        JsonObject again = bob2.next("welcome").getJsonObject("data");
+        assertTrue(again.getBoolean("resumed"), again.encode());
+        assertEquals(new JsonArray().add("alice1"), again.getJsonArray("peers"));
+        assertEquals(received, again.getLong("seq"));
+        for (int i = 0; i < 8; i++) {
+          JsonObject c = bob2.next("ice-candidate");
+          assertEquals(i, c.getJsonObject("data").getInteger("n"), c.encode());
+          assertEquals(received + 1 + i, c.getLong("seq"));
+          assertEquals("alice1", c.getString("from"));
+        }
+        bob2.send(new JsonObject().put("type", "answer").put("to", "alice1")
+          .put("data", new JsonObject().put("type", "answer").put("sdp", "v=0 answer")));
+        // alice's very next frame is the answer: she was told neither peer-left nor peer-joined
+        JsonObject answer = alice.next();
+        assertEquals("answer", answer.getString("type"), answer.encode());
+        assertEquals("bob1", answer.getString("from"));
+
+        alice.send(candidate("bob1", 8));
+        JsonObject last = bob2.next("ice-candidate");
+        assertEquals(8, last.getJsonObject("data").getInteger("n"), "no candidate repeated: " + last.encode());
+        assertEquals(received + 9, last.getLong("seq"));
+      }
+    }
+  }
+
+  @Test
+  void pastTheGracePeriodTheRoomIsToldPeerLeftAndTheTokenNoLongerResumes() throws Exception {
+    try (TestPeer alice = TestPeer.join(node1, port1, "gone", "alice2"); LinkCutter link = LinkCutter.to(node2, port2)) {
+      TestPeer bob = TestPeer.connect(node2, link.port(), "/ws?roomId=gone&ClientId=bob2");
+      String token = bob.next("welcome").getJsonObject("data").getString("resumeToken");
+      alice.next("peer-joined");
+      long cutAt = System.nanoTime();
+      link.cut();
+      JsonObject left = alice.next("peer-left");
+      assertEquals("bob2", left.getJsonObject("data").getString("id"));
+      long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt);
+      assertTrue(waitedMs >= GRACE_MS, "peer-left came " + waitedMs + " ms after the cut, within the grace period");
+
+      try (TestPeer late = TestPeer.connect(node1, port1, "/ws?roomId=gone&ClientId=bob2&resume=" + token + "&received=0")) {
+        JsonObject welcome = late.next("welcome").getJsonObject("data");
+        assertFalse(welcome.getBoolean("resumed"), welcome.encode());
+        assertEquals("bob2", alice.next("peer-joined").getJsonObject("data").getString("id"));
+      }
+    }
+  }
+
+  @Test
+  void theResumeTokenTakesAnOpenSessionOverAndAnyOtherTokenIsRefused() throws Exception {
+    try (TestPeer alice = TestPeer.join(node1, port1, "twice", "alice3")) {
+      TestPeer bob = TestPeer.connect(node2, port2, "/ws?roomId=twice&ClientId=bob3");
+      String token = bob.next("welcome").getJsonObject("data").getString("resumeToken");
+      alice.next("peer-joined");
+
+      try (TestPeer impostor = TestPeer.connect(node1, port1, "/ws?roomId=twice&ClientId=bob3&resume=not-the-token")) {
+        assertEquals("id-taken", impostor.next("error").getJsonObject("data").getString("code"));
+      }
+      try (TestPeer bob2 = TestPeer.connect(node1, port1, "/ws?roomId=twice&ClientId=bob3&resume=" + token + "&received=0")) {
+        assertTrue(bob2.next("welcome").getJsonObject("data").getBoolean("resumed"));
+        assertEquals(4001, bob.awaitClose());
+        alice.send(TestPeer.offer("bob3", "v=0 to the new connection"));
+        assertEquals("v=0 to the new connection", bob2.next("offer").getJsonObject("data").getString("sdp"));
+        bob2.send(new JsonObject().put("type", "answer").put("to", "alice3").put("data", new JsonObject().put("sdp", "a")));
+        JsonObject answer = alice.next(); // neither peer-left nor peer-joined came first
+        assertEquals("answer", answer.getString("type"), answer.encode());
+      }
+    }
+  }
+
+  @Test
+  void oneSendersStreamStaysInOrderWithoutGapsOrRepeatsWhenTheRecipientResumesOnTheSendersNode() throws Exception {
+    int total = 3_000;
+    try (TestPeer alice = TestPeer.join(node1, port1, "stream", "alice4"); LinkCutter link = LinkCutter.to(node2, port2)) {
+      TestPeer bob = TestPeer.connect(node2, link.port(), "/ws?roomId=stream&ClientId=bob4");
+      String token = bob.next("welcome").getJsonObject("data").getString("resumeToken");
+      alice.next("peer-joined");
+
+      // alice sends one numbered message per millisecond (bounded: 3,000 of them) while bob moves from node2 to
+      // node1: the frames in flight go node1 -> node2 -> forwarded to node1, later ones go node1 -> node1
+      Thread sender = new Thread(() -> {
+        for (int i = 0; i < total; i++) {
+          alice.sendNoWait(candidate("bob4", i));
+          try {
+            Thread.sleep(1);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "alice-sender");
+      sender.start();
+      List<Integer> got = new ArrayList<>();
+      long lastSeq = 0;
+      while (got.size() < 300) {
+        JsonObject c = bob.next("ice-candidate");
+        got.add(c.getJsonObject("data").getInteger("n"));
+        lastSeq = c.getLong("seq");
+      }
+      link.cut();
+      while (bob.pending() > 0) { // what reached bob before the cut
+        JsonObject c = bob.next("ice-candidate");
+        got.add(c.getJsonObject("data").getInteger("n"));
+        lastSeq = c.getLong("seq");
+      }
+      try (TestPeer bob2 = TestPeer.connect(node1, port1,
+        "/ws?roomId=stream&ClientId=bob4&resume=" + token + "&received=" + lastSeq)) {
+        assertTrue(bob2.next("welcome").getJsonObject("data").getBoolean("resumed"));
+        while (got.size() < total) {
+          JsonObject c = bob2.next("ice-candidate");
+          got.add(c.getJsonObject("data").getInteger("n"));
+          assertEquals(++lastSeq, c.getLong("seq"), "seq continues across the resume");
+        }
+      } finally {
+        sender.join(30_000);
+      }
+      for (int i = 0; i < total; i++) {
+        assertEquals(i, got.get(i), "message " + i + " of alice's stream (order, no gap, no repeat)");
+      }
+    }
+  }
+
+  private static JsonObject candidate(String to, int n) {
+    return new JsonObject().put("type", "ice-candidate").put("to", to).put("data", new JsonObject().put("n", n)
+      .put("candidate", "candidate:" + n + " 1 udp 2122260223 127.0.0.1 " + (50_000 + n) + " typ host").put("sdpMid", "0"));
+  }
+}
