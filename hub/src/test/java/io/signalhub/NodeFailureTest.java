@@ -22,13 +22,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Three hub nodes in three separate JVMs (the standalone launcher, clustered on loopback with a random
  * cluster name). One is killed with {@code kill -9}: every peer on the survivors that shared a room with its
  * peers is told {@code peer-left} (reason {@code node-failed}) within 5 s, and no membership of the dead
- * node remains. Then one is stopped with SIGTERM: its peers are closed with 1001 and their rooms are told
- * {@code peer-left} (reason {@code node-stopped}) at once, without waiting for failure detection.
+ * node remains. Then one is stopped with SIGTERM: it hands its resumable peers to the other nodes before
+ * closing their sockets with 1001, so they resume elsewhere unnoticed by their rooms; a peer that does not come
+ * back leaves when its grace period ends, and one that cannot resume (a seed dialect's) leaves at once
+ * ({@code peer-left}, reason {@code node-stopped}), without waiting for failure detection.
  */
 class NodeFailureTest {
 
   private static final int ROOMS = 4;
   private static final long DETECTION_LIMIT_MS = 5_000;
+  private static final long GRACE_MS = 3_000;
 
   private final List<NodeProcess> nodes = new ArrayList<>();
   private final List<TestPeer> peers = new ArrayList<>();
@@ -38,7 +41,7 @@ class NodeFailureTest {
   void startThreeNodes(@TempDir Path dir) throws Exception {
     Path config = NodeProcess.clusterConfig(dir, 3);
     for (int i = 0; i < 3; i++) {
-      nodes.add(NodeProcess.start(config));
+      nodes.add(NodeProcess.start(config, "resumeGraceMs=" + GRACE_MS));
     }
     assertEquals(3, nodes.get(2).membersAtStart(), nodes.get(2).output());
     clients = Vertx.vertx();
@@ -112,26 +115,64 @@ class NodeFailureTest {
   }
 
   @Test
-  void stoppingANodeGracefullyClosesItsPeersWith1001AndTellsTheirRoomsAtOnce() throws Exception {
-    TestPeer[][] byRoom = joinRoomsAcrossNodes();
+  void stoppingANodeGracefullyHandsItsPeersToTheOthersSoTheyResumeWithoutTheirRoomsNoticing() throws Exception {
+    // rooms 0 and 1: the stopped node's peer resumes on a survivor; room 2: it never comes back; room 3: it is a
+    // SimplePeer client (seed 000), which cannot resume
+    TestPeer[][] byRoom = new TestPeer[ROOMS][3];
+    String[] tokens = new String[ROOMS];
+    for (int r = 0; r < ROOMS; r++) {
+      for (int n = 0; n < 2; n++) {
+        byRoom[r][n] = TestPeer.join(clients, nodes.get(n).port(), "r" + r, "p" + r + "n" + (n + 1));
+        peers.add(byRoom[r][n]);
+      }
+      byRoom[r][0].next("peer-joined");
+      if (r < 3) {
+        byRoom[r][2] = TestPeer.connect(clients, nodes.get(2).port(), "/ws?roomId=r" + r + "&ClientId=p" + r + "n3");
+        tokens[r] = byRoom[r][2].next("welcome").getJsonObject("data").getString("resumeToken");
+      } else {
+        byRoom[r][2] = TestPeer.connect(clients, nodes.get(2).port(), "/ws?roomId=r" + r);
+        byRoom[r][2].send(new JsonObject().put("type", "hello").put("id", "p" + r + "n3"));
+      }
+      peers.add(byRoom[r][2]);
+      byRoom[r][0].next("peer-joined");
+      byRoom[r][1].next("peer-joined");
+    }
 
     long stopped = System.nanoTime();
     int exit = nodes.get(2).terminate();
     assertTrue(exit == 0 || exit == 143, "exit " + exit + " (143 = 128 + SIGTERM, the JVM's code after its shutdown hooks)\n"
       + nodes.get(2).output());
-    assertTrue(nodes.get(2).output().contains("closing " + ROOMS + " peer connection(s) with 1001"), nodes.get(2).output());
-    long slowest = 0;
-    Set<String> gone = new HashSet<>();
+    assertTrue(nodes.get(2).output().contains(ROOMS + " peer connection(s) handed to other nodes or closed with 1001"),
+      nodes.get(2).output());
     for (int r = 0; r < ROOMS; r++) {
       assertEquals(1001, byRoom[r][2].awaitClose());
-      for (int n = 0; n < 2; n++) {
-        JsonObject left = byRoom[r][n].next("peer-left");
-        slowest = Math.max(slowest, TimeUnit.NANOSECONDS.toMillis(byRoom[r][n].receivedAt(left) - stopped));
-        assertEquals("node-stopped", left.getJsonObject("data").getString("reason"));
-        gone.add(left.getJsonObject("data").getString("id"));
-      }
     }
-    assertEquals(ROOMS, gone.size());
-    System.out.println("SIGTERM to the last peer-left on the survivors: " + slowest + " ms");
+    for (int n = 0; n < 2; n++) {
+      JsonObject left = byRoom[3][n].next("peer-left");
+      assertEquals("p3n3", left.getJsonObject("data").getString("id"));
+      assertEquals("node-stopped", left.getJsonObject("data").getString("reason"));
+      System.out.println("SIGTERM to peer-left of a peer that cannot resume: "
+        + TimeUnit.NANOSECONDS.toMillis(byRoom[3][n].receivedAt(left) - stopped) + " ms");
+    }
+
+    for (int r = 0; r < 2; r++) {
+      byRoom[r][0].send(TestPeer.offer("p" + r + "n3", "sent while p" + r + "n3 was away"));
+      TestPeer back = TestPeer.connect(clients, nodes.get(r).port(),
+        "/ws?roomId=r" + r + "&ClientId=p" + r + "n3&resume=" + tokens[r] + "&received=0");
+      peers.add(back);
+      assertTrue(back.next("welcome").getJsonObject("data").getBoolean("resumed"));
+      assertEquals("sent while p" + r + "n3 was away", back.next("offer").getJsonObject("data").getString("sdp"));
+      back.send(new JsonObject().put("type", "answer").put("to", "p" + r + "n1").put("data", new JsonObject().put("sdp", "a")));
+      JsonObject first = byRoom[r][0].next(); // its room was told nothing before the answer
+      assertEquals("answer", first.getString("type"), first.encode());
+    }
+
+    for (int n = 0; n < 2; n++) {
+      JsonObject left = byRoom[2][n].next("peer-left");
+      assertEquals("p2n3", left.getJsonObject("data").getString("id"));
+      assertEquals("node-stopped", left.getJsonObject("data").getString("reason"));
+      long ms = TimeUnit.NANOSECONDS.toMillis(byRoom[2][n].receivedAt(left) - stopped);
+      assertTrue(ms >= GRACE_MS, "peer-left " + ms + " ms after SIGTERM, within the grace period");
+    }
   }
 }

@@ -61,13 +61,16 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /** Starts a node and waits (up to 60 s) until it listens. */
-  static NodeProcess start(Path clusterConfig) throws Exception {
+  static NodeProcess start(Path clusterConfig, String... settings) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-Djava.net.preferIPv4Stack=true",
       "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
       "-cp", System.getProperty("java.class.path"), "io.signalhub.launcher.HubMain",
       "--port", String.valueOf(freePort()), "--cluster-config", clusterConfig.toString(), "--set", "anonymous=true"));
+    for (String setting : settings) {
+      command.addAll(List.of("--set", setting));
+    }
     Path log = Files.createTempFile(clusterConfig.getParent(), "node-", ".log");
     NodeProcess node = new NodeProcess(new ProcessBuilder(command).redirectErrorStream(true)
       .redirectOutput(log.toFile()).start(), log);

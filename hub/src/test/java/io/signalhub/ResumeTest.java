@@ -41,10 +41,7 @@ class ResumeTest {
     Vertx[] nodes = new Vertx[2];
     for (int i = 0; i < 2; i++) {
       nodes[i] = cluster.startNode();
-      // the streaming case sends 1,000 messages per second, more than the default rate limit allows
-      SignalingHub hub = SignalingHub.create(nodes[i], new HubOptions().setAnonymous(true).setPort(0)
-        .setResumeGraceMs(GRACE_MS).setRateLimitPerSecond(100_000).setRateLimitBurst(10_000)
-        .setHoldMaxMessages(10_000).setHoldMaxBytes(16 << 20));
+      SignalingHub hub = SignalingHub.create(nodes[i], options());
       hub.deploy().await(30, TimeUnit.SECONDS);
       ports[i] = hub.actualPort();
     }
@@ -52,6 +49,12 @@ class ResumeTest {
     node2 = nodes[1];
     port1 = ports[0];
     port2 = ports[1];
+  }
+
+  private static HubOptions options() {
+    // the streaming case sends 1,000 messages per second, more than the default rate limit allows
+    return new HubOptions().setAnonymous(true).setPort(0).setResumeGraceMs(GRACE_MS).setRateLimitPerSecond(100_000)
+      .setRateLimitBurst(10_000).setHoldMaxMessages(10_000).setHoldMaxBytes(16 << 20);
   }
 
   @AfterAll
@@ -197,6 +200,109 @@ class ResumeTest {
       for (int i = 0; i < total; i++) {
         assertEquals(i, got.get(i), "message " + i + " of alice's stream (order, no gap, no repeat)");
       }
+    }
+  }
+
+  @Test
+  void thePeersOfANodeStoppedGracefullyResumeOnOthersWithWhatWasSentToThemMeanwhile() throws Exception {
+    Vertx node3 = cluster.startNode();
+    SignalingHub hub3 = SignalingHub.create(node3, options());
+    hub3.deploy().await(30, TimeUnit.SECONDS);
+    int port3 = hub3.actualPort();
+    try (TestPeer alice = TestPeer.join(node1, port1, "restart", "alice5"); LinkCutter link = LinkCutter.to(node3, port3)) {
+      // bob's link stays up until the node stops; carol's is cut before, so she is suspended on node3
+      TestPeer bob = TestPeer.connect(node3, port3, "/ws?roomId=restart&ClientId=bob5");
+      String bobToken = bob.next("welcome").getJsonObject("data").getString("resumeToken");
+      alice.next("peer-joined");
+      TestPeer carol = TestPeer.connect(node3, link.port(), "/ws?roomId=restart&ClientId=carol5");
+      String carolToken = carol.next("welcome").getJsonObject("data").getString("resumeToken");
+      alice.next("peer-joined");
+      long bobSeq = bob.next("peer-joined").getLong("seq");
+      alice.send(TestPeer.offer("bob5", "v=0 to bob"));
+      alice.send(TestPeer.offer("carol5", "v=0 to carol"));
+      bobSeq = bob.next("offer").getLong("seq");
+      long carolSeq = carol.next("offer").getLong("seq");
+
+      link.cut();
+      for (int i = 0; i < 4; i++) {
+        alice.send(candidate("carol5", i));
+      }
+      hub3.undeploy().await(30, TimeUnit.SECONDS);
+      assertEquals(1001, bob.awaitClose(), "bob is told the node goes away");
+      cluster.stop(node3);
+      for (int i = 0; i < 4; i++) {
+        alice.send(candidate("bob5", i));
+        alice.send(candidate("carol5", 4 + i));
+      }
+
+      try (TestPeer bob2 = TestPeer.connect(node2, port2, "/ws?roomId=restart&ClientId=bob5&resume=" + bobToken + "&received=" + bobSeq);
+           TestPeer carol2 = TestPeer.connect(node1, port1, "/ws?roomId=restart&ClientId=carol5&resume=" + carolToken + "&received=" + carolSeq)) {
+        assertTrue(bob2.next("welcome").getJsonObject("data").getBoolean("resumed"));
+        assertTrue(carol2.next("welcome").getJsonObject("data").getBoolean("resumed"));
+        for (int i = 0; i < 4; i++) {
+          JsonObject c = bob2.next("ice-candidate");
+          assertEquals(i, c.getJsonObject("data").getInteger("n"), c.encode());
+          assertEquals(++bobSeq, c.getLong("seq"));
+        }
+        for (int i = 0; i < 8; i++) {
+          JsonObject c = carol2.next("ice-candidate");
+          assertEquals(i, c.getJsonObject("data").getInteger("n"), c.encode());
+          assertEquals(++carolSeq, c.getLong("seq"));
+        }
+        bob2.send(new JsonObject().put("type", "answer").put("to", "alice5").put("data", new JsonObject().put("sdp", "b")));
+        JsonObject first = alice.next(); // no peer-left (node-stopped) came for either
+        assertEquals("answer", first.getString("type"), first.encode());
+        carol2.send(new JsonObject().put("type", "answer").put("to", "alice5").put("data", new JsonObject().put("sdp", "c")));
+        assertEquals("carol5", alice.next("answer").getString("from"));
+      }
+    }
+  }
+
+  @Test
+  void aReconnectWithoutTheTokenReplacesTheSuspendedSessionAndTheRoomSeesItLeaveAndJoin() throws Exception {
+    try (TestPeer alice = TestPeer.join(node1, port1, "fresh", "alice6"); LinkCutter link = LinkCutter.to(node2, port2)) {
+      TestPeer bob = TestPeer.connect(node2, link.port(), "/ws?roomId=fresh&ClientId=bob6");
+      bob.next("welcome");
+      alice.next("peer-joined");
+      link.cut();
+      // until node2 has seen the link drop, the id is still online: id-taken (each attempt is answered)
+      TestPeer again = null;
+      for (int attempt = 0; attempt < 100 && again == null; attempt++) {
+        TestPeer candidate = TestPeer.connect(node1, port1, "/ws?roomId=fresh&ClientId=bob6");
+        JsonObject first = candidate.next();
+        if ("welcome".equals(first.getString("type"))) {
+          assertFalse(first.getJsonObject("data").getBoolean("resumed"));
+          again = candidate;
+        } else {
+          assertEquals("id-taken", first.getJsonObject("data").getString("code"), first.encode());
+          candidate.close();
+          Thread.sleep(20); // the next attempt, not a wait for an outcome
+        }
+      }
+      assertNotNull(again, "the suspended session was never replaced");
+      try (TestPeer bob2 = again) {
+        JsonObject left = alice.next("peer-left").getJsonObject("data");
+        assertEquals("bob6", left.getString("id"));
+        assertEquals("disconnected", left.getString("reason"));
+        assertEquals("bob6", alice.next("peer-joined").getJsonObject("data").getString("id"));
+        alice.send(TestPeer.offer("bob6", "v=0 afresh"));
+        assertEquals("v=0 afresh", bob2.next("offer").getJsonObject("data").getString("sdp"));
+      }
+    }
+  }
+
+  @Test
+  void aSeedDialectPeerThatCannotResumeLeavesAtOnceWhenItsLinkDrops() throws Exception {
+    try (TestPeer alice = TestPeer.join(node1, port1, "seeds", "alice7"); LinkCutter link = LinkCutter.to(node2, port2)) {
+      TestPeer simplePeer = TestPeer.connect(node2, link.port(), "/ws?roomId=seeds");
+      simplePeer.send(new JsonObject().put("type", "hello").put("id", "sp7")); // seed 000: no welcome, no token
+      assertEquals("sp7", alice.next("peer-joined").getJsonObject("data").getString("id"));
+      long cutAt = System.nanoTime();
+      link.cut();
+      JsonObject left = alice.next("peer-left").getJsonObject("data");
+      assertEquals("sp7", left.getString("id"));
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt);
+      assertTrue(ms < GRACE_MS, "peer-left came only after " + ms + " ms: the seed client was held for a resume it cannot make");
     }
   }
 

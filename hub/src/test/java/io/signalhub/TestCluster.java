@@ -41,6 +41,12 @@ final class TestCluster {
     return vertx;
   }
 
+  /** Closes one node gracefully (its hubs undeployed first by the caller, or by the close). */
+  void stop(Vertx node) throws Exception {
+    nodes.remove(node);
+    node.close().await(60, TimeUnit.SECONDS);
+  }
+
   /** Closes every node started, last first. */
   void close() throws Exception {
     for (int i = nodes.size() - 1; i >= 0; i--) {

@@ -54,6 +54,17 @@ public final class Addresses {
    * frames stay in order across a resume. Header {@value #HEADER_VIA}.
    */
   public static final String OP_FENCE = "fence";
+  /**
+   * {@value #HEADER_OP} value, a request to a suspended connection from a new one that claimed its peer id without
+   * its resume token: leave the room now (the room gets {@code peer-left}); the reply comes once it has left.
+   */
+  public static final String OP_REPLACE = "replace";
+  /**
+   * Cluster, point-to-point: a stopping node asks another node to adopt one of its resumable peers (see
+   * {@code Session.adopt}). Body {@code {"peer","room","tokenHash","graceMs","reason"}}; reply {@code {}} once the
+   * adopting node holds the peer's id, frames and room seat. Every ws-ingress consumes it until it stops.
+   */
+  public static final String PEER_ADOPT = "signalhub.peer.adopt";
   /** Header on frames a router delivers to {@code peer.<id>.<epoch>}: that router's id (one router per node). */
   public static final String HEADER_VIA = "via";
   /** Header on frames a taken-over connection forwards to the connection that resumed its session. */
@@ -103,10 +114,16 @@ public final class Addresses {
   /**
    * Local request to presence: {@code {"peer","node","epoch","tokenHash","resumeHash"?}} claims a peer id
    * cluster-wide for a connection, resumable with the token of {@code tokenHash}; with a {@code resumeHash}
-   * matching the holder's, the connection takes the claim over. Reply {@code {"resumedFrom":<session>|null}};
-   * fails with {@code id-taken}.
+   * matching the holder's, the connection takes the claim over; without it, it replaces a suspended holder. Reply
+   * {@code {}}, {@code {"resumedFrom":<session>}} or {@code {"replaced":<session>}}; fails with {@code id-taken}.
    */
   public static final String PRESENCE_CONNECT = "signalhub.presence.connect";
+
+  /**
+   * Local, fire-and-forget, to presence: {@code {"peer","node","epoch"}} marks a connection's claim suspended
+   * (its link dropped), so a reconnect without the resume token replaces it instead of getting {@code id-taken}.
+   */
+  public static final String PRESENCE_SUSPEND = "signalhub.presence.suspend";
 
   /** Local, fire-and-forget, to presence: {@code {"peer","node","epoch"}} releases the claim of a closed connection. */
   public static final String PRESENCE_DISCONNECT = "signalhub.presence.disconnect";

@@ -85,6 +85,8 @@ public class PresenceVerticle extends VerticleBase {
     return Future.all(
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_CONNECT, this::connect).completion(),
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_DISCONNECT, this::disconnect).completion(),
+      eb.<JsonObject>localConsumer(Addresses.PRESENCE_SUSPEND, msg -> directory.suspend(msg.body().getString("peer"),
+        Member.of(node, msg.body().getString("epoch")))).completion(),
       eb.<JsonObject>consumer(Addresses.ROOM_EVENTS, this::roomEvent).completion());
   }
 
@@ -112,7 +114,9 @@ public class PresenceVerticle extends VerticleBase {
         msg.reply(new JsonObject());
       } else {
         localPeers.put(peer, session);
-        msg.reply(new JsonObject().put("resumedFrom", ar.result()));
+        PeerDirectory.Claimed claimed = ar.result();
+        msg.reply(claimed.previous() == null ? new JsonObject()
+          : new JsonObject().put(claimed.resumed() ? "resumedFrom" : "replaced", claimed.previous()));
       }
     });
   }

@@ -11,6 +11,9 @@ import io.signalhub.verticles.impl.TurnCredentials;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -19,7 +22,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.core.eventbus.DeliveryOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,9 @@ public class WsIngressVerticle extends VerticleBase {
   private final boolean listen;
   private final Consumer<Router> routes;
   private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+  /** Parked sessions: peers adopted from stopping nodes, waiting for their clients to resume. */
+  private final Set<Session> parked = ConcurrentHashMap.newKeySet();
+  private MessageConsumer<JsonObject> adoptions;
   private volatile boolean stopping;
   private String node;
   private HttpServer server;
@@ -117,8 +122,9 @@ public class WsIngressVerticle extends VerticleBase {
         allowedOrigins.add(origin.trim());
       }
     }
+    adoptions = vertx.eventBus().consumer(Addresses.PEER_ADOPT, this::adopt);
     if (!listen) {
-      return Future.succeededFuture();
+      return adoptions.completion();
     }
     Router router = Router.router(vertx);
     router.get(options.getWsPath()).handler(webSocketHandler());
@@ -128,18 +134,42 @@ public class WsIngressVerticle extends VerticleBase {
       routes.accept(router);
     }
     server = vertx.createHttpServer(serverOptions(options)).requestHandler(router);
-    return server.listen();
+    return adoptions.completion().compose(v -> server.listen());
+  }
+
+  /** Another node is stopping: park one of its resumable peers here ({@link Session#adopt}). */
+  private void adopt(Message<JsonObject> msg) {
+    if (stopping) {
+      msg.fail(503, "node stopping");
+      return;
+    }
+    Session session = Session.parked(vertx, options, node, parked::remove);
+    parked.add(session);
+    session.adopt(msg.body()).onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(new JsonObject());
+      } else {
+        msg.fail(503, String.valueOf(ar.cause().getMessage()));
+      }
+    });
   }
 
   @Override
   public Future<?> stop() {
     stopping = true;
-    List<Future<Void>> closing = new ArrayList<>();
-    for (Session session : sessions) {
-      closing.add(session.shutdown());
-    }
-    LOG.info("ws-ingress stopping: closing {} peer connection(s) with 1001", closing.size());
-    Future<?> closed = Future.join(closing).transform(ar -> Future.succeededFuture());
+    // no more adoptions here, then hand the resumable peers to other nodes (the others leave their rooms)
+    Future<Void> unregistered = adoptions == null ? Future.succeededFuture() : adoptions.unregister().otherwiseEmpty();
+    Future<?> closed = unregistered.compose(v -> {
+      List<Future<Void>> closing = new ArrayList<>();
+      for (Session session : sessions) {
+        closing.add(session.shutdown());
+      }
+      for (Session session : parked) {
+        closing.add(session.shutdown());
+      }
+      LOG.info("ws-ingress stopping: {} peer connection(s) handed to other nodes or closed with 1001", closing.size());
+      return Future.join(closing).transform(ar -> Future.succeededFuture());
+    });
     return server == null ? closed : closed.eventually(server::close);
   }
 

@@ -28,11 +28,17 @@ final class HazelcastPeerDirectory implements PeerDirectory {
   }
 
   @Override
-  public Future<String> claim(String peer, String session, String tokenHash, String resumeHash) {
+  public Future<Claimed> claim(String peer, String session, String tokenHash, String resumeHash) {
     return Future.fromCompletionStage(peers.submitToKey(peer, new Claim(session, tokenHash, resumeHash)), vertx.getOrCreateContext())
-      .compose(outcome -> outcome.startsWith("taken")
+      .compose(outcome -> outcome.equals("taken")
         ? Future.failedFuture(new ProtocolException(ErrorCode.ID_TAKEN, "peer id '" + peer + "' is taken"))
-        : Future.succeededFuture(outcome.equals("fresh") ? null : outcome.substring("resumed:".length())));
+        : Future.succeededFuture(outcome.equals("fresh") ? Claimed.FRESH
+          : new Claimed(outcome.substring(outcome.indexOf(':') + 1), outcome.startsWith("resumed:"))));
+  }
+
+  @Override
+  public Future<Void> suspend(String peer, String session) {
+    return Future.fromCompletionStage(peers.submitToKey(peer, new Suspend(session)), vertx.getOrCreateContext()).mapEmpty();
   }
 
   @Override
@@ -69,8 +75,8 @@ final class HazelcastPeerDirectory implements PeerDirectory {
   }
 
   /**
-   * Applies {@link PeerDirectory#claimed}: returns {@code fresh}, {@code resumed:<previous session>} or
-   * {@code taken}.
+   * Applies {@link PeerDirectory#claimRule}: returns {@code fresh}, {@code resumed:<previous session>},
+   * {@code replaced:<previous session>} or {@code taken}.
    */
   record Claim(String session, String tokenHash, String resumeHash) implements EntryProcessor<String, String, String> {
     @Serial
@@ -78,13 +84,27 @@ final class HazelcastPeerDirectory implements PeerDirectory {
 
     @Override
     public String process(Map.Entry<String, String> entry) {
-      String current = entry.getValue();
-      String next = PeerDirectory.claimed(current, session, tokenHash, resumeHash);
-      if (next == null) {
+      Claimed claimed = PeerDirectory.claimRule(entry.getValue(), resumeHash);
+      if (claimed == null) {
         return "taken";
       }
-      entry.setValue(next);
-      return current == null ? "fresh" : "resumed:" + PeerDirectory.sessionOf(current);
+      entry.setValue(PeerDirectory.value(session, tokenHash));
+      return claimed.previous() == null ? "fresh" : (claimed.resumed() ? "resumed:" : "replaced:") + claimed.previous();
+    }
+  }
+
+  /** Marks the entry suspended when it is held by {@code session}. */
+  record Suspend(String session) implements EntryProcessor<String, String, Boolean> {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Boolean process(Map.Entry<String, String> entry) {
+      if (entry.getValue() != null && session.equals(PeerDirectory.sessionOf(entry.getValue()))) {
+        entry.setValue(PeerDirectory.suspended(entry.getValue()));
+        return true;
+      }
+      return false;
     }
   }
 

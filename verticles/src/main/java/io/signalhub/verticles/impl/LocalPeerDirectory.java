@@ -22,14 +22,22 @@ final class LocalPeerDirectory implements PeerDirectory, Shareable {
   }
 
   @Override
-  public synchronized Future<String> claim(String peer, String session, String tokenHash, String resumeHash) {
-    String current = peers.get(peer);
-    String next = PeerDirectory.claimed(current, session, tokenHash, resumeHash);
-    if (next == null) {
+  public synchronized Future<Claimed> claim(String peer, String session, String tokenHash, String resumeHash) {
+    Claimed claimed = PeerDirectory.claimRule(peers.get(peer), resumeHash);
+    if (claimed == null) {
       return Future.failedFuture(new ProtocolException(ErrorCode.ID_TAKEN, "peer id '" + peer + "' is taken"));
     }
-    peers.put(peer, next);
-    return Future.succeededFuture(current == null ? null : PeerDirectory.sessionOf(current));
+    peers.put(peer, PeerDirectory.value(session, tokenHash));
+    return Future.succeededFuture(claimed);
+  }
+
+  @Override
+  public synchronized Future<Void> suspend(String peer, String session) {
+    String current = peers.get(peer);
+    if (current != null && PeerDirectory.sessionOf(current).equals(session)) {
+      peers.put(peer, PeerDirectory.suspended(current));
+    }
+    return Future.succeededFuture();
   }
 
   @Override

@@ -24,14 +24,26 @@ public interface PeerDirectory {
   /**
    * Claims {@code peer} for the connection {@code session} ({@link Member}), which can later be resumed with
    * the token whose hash is {@code tokenHash}. When {@code resumeHash} matches the hash stored by the
-   * connection holding the id, the new connection takes the claim over (a resume).
+   * connection holding the id, the new connection takes the claim over (a resume); when that connection is
+   * suspended ({@link #suspend}), a claim without its token replaces it (a fresh join under the same id).
    *
-   * @return the session taken over, or {@code null} for a fresh claim; fails with
-   *     {@link io.signalhub.protocol.ProtocolException} {@code id-taken} when another connection holds it
+   * @return what the claim took over; fails with {@link io.signalhub.protocol.ProtocolException}
+   *     {@code id-taken} when an open connection holds the id
    */
-  Future<String> claim(String peer, String session, String tokenHash, String resumeHash);
+  Future<Claimed> claim(String peer, String session, String tokenHash, String resumeHash);
 
-  /** The stored value of a claim: {@code <session>|<token hash>}. */
+  /** Marks the claim of {@code session}, if it holds {@code peer}, as suspended: its link dropped. */
+  Future<Void> suspend(String peer, String session);
+
+  /**
+   * The outcome of a claim: the session that held the id before ({@code null}: none), and whether the
+   * claim resumed it (else it replaced a suspended one).
+   */
+  record Claimed(String previous, boolean resumed) {
+    static final Claimed FRESH = new Claimed(null, false);
+  }
+
+  /** The stored value of a claim: {@code <session>|<token hash>}, then {@code |s} once suspended. */
   static String value(String session, String tokenHash) {
     return session + "|" + tokenHash;
   }
@@ -42,17 +54,24 @@ public interface PeerDirectory {
     return bar < 0 ? value : value.substring(0, bar);
   }
 
-  /**
-   * The claim rule shared by both directories: the new value, or {@code null} to refuse; sets nothing.
-   */
-  static String claimed(String current, String session, String tokenHash, String resumeHash) {
+  /** The stored value marked suspended. */
+  static String suspended(String value) {
+    return value.endsWith(SUSPENDED) ? value : value + SUSPENDED;
+  }
+
+  /** Suffix of a suspended claim's value. */
+  String SUSPENDED = "|s";
+
+  /** The claim rule shared by both directories; sets nothing. {@code null}: refused ({@code id-taken}). */
+  static Claimed claimRule(String current, String resumeHash) {
     if (current == null) {
-      return value(session, tokenHash);
+      return Claimed.FRESH;
     }
-    if (resumeHash != null && current.endsWith("|" + resumeHash)) {
-      return value(session, tokenHash);
+    String[] parts = current.split("\\|");
+    if (resumeHash != null && parts.length > 1 && parts[1].equals(resumeHash)) {
+      return new Claimed(parts[0], true);
     }
-    return null;
+    return current.endsWith(SUSPENDED) ? new Claimed(parts[0], false) : null;
   }
 
   /** Releases {@code peer} if the connection {@code session} holds it. */

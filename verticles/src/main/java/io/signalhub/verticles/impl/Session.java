@@ -48,6 +48,8 @@ public final class Session {
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
   /** How long a taken-over connection forwards what still arrives at its address, in ms. */
   static final long FORWARD_MS = 10_000;
+  /** How long a stopping node's connection forwards to the node that adopted it, in ms: time for the routers' fences. */
+  static final long DRAIN_MS = 500;
   /** Longest wait of a resumed connection for a router's {@link Addresses#OP_FENCE}, in ms (its old node may be gone). */
   static final long FENCE_WAIT_MS = 1_000;
   /**
@@ -57,6 +59,7 @@ public final class Session {
   static final int MAX_EARLY_FRAMES = 256;
 
   private final Vertx vertx;
+  /** The peer's socket; {@code null} for a {@link #parked} session. */
   private final ServerWebSocket ws;
   private final HubOptions options;
   private final String node;
@@ -90,6 +93,12 @@ public final class Session {
   private boolean awaitingAuth;
   /** The token that resumes this connection's session, told in {@code welcome}; its hash is in the directory. */
   private String resumeToken;
+  /** SHA-256 of {@link #resumeToken} (hex), as stored in the peer directory. */
+  private String tokenHash;
+  /** A parked session (no socket) adopting a peer of a stopping node: the token hash it takes the claim with. */
+  private String adoptHash;
+  /** When the grace period of a suspended session ends, {@link System#currentTimeMillis()}. */
+  private long suspendedUntil;
   /** The resume token the client offered ({@code ?resume=} or {@code join}'s {@code data.resume}). */
   private String offeredResume;
   /** The {@code seq} of the last frame the client got before it resumed ({@code -1}: not told). */
@@ -491,7 +500,7 @@ public final class Session {
           afterJoin = null;
           handle(first);
         }
-        LOG.info("peer {} joined room {} on node {}", peerId, roomName, node);
+        LOG.info("peer {} {} room {} on node {}", peerId, resumed ? "resumed its session in" : "joined", roomName, node);
       });
   }
 
@@ -499,11 +508,13 @@ public final class Session {
   private Future<Void> claim(String peerId) {
     EventBus eb = vertx.eventBus();
     String claimEpoch = Ids.random();
-    String token = Ids.random() + Ids.random();
+    // a parked session keeps the peer's token (its client resumes with it); a connection draws a new one
+    String token = adoptHash != null ? null : Ids.random() + Ids.random();
+    String hash = adoptHash != null ? adoptHash : sha256(token);
     JsonObject claim = new JsonObject().put("peer", peerId).put("node", node).put("epoch", claimEpoch)
-      .put("tokenHash", sha256(token));
-    if (offeredResume != null) {
-      claim.put("resumeHash", sha256(offeredResume));
+      .put("tokenHash", hash);
+    if (adoptHash != null || offeredResume != null) {
+      claim.put("resumeHash", adoptHash != null ? adoptHash : sha256(offeredResume));
     }
     return eb.<JsonObject>request(Addresses.PRESENCE_CONNECT, claim, request)
       .onFailure(t -> {
@@ -516,12 +527,26 @@ public final class Session {
         id = peerId;
         epoch = claimEpoch;
         resumeToken = token;
+        tokenHash = hash;
         address = Addresses.peer(peerId, claimEpoch);
         resumedFrom = reply.body() == null ? null : reply.body().getString("resumedFrom");
+        String replaced = reply.body() == null ? null : reply.body().getString("replaced");
         consumer = eb.consumer(address, this::onPeerMessage);
-        return consumer.completion();
+        return consumer.completion().compose(v -> replaced == null ? Future.succeededFuture() : replace(replaced));
       })
       .compose(v -> resumedFrom == null ? Future.succeededFuture() : takeOver());
+  }
+
+  /**
+   * A claim without the resume token replaced a suspended connection of this peer id: it leaves its room first
+   * ({@code peer-left}), so this one joins afresh. A connection that no longer answers is left to the
+   * reconciler.
+   */
+  private Future<Void> replace(String previous) {
+    return vertx.eventBus().request(Member.address(id, previous), null,
+        new DeliveryOptions().setSendTimeout(options.getRequestTimeoutMs()).addHeader(Addresses.HEADER_OP, Addresses.OP_REPLACE))
+      .<Void>mapEmpty()
+      .otherwiseEmpty();
   }
 
   /**
@@ -530,7 +555,8 @@ public final class Session {
    * that no longer answers (its node is gone) hands over nothing.
    */
   private Future<Void> takeOver() {
-    JsonObject handover = new JsonObject().put("to", address).put("received", offeredReceived);
+    JsonObject handover = new JsonObject().put("to", address).put("received", offeredReceived)
+      .put("adopt", adoptHash != null);
     return vertx.eventBus().<JsonObject>request(Member.address(id, resumedFrom), handover,
         new DeliveryOptions().setSendTimeout(options.getRequestTimeoutMs()).addHeader(Addresses.HEADER_OP, Addresses.OP_HANDOVER))
       .map(reply -> {
@@ -548,7 +574,11 @@ public final class Session {
           });
         }
         for (int i = 0; i < frames.size(); i++) {
-          handedFrames.add(frames.getString(i));
+          if (adoptHash != null) {
+            remember(frames.getString(i)); // parked: numbered as they would have been, replayed to the resume
+          } else {
+            handedFrames.add(frames.getString(i));
+          }
         }
         return (Void) null;
       })
@@ -607,6 +637,17 @@ public final class Session {
 
   private void onPeerMessage(Message<String> msg) {
     String op = msg.headers().get(Addresses.HEADER_OP);
+    if (Addresses.OP_REPLACE.equals(op)) {
+      if (suspended) {
+        suspended = false;
+        vertx.cancelTimer(graceTimer);
+        teardown();
+        ended.future().onComplete(ar -> msg.reply(null));
+      } else {
+        msg.fail(Replies.PROTOCOL_FAILURE, ErrorCode.UNAVAILABLE.code());
+      }
+      return;
+    }
     if (Addresses.OP_HANDOVER.equals(op)) {
       if (forwardTo == null && id != null) {
         handOver(msg);
@@ -727,15 +768,20 @@ public final class Session {
       return;
     }
     if (rendered != null && options.getResumeGraceMs() > 0 && dialect.numbersFrames()) {
-      seq++;
-      unacked.addLast(canonical);
-      unackedChars += canonical.length();
-      while (unacked.size() > options.getHoldMaxMessages() || unackedChars > options.getHoldMaxBytes()) {
-        unackedChars -= unacked.removeFirst().length(); // too old to replay: a resume will see the gap in seq
-      }
+      remember(canonical);
       rendered = dialect.withSeq(rendered, seq);
     }
     writeIfAny(rendered);
+  }
+
+  /** Numbers {@code canonical} with the next {@link #seq} and keeps it in {@link #unacked}. */
+  private void remember(String canonical) {
+    seq++;
+    unacked.addLast(canonical);
+    unackedChars += canonical.length();
+    while (unacked.size() > options.getHoldMaxMessages() || unackedChars > options.getHoldMaxBytes()) {
+      unackedChars -= unacked.removeFirst().length(); // too old to replay: a resume will see the gap in seq
+    }
   }
 
   /** Forgets the frames numbered up to {@code upTo}: the client has them. */
@@ -811,11 +857,19 @@ public final class Session {
       return; // the join in flight tears down when it completes
     }
     boolean linkDropped = "idle-timeout".equals(leaveReason) || ("disconnected".equals(leaveReason) && noClosingHandshake());
-    if (linkDropped && room != null && options.getResumeGraceMs() > 0) {
+    if (linkDropped && room != null && resumable()) {
       suspend();
     } else {
       teardown();
     }
+  }
+
+  /**
+   * Whether this peer's client can resume: it was told a resume token and frame numbers (protocol v1). The seed
+   * dialects' clients cannot, so their peers leave at once as before.
+   */
+  private boolean resumable() {
+    return options.getResumeGraceMs() > 0 && dialect != null && dialect.numbersFrames() && tokenHash != null;
   }
 
   /** Whether the client's socket ended without a closing handshake (a dropped link, not a goodbye). */
@@ -834,15 +888,93 @@ public final class Session {
    * any node) carries on with nothing lost and no {@code peer-left}; past the grace period, leave as usual.
    */
   private void suspend() {
-    suspended = true;
     uncountPeer();
     LOG.info("peer {} lost its link in room {} on node {}; resumable for {} ms", id, room, node, options.getResumeGraceMs());
-    graceTimer = vertx.setTimer(options.getResumeGraceMs(), t -> {
+    suspendFor(options.getResumeGraceMs());
+  }
+
+  private void suspendFor(long graceMs) {
+    suspended = true;
+    vertx.eventBus().send(Addresses.PRESENCE_SUSPEND, new JsonObject().put("peer", id).put("node", node).put("epoch", epoch), LOCAL);
+    suspendedUntil = System.currentTimeMillis() + graceMs;
+    graceTimer = vertx.setTimer(Math.max(1, graceMs), t -> {
       if (suspended) {
         suspended = false;
         teardown();
       }
     });
+  }
+
+  /**
+   * A parked session: no socket, on a node that adopts a peer of a stopping node ({@link Addresses#PEER_ADOPT}),
+   * so the peer can resume on any node with nothing lost and its room sees nothing. Start it with {@link #adopt}.
+   */
+  public static Session parked(Vertx vertx, HubOptions options, String node, Consumer<Session> onEnd) {
+    Session parked = new Session(vertx, null, options, node, null, () -> { }, onEnd);
+    parked.closed = true;
+    parked.suspended = true; // keeps what arrives from the start
+    parked.dialect = V1Dialect.INSTANCE;
+    return parked;
+  }
+
+  /**
+   * Adopts the peer described by a {@link Addresses#PEER_ADOPT} request: takes over its id claim (with the
+   * stored hash of its resume token, which goes on working) and its frames from the stopping node's
+   * connection, moves its room seat here (a resume: the room is told nothing), and stays suspended for the
+   * rest of its grace period. Fails, and cleans up, when the peer is no longer where the request said.
+   */
+  public Future<Void> adopt(JsonObject request) {
+    String peerId = request.getString("peer");
+    String roomName = request.getString("room");
+    adoptHash = request.getString("tokenHash");
+    leaveReason = request.getString("reason", "disconnected");
+    return claim(peerId)
+      .compose(v -> resumedFrom == null ? Future.failedFuture("peer " + peerId + " is no longer connected")
+        : vertx.eventBus().<JsonObject>request(Addresses.ROOM_JOIN, new JsonObject().put("room", roomName).put("peer", peerId)
+          .put("node", node).put("epoch", epoch).put("resume", true), this.request))
+      .<Void>map(reply -> {
+        room = roomName;
+        if (forwardTo == null) { // not resumed already by the peer itself
+          suspendFor(request.getLong("graceMs", options.getResumeGraceMs()));
+        }
+        LOG.info("peer {} of room {} adopted by node {} from a stopping node; resumable", peerId, roomName, node);
+        return null;
+      })
+      .onFailure(t -> {
+        suspended = false;
+        teardown();
+      });
+  }
+
+  /**
+   * The node is stopping: another node adopts this peer ({@link #adopt}), and a live socket is closed with 1001
+   * only then, so its client resumes there (or on any node) within its grace period. Without another node,
+   * or when the adoption fails, the peer leaves its room at once ({@code node-stopped}).
+   */
+  private void migrate() {
+    long graceMs = suspended ? Math.max(0, suspendedUntil - System.currentTimeMillis()) : options.getResumeGraceMs();
+    JsonObject adopt = new JsonObject().put("peer", id).put("room", room).put("tokenHash", tokenHash).put("graceMs", graceMs)
+      .put("reason", suspended ? leaveReason : "node-stopped"); // the peer-left reason should it not come back
+    vertx.eventBus().<JsonObject>request(Addresses.PEER_ADOPT, adopt, new DeliveryOptions().setSendTimeout(options.getRequestTimeoutMs()))
+      .onComplete(ar -> {
+        if (ar.failed()) {
+          LOG.info("peer {}: no other node adopted it ({}); leaving", id, ar.cause().getMessage());
+        }
+        if (forwardTo != null) { // handed over to the adopter, which asked for it before replying
+          closeWith(CloseCodes.GOING_AWAY, "node stopping", "node-stopped");
+          vertx.setTimer(DRAIN_MS, t -> {
+            consumer.unregister();
+            end();
+          });
+        } else if (suspended) {
+          suspended = false;
+          vertx.cancelTimer(graceTimer);
+          leaveReason = "node-stopped";
+          teardown();
+        } else {
+          closeWith(CloseCodes.GOING_AWAY, "node stopping", "node-stopped");
+        }
+      });
   }
 
   /** A new connection of this peer takes this one over: hand it what was kept, forward what still comes. */
@@ -874,14 +1006,14 @@ public final class Session {
       .put("vias", vias == null ? new JsonArray() : new JsonArray(new ArrayList<>(vias))));
     kept.clear();
     unacked.clear();
-    if (wasOpen) {
+    if (wasOpen && !body.getBoolean("adopt", false)) { // an adopting node's: closed with 1001 once adopted
       ws.close(CloseCodes.SESSION_TAKEN_OVER, "session resumed by another connection");
     }
     room = null;
     uncountPeer();
     // this connection's id claim now belongs to the new one: releasing it is a no-op, but presence forgets us
     vertx.eventBus().send(Addresses.PRESENCE_DISCONNECT, new JsonObject().put("peer", id).put("node", node).put("epoch", epoch), LOCAL);
-    LOG.info("peer {} resumed by another connection; node {} forwards to it", id, node);
+    LOG.info("peer {} handed over to {}; node {} forwards to it", id, body.getBoolean("adopt", false) ? "another node" : "a new connection", node);
     vertx.setTimer(FORWARD_MS, t -> {
       if (consumer != null) {
         consumer.unregister();
@@ -925,6 +1057,8 @@ public final class Session {
           consumer.unregister();
         }
         end();
+      } else if (id != null && room != null && joining == null && !tornDown && resumable()) {
+        migrate();
       } else if (suspended) {
         suspended = false;
         vertx.cancelTimer(graceTimer);
