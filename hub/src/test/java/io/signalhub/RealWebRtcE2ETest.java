@@ -50,7 +50,7 @@ class RealWebRtcE2ETest {
   }
 
   @Test
-  void twoNodeWebRtcPeersOnTwoClusteredNodesOpenADataChannel() throws Exception {
+  void twoNodeWebRtcPeersOnTwoClusteredNodesOpenADataChannelAlsoWhenOneResumesAfterItsLinkWasCut() throws Exception {
     requireNodeModules();
     TestCluster cluster = new TestCluster();
     try {
@@ -63,6 +63,14 @@ class RealWebRtcE2ETest {
       JsonObject result = runNode("wrtc-peers.js", "ws://127.0.0.1:" + hub1.actualPort() + "/ws",
         "ws://127.0.0.1:" + hub2.actualPort() + "/ws", "wrtc-e2e");
       System.out.println("e2e simple-peer on @roamhq/wrtc, two nodes: " + result.encode());
+
+      // resume: peerB's link (to node2) is cut right after the offer reached it, while peerA trickles its ICE
+      // candidates; peerB resumes on node1 with its token, gets every candidate once, and the channel opens
+      JsonObject resumed = runNode("wrtc-resume.js", "ws://127.0.0.1:" + hub1.actualPort() + "/ws",
+        "ws://127.0.0.1:" + hub2.actualPort() + "/ws", "ws://127.0.0.1:" + hub1.actualPort() + "/ws", "wrtc-resume");
+      assertTrue(resumed.getBoolean("resumed"), resumed.encode());
+      assertEquals(resumed.getInteger("candidatesSent"), resumed.getInteger("candidatesReceived"), resumed.encode());
+      System.out.println("e2e resume after a cut link, real WebRTC peers: " + resumed.encode());
     } finally {
       cluster.close();
     }

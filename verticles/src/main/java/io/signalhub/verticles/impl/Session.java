@@ -39,8 +39,15 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * One peer connection of ws-ingress. Confined to the socket's context: every field is read and written
- * on it only.
+ * One peer connection of ws-ingress, or a parked session without a socket ({@link #parked}). Confined to the
+ * socket's context: every field is read and written on it only.
+ *
+ * <p>Life of a session: claim the peer id (presence), register {@code peer.<id>.<epoch>}, join the room
+ * (room-registry), then relay frames both ways until the socket closes. A link that drops without a closing
+ * handshake (or goes idle) suspends a protocol-v1 session for {@code resumeGraceMs}: it stays in its room and
+ * keeps what arrives, so a new connection presenting the resume token takes it over ({@link Addresses#OP_HANDOVER})
+ * with the frames the client missed (numbered by {@code seq}), while routers' fences ({@link Addresses#OP_FENCE})
+ * keep each sender's order. docs/protocol.md, "Resume", has the client's side of it.
  */
 public final class Session {
 
