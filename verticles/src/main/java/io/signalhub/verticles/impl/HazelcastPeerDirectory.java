@@ -38,12 +38,12 @@ final class HazelcastPeerDirectory implements PeerDirectory {
 
   @Override
   public Future<Void> suspend(String peer, String session) {
-    return Future.fromCompletionStage(peers.submitToKey(peer, new Suspend(session)), vertx.getOrCreateContext()).mapEmpty();
+    return Future.fromCompletionStage(peers.submitToKey(peer, new IfHeldBy(session, false)), vertx.getOrCreateContext()).mapEmpty();
   }
 
   @Override
   public Future<Void> release(String peer, String session) {
-    return Future.fromCompletionStage(peers.submitToKey(peer, new Release(session)), vertx.getOrCreateContext()).mapEmpty();
+    return Future.fromCompletionStage(peers.submitToKey(peer, new IfHeldBy(session, true)), vertx.getOrCreateContext()).mapEmpty();
   }
 
   @Override
@@ -93,33 +93,19 @@ final class HazelcastPeerDirectory implements PeerDirectory {
     }
   }
 
-  /** Marks the entry suspended when it is held by {@code session}. */
-  record Suspend(String session) implements EntryProcessor<String, String, Boolean> {
+  /** When the entry is held by {@code session}: removes it ({@code release}), or marks it suspended. */
+  record IfHeldBy(String session, boolean release) implements EntryProcessor<String, String, Boolean> {
     @Serial
     private static final long serialVersionUID = 1L;
 
     @Override
     public Boolean process(Map.Entry<String, String> entry) {
       if (entry.getValue() != null && session.equals(PeerDirectory.sessionOf(entry.getValue()))) {
-        entry.setValue(PeerDirectory.suspended(entry.getValue()));
+        entry.setValue(release ? null : PeerDirectory.suspended(entry.getValue()));
         return true;
       }
       return false;
     }
   }
 
-  /** Removes the entry when it is held by {@code session}. */
-  record Release(String session) implements EntryProcessor<String, String, Boolean> {
-    @Serial
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public Boolean process(Map.Entry<String, String> entry) {
-      if (entry.getValue() != null && session.equals(PeerDirectory.sessionOf(entry.getValue()))) {
-        entry.setValue(null);
-        return true;
-      }
-      return false;
-    }
-  }
 }

@@ -973,15 +973,22 @@ public final class Session {
             consumer.unregister();
             end();
           });
-        } else if (suspended) {
-          suspended = false;
-          vertx.cancelTimer(graceTimer);
-          leaveReason = "node-stopped";
-          teardown();
         } else {
-          closeWith(CloseCodes.GOING_AWAY, "node stopping", "node-stopped");
+          leaveAsTheNodeStops();
         }
       });
+  }
+
+  /** Leaves the room at once ({@code node-stopped}): a suspended session tears down, a live one is closed with 1001. */
+  private void leaveAsTheNodeStops() {
+    if (suspended) {
+      suspended = false;
+      vertx.cancelTimer(graceTimer);
+      leaveReason = "node-stopped";
+      teardown();
+    } else {
+      closeWith(CloseCodes.GOING_AWAY, "node stopping", "node-stopped");
+    }
   }
 
   /** A new connection of this peer takes this one over: hand it what was kept, forward what still comes. */
@@ -1066,13 +1073,8 @@ public final class Session {
         end();
       } else if (id != null && room != null && joining == null && !tornDown && resumable()) {
         migrate();
-      } else if (suspended) {
-        suspended = false;
-        vertx.cancelTimer(graceTimer);
-        leaveReason = "node-stopped";
-        teardown();
       } else {
-        closeWith(CloseCodes.GOING_AWAY, "node stopping", "node-stopped");
+        leaveAsTheNodeStops();
       }
     });
     return ended.future();
