@@ -306,6 +306,56 @@ class ResumeTest {
     }
   }
 
+  @Test
+  void aResumeIntoAnotherRoomLeavesTheOldRoomAndJoinsAfresh() throws Exception {
+    try (TestPeer alice = TestPeer.join(node1, port1, "old8", "alice8"); TestPeer carol = TestPeer.join(node1, port1, "new8", "carol8");
+         LinkCutter link = LinkCutter.to(node2, port2)) {
+      TestPeer bob = TestPeer.connect(node2, link.port(), "/ws?roomId=old8&ClientId=bob8");
+      String token = bob.next("welcome").getJsonObject("data").getString("resumeToken");
+      alice.next("peer-joined");
+      link.cut();
+      alice.send(TestPeer.offer("bob8", "v=0 for the old room"));
+      try (TestPeer bob2 = TestPeer.connect(node1, port1, "/ws?roomId=new8&ClientId=bob8&resume=" + token + "&received=0")) {
+        JsonObject welcome = bob2.next("welcome").getJsonObject("data");
+        assertFalse(welcome.getBoolean("resumed"), welcome.encode());
+        assertEquals(new JsonArray().add("carol8"), welcome.getJsonArray("peers"));
+        assertEquals("bob8", alice.next("peer-left").getJsonObject("data").getString("id"));
+        assertEquals("bob8", carol.next("peer-joined").getJsonObject("data").getString("id"));
+        carol.send(TestPeer.offer("bob8", "v=0 in the new room"));
+        JsonObject offer = bob2.next("offer"); // nothing of the old room came first
+        assertEquals("v=0 in the new room", offer.getJsonObject("data").getString("sdp"), offer.encode());
+      }
+    }
+  }
+
+  @Test
+  void aLinkThatDropsAgainWhileResumingLeavesTheSessionResumable() throws Exception {
+    try (TestPeer alice = TestPeer.join(node1, port1, "twice9", "alice9");
+         LinkCutter first = LinkCutter.to(node2, port2); LinkCutter second = LinkCutter.to(node1, port1)) {
+      TestPeer bob = TestPeer.connect(node2, first.port(), "/ws?roomId=twice9&ClientId=bob9");
+      String token = bob.next("welcome").getJsonObject("data").getString("resumeToken");
+      alice.next("peer-joined");
+      first.cut();
+      alice.send(candidate("bob9", 0));
+      // the second connection's link drops at once, wherever its resume has got to
+      TestPeer.connect(node1, second.port(), "/ws?roomId=twice9&ClientId=bob9&resume=" + token + "&received=0");
+      second.cut();
+      alice.send(candidate("bob9", 1));
+      // a third connection resumes, whether the second's resume was done, half done or not begun when it dropped
+      TestPeer bob3 = TestPeer.connect(node2, port2, "/ws?roomId=twice9&ClientId=bob9&resume=" + token + "&received=0");
+      JsonObject welcome = bob3.next("welcome").getJsonObject("data");
+      assertTrue(welcome.getBoolean("resumed"), welcome.encode());
+      try (TestPeer resumed = bob3) {
+        for (int i = 0; i < 2; i++) {
+          assertEquals(i, resumed.next("ice-candidate").getJsonObject("data").getInteger("n"));
+        }
+        resumed.send(new JsonObject().put("type", "answer").put("to", "alice9").put("data", new JsonObject().put("sdp", "a")));
+        JsonObject next = alice.next(); // no peer-left came first
+        assertEquals("answer", next.getString("type"), next.encode());
+      }
+    }
+  }
+
   private static JsonObject candidate(String to, int n) {
     return new JsonObject().put("type", "ice-candidate").put("to", to).put("data", new JsonObject().put("n", n)
       .put("candidate", "candidate:" + n + " 1 udp 2122260223 127.0.0.1 " + (50_000 + n) + " typ host").put("sdpMid", "0"));

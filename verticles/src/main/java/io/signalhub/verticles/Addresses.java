@@ -77,15 +77,17 @@ public final class Addresses {
   public static final String ROUTE = "signalhub.router.route";
 
   /**
-   * Local request to the room-registry: {@code {"room","peer","node","epoch","resume"?:bool}}. Reply
+   * Local request to the room-registry: {@code {"room","peer","node","epoch","resumeFrom"?:<session>}}. Reply
    * {@code {"room","gen","version","members":{"<peer>":"<node>/<epoch>",...},"resumed":bool}} (members in join
-   * order, the joiner included; {@code resumed} when, with {@code resume}, the peer was a member under an
-   * earlier connection, which this one replaced); fails with {@code room-full} or {@code too-many-rooms}.
+   * order, the joiner included; {@code resumed} when the peer was a member as {@code resumeFrom}, whose seat this
+   * connection took: a resume, published as a {@code resumed} room event, not {@code joined}); fails with
+   * {@code room-full} or {@code too-many-rooms}.
    */
   public static final String ROOM_JOIN = "signalhub.room.join";
 
   /**
-   * Local request to the room-registry: {@code {"room","peer","reason"}}. Reply {@code {"removed":bool}}
+   * Local request to the room-registry: {@code {"room","peer","reason","epoch"?}}; with {@code epoch}, only that
+   * connection of this node leaves (not one that resumed the peer's session since). Reply {@code {"removed":bool}}
    * (whether the room became empty and was removed). Leaving a room one is not in succeeds.
    */
   public static final String ROOM_LEAVE = "signalhub.room.leave";
@@ -105,16 +107,18 @@ public final class Addresses {
 
   /**
    * Cluster, publish, from the room-registry that handled a join or leave:
-   * {@code {"event":"joined"|"left"|"resumed","room","peer","node","reason"?,"gen","version","members":{...}}} with
-   * the members after the change. Consumed by every node's router (its room cache) and presence (which
-   * tells its own peers of the room {@code peer-joined} / {@code peer-left}).
+   * {@code {"event":"joined"|"left"|"resumed","room","peer","node","reason"?,"previous"?,"gen","version","members":{...}}}
+   * with the members after the change ({@code previous}: the session whose seat a {@code joined} or {@code resumed}
+   * peer took). Consumed by every node's router (its room cache), presence (which tells its own peers of the room
+   * {@code peer-joined} / {@code peer-left}) and room-registry (its count of rooms per node).
    */
   public static final String ROOM_EVENTS = "signalhub.room.events";
 
   /**
    * Local request to presence: {@code {"peer","node","epoch","tokenHash","resumeHash"?}} claims a peer id
    * cluster-wide for a connection, resumable with the token of {@code tokenHash}; with a {@code resumeHash}
-   * matching the holder's, the connection takes the claim over; without it, it replaces a suspended holder. Reply
+   * matching the holder's, the connection takes the claim over; without it, it replaces a suspended holder (unless
+   * {@code "adopt":true}, a node adopting a peer, which only takes the claim over). Reply
    * {@code {}}, {@code {"resumedFrom":<session>}} or {@code {"replaced":<session>}}; fails with {@code id-taken}.
    */
   public static final String PRESENCE_CONNECT = "signalhub.presence.connect";

@@ -53,6 +53,8 @@ public class PresenceVerticle extends VerticleBase {
   private final Set<Future<Void>> releasing = new HashSet<>();
   /** Sessions released before their claim completed (a timed-out claim): never added to {@link #localPeers}. */
   private final Set<String> releasedEarly = new HashSet<>();
+  /** Sessions whose claim is in flight. */
+  private final Set<String> claiming = new HashSet<>();
   private long pingTimer = -1;
   private long reconcileTimer = -1;
   private MembershipWatch watch;
@@ -106,7 +108,10 @@ public class PresenceVerticle extends VerticleBase {
   private void connect(Message<JsonObject> msg) {
     String peer = msg.body().getString("peer");
     String session = Member.of(node, msg.body().getString("epoch"));
-    directory.claim(peer, session, msg.body().getString("tokenHash"), msg.body().getString("resumeHash")).onComplete(ar -> {
+    claiming.add(session);
+    directory.claim(peer, session, msg.body().getString("tokenHash"), msg.body().getString("resumeHash"),
+      !msg.body().getBoolean("adopt", false)).onComplete(ar -> {
+      claiming.remove(session);
       if (ar.failed()) {
         Replies.fail(msg, ar.cause());
       } else if (releasedEarly.remove(session)) {
@@ -124,8 +129,8 @@ public class PresenceVerticle extends VerticleBase {
   private void disconnect(Message<JsonObject> msg) {
     String peer = msg.body().getString("peer");
     String session = Member.of(node, msg.body().getString("epoch"));
-    if (!localPeers.remove(peer, session)) {
-      releasedEarly.add(session); // the claim may still be in flight
+    if (!localPeers.remove(peer, session) && claiming.contains(session)) {
+      releasedEarly.add(session); // the claim is still in flight
     }
     Future<Void> release = directory.release(peer, session);
     releasing.add(release);

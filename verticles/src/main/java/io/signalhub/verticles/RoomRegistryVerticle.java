@@ -60,7 +60,8 @@ public class RoomRegistryVerticle extends VerticleBase {
       eb.<JsonObject>localConsumer(Addresses.ROOM_JOIN, this::join).completion(),
       eb.<JsonObject>localConsumer(Addresses.ROOM_LEAVE, this::leave).completion(),
       eb.<JsonObject>localConsumer(Addresses.ROOM_GET, this::get).completion(),
-      eb.<JsonObject>localConsumer(Addresses.ROOM_EVICT, this::evict).completion());
+      eb.<JsonObject>localConsumer(Addresses.ROOM_EVICT, this::evict).completion(),
+      eb.<JsonObject>consumer(Addresses.ROOM_EVENTS, this::roomEvent).completion());
   }
 
   private void join(Message<JsonObject> msg) {
@@ -68,31 +69,37 @@ public class RoomRegistryVerticle extends VerticleBase {
     String peer = msg.body().getString("peer");
     String peerNode = msg.body().getString("node", node);
     String session = Member.of(peerNode, msg.body().getString("epoch"));
-    boolean resume = msg.body().getBoolean("resume", false);
+    String resumeFrom = msg.body().getString("resumeFrom");
     if (!localRooms.containsKey(room) && localRooms.size() >= options.getMaxRoomsPerNode()) {
       Replies.fail(msg, new ProtocolException(ErrorCode.TOO_MANY_ROOMS,
         "this node serves " + options.getMaxRoomsPerNode() + " rooms already"));
       return;
     }
     localRooms.merge(room, 1, Integer::sum); // counted from now, so racing joins see it
-    store.join(room, peer, session, options.getRoomCapacity(), resume).onComplete(ar -> {
+    store.join(room, peer, session, options.getRoomCapacity(), resumeFrom).onComplete(ar -> {
       if (ar.failed()) {
         uncount(room);
         Replies.fail(msg, ar.cause());
         return;
       }
-      RoomState state = ar.result().state();
+      RoomStore.Joined joined = ar.result();
+      RoomState state = joined.state();
       JsonObject json = state.toJson();
       EventBus eb = vertx.eventBus();
-      if (ar.result().added()) {
-        eb.publish(Addresses.ROOM_EVENTS, json.copy().put("event", "joined").put("peer", peer).put("node", peerNode));
+      if (!joined.added() && !joined.resumed()) {
+        uncount(room); // it was there already as this session: counted then
+      }
+      if (joined.added()) {
+        eb.publish(Addresses.ROOM_EVENTS, json.copy().put("event", "joined").put("peer", peer).put("node", peerNode)
+          .put("previous", joined.previous()));
         eb.publish(Addresses.LIFECYCLE_REGISTER, new JsonObject()
           .put("peer", peer).put("room", room).put("node", peerNode).put("members", state.members().size()), LOCAL);
-      } else if (ar.result().resumed()) {
+      } else if (joined.resumed()) {
         // the same peer on a new connection: routers switch to it, the room is not told anything
-        eb.publish(Addresses.ROOM_EVENTS, json.copy().put("event", "resumed").put("peer", peer).put("node", peerNode));
+        eb.publish(Addresses.ROOM_EVENTS, json.copy().put("event", "resumed").put("peer", peer).put("node", peerNode)
+          .put("previous", joined.previous()));
       }
-      msg.reply(json.put("resumed", ar.result().resumed()));
+      msg.reply(json.put("resumed", joined.resumed()));
     });
   }
 
@@ -100,7 +107,8 @@ public class RoomRegistryVerticle extends VerticleBase {
     String room = msg.body().getString("room");
     String peer = msg.body().getString("peer");
     String reason = msg.body().getString("reason", "left");
-    store.leave(room, peer).onComplete(ar -> {
+    String epoch = msg.body().getString("epoch");
+    store.leave(room, peer, epoch == null ? null : Member.of(node, epoch)).onComplete(ar -> {
       if (ar.failed()) {
         Replies.fail(msg, ar.cause());
         return;
@@ -119,6 +127,14 @@ public class RoomRegistryVerticle extends VerticleBase {
         .put("peer", peer).put("room", room).put("node", node).put("reason", reason).put("roomRemoved", removed), LOCAL);
       msg.reply(new JsonObject().put("removed", removed));
     });
+  }
+
+  /** A seat moved from one of this node's sessions to another node's (a resume): it is no longer counted here. */
+  private void roomEvent(Message<JsonObject> msg) {
+    String previous = msg.body().getString("previous");
+    if (previous != null && node.equals(Member.node(previous))) {
+      uncount(msg.body().getString("room"));
+    }
   }
 
   private void uncount(String room) {

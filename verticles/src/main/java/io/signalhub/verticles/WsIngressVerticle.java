@@ -139,8 +139,8 @@ public class WsIngressVerticle extends VerticleBase {
 
   /** Another node is stopping: park one of its resumable peers here ({@link Session#adopt}). */
   private void adopt(Message<JsonObject> msg) {
-    if (stopping) {
-      msg.fail(503, "node stopping");
+    if (stopping || node.equals(msg.body().getString("node"))) {
+      msg.fail(503, "node stopping"); // the sender asks again: another node's instance, or no one
       return;
     }
     Session session = Session.parked(vertx, options, node, parked::remove);

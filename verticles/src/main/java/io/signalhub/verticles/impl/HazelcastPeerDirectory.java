@@ -28,8 +28,8 @@ final class HazelcastPeerDirectory implements PeerDirectory {
   }
 
   @Override
-  public Future<Claimed> claim(String peer, String session, String tokenHash, String resumeHash) {
-    return Future.fromCompletionStage(peers.submitToKey(peer, new Claim(session, tokenHash, resumeHash)), vertx.getOrCreateContext())
+  public Future<Claimed> claim(String peer, String session, String tokenHash, String resumeHash, boolean mayReplace) {
+    return Future.fromCompletionStage(peers.submitToKey(peer, new Claim(session, tokenHash, resumeHash, mayReplace)), vertx.getOrCreateContext())
       .compose(outcome -> outcome.equals("taken")
         ? Future.failedFuture(new ProtocolException(ErrorCode.ID_TAKEN, "peer id '" + peer + "' is taken"))
         : Future.succeededFuture(outcome.equals("fresh") ? Claimed.FRESH
@@ -78,13 +78,13 @@ final class HazelcastPeerDirectory implements PeerDirectory {
    * Applies {@link PeerDirectory#claimRule}: returns {@code fresh}, {@code resumed:<previous session>},
    * {@code replaced:<previous session>} or {@code taken}.
    */
-  record Claim(String session, String tokenHash, String resumeHash) implements EntryProcessor<String, String, String> {
+  record Claim(String session, String tokenHash, String resumeHash, boolean mayReplace) implements EntryProcessor<String, String, String> {
     @Serial
     private static final long serialVersionUID = 1L;
 
     @Override
     public String process(Map.Entry<String, String> entry) {
-      Claimed claimed = PeerDirectory.claimRule(entry.getValue(), resumeHash);
+      Claimed claimed = PeerDirectory.claimRule(entry.getValue(), resumeHash, mayReplace);
       if (claimed == null) {
         return "taken";
       }

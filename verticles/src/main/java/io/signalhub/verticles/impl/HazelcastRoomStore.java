@@ -41,30 +41,39 @@ final class HazelcastRoomStore implements RoomStore {
   }
 
   @Override
-  public Future<Joined> join(String room, String peer, String session, int capacity, boolean resume) {
-    return Future.fromCompletionStage(rooms.submitToKey(room, new Join(peer, session, capacity, UUID.randomUUID().toString(), resume)), context())
+  public Future<Joined> join(String room, String peer, String session, int capacity, String resumeFrom) {
+    return Future.fromCompletionStage(rooms.submitToKey(room, new Join(peer, session, capacity, UUID.randomUUID().toString(), resumeFrom)), context())
       .compose(joined -> joined == null
         ? Future.failedFuture(new ProtocolException(ErrorCode.ROOM_FULL, "room '" + room + "' is full"))
         : Future.succeededFuture(joined));
   }
 
-  /** The join rule shared by both stores; {@code null} when the room is full. */
-  static Joined join(RoomState state, String peer, String session, int capacity, boolean resume) {
+  /** Whether {@code peer} is in {@code state} as {@code session} (as any session when {@code null}). */
+  static boolean holds(RoomState state, String peer, String session) {
     String current = state.members().get(peer);
+    return current != null && (session == null || session.equals(current));
+  }
+
+  /** The join rule shared by both stores ({@link RoomStore#join}); {@code null} when the room is full. */
+  static Joined join(RoomState state, String peer, String session, int capacity, String resumeFrom) {
+    String current = state.members().get(peer);
+    if (session.equals(current)) {
+      return new Joined(state, false, false, null);
+    }
     if (current != null) {
-      return resume && !current.equals(session)
-        ? new Joined(state.with(peer, session), false, true)
-        : new Joined(state, false, false);
+      boolean resumed = current.equals(resumeFrom);
+      return new Joined(state.with(peer, session), !resumed, resumed, current);
     }
     if (state.members().size() >= capacity) {
       return null;
     }
-    return new Joined(state.with(peer, session), true, false);
+    return new Joined(state.with(peer, session), true, false, null);
   }
 
+
   @Override
-  public Future<RoomState> leave(String room, String peer) {
-    return Future.fromCompletionStage(rooms.submitToKey(room, new Leave(peer)), context());
+  public Future<RoomState> leave(String room, String peer, String session) {
+    return Future.fromCompletionStage(rooms.submitToKey(room, new Leave(peer, session)), context());
   }
 
   @Override
@@ -95,7 +104,7 @@ final class HazelcastRoomStore implements RoomStore {
    * generation {@code gen}, when absent. The generation is chosen by the caller so that the backup
    * replica, which runs this same processor, stores the same room. Returns {@code null} when full.
    */
-  record Join(String peer, String session, int capacity, String gen, boolean resume)
+  record Join(String peer, String session, int capacity, String gen, String resumeFrom)
     implements EntryProcessor<String, RoomState, Joined> {
     @Serial
     private static final long serialVersionUID = 1L;
@@ -106,7 +115,7 @@ final class HazelcastRoomStore implements RoomStore {
       if (state == null) {
         state = new RoomState(entry.getKey(), gen, 0, new java.util.LinkedHashMap<>());
       }
-      Joined joined = HazelcastRoomStore.join(state, peer, session, capacity, resume);
+      Joined joined = HazelcastRoomStore.join(state, peer, session, capacity, resumeFrom);
       if (joined != null && (joined.added() || joined.resumed())) {
         entry.setValue(joined.state());
       }
@@ -157,14 +166,14 @@ final class HazelcastRoomStore implements RoomStore {
   }
 
   /** Removes a peer; removes the room when it becomes empty. Returns {@code null} when the peer was absent. */
-  record Leave(String peer) implements EntryProcessor<String, RoomState, RoomState> {
+  record Leave(String peer, String session) implements EntryProcessor<String, RoomState, RoomState> {
     @Serial
     private static final long serialVersionUID = 1L;
 
     @Override
     public RoomState process(Map.Entry<String, RoomState> entry) {
       RoomState state = entry.getValue();
-      if (state == null || !state.members().containsKey(peer)) {
+      if (state == null || !HazelcastRoomStore.holds(state, peer, session)) {
         return null;
       }
       RoomState after = state.without(peer);

@@ -22,8 +22,9 @@ final class LocalPeerDirectory implements PeerDirectory, Shareable {
   }
 
   @Override
-  public synchronized Future<Claimed> claim(String peer, String session, String tokenHash, String resumeHash) {
-    Claimed claimed = PeerDirectory.claimRule(peers.get(peer), resumeHash);
+  public synchronized Future<Claimed> claim(String peer, String session, String tokenHash, String resumeHash,
+                                            boolean mayReplace) {
+    Claimed claimed = PeerDirectory.claimRule(peers.get(peer), resumeHash, mayReplace);
     if (claimed == null) {
       return Future.failedFuture(new ProtocolException(ErrorCode.ID_TAKEN, "peer id '" + peer + "' is taken"));
     }

@@ -24,12 +24,12 @@ final class LocalRoomStore implements RoomStore, Shareable {
   }
 
   @Override
-  public synchronized Future<Joined> join(String room, String peer, String session, int capacity, boolean resume) {
+  public synchronized Future<Joined> join(String room, String peer, String session, int capacity, String resumeFrom) {
     RoomState state = rooms.get(room);
     if (state == null) {
       state = RoomState.create(room);
     }
-    Joined joined = HazelcastRoomStore.join(state, peer, session, capacity, resume);
+    Joined joined = HazelcastRoomStore.join(state, peer, session, capacity, resumeFrom);
     if (joined == null) {
       return Future.failedFuture(new ProtocolException(ErrorCode.ROOM_FULL, "room '" + room + "' is full"));
     }
@@ -38,9 +38,9 @@ final class LocalRoomStore implements RoomStore, Shareable {
   }
 
   @Override
-  public synchronized Future<RoomState> leave(String room, String peer) {
+  public synchronized Future<RoomState> leave(String room, String peer, String session) {
     RoomState state = rooms.get(room);
-    if (state == null || !state.members().containsKey(peer)) {
+    if (state == null || !HazelcastRoomStore.holds(state, peer, session)) {
       return Future.succeededFuture(null);
     }
     RoomState after = state.without(peer);

@@ -25,12 +25,13 @@ public interface PeerDirectory {
    * Claims {@code peer} for the connection {@code session} ({@link Member}), which can later be resumed with
    * the token whose hash is {@code tokenHash}. When {@code resumeHash} matches the hash stored by the
    * connection holding the id, the new connection takes the claim over (a resume); when that connection is
-   * suspended ({@link #suspend}), a claim without its token replaces it (a fresh join under the same id).
+   * suspended ({@link #suspend}), a claim without its token replaces it (a fresh join under the same id), unless
+   * {@code mayReplace} is false.
    *
    * @return what the claim took over; fails with {@link io.signalhub.protocol.ProtocolException}
    *     {@code id-taken} when an open connection holds the id
    */
-  Future<Claimed> claim(String peer, String session, String tokenHash, String resumeHash);
+  Future<Claimed> claim(String peer, String session, String tokenHash, String resumeHash, boolean mayReplace);
 
   /** Marks the claim of {@code session}, if it holds {@code peer}, as suspended: its link dropped. */
   Future<Void> suspend(String peer, String session);
@@ -63,7 +64,7 @@ public interface PeerDirectory {
   String SUSPENDED = "|s";
 
   /** The claim rule shared by both directories; sets nothing. {@code null}: refused ({@code id-taken}). */
-  static Claimed claimRule(String current, String resumeHash) {
+  static Claimed claimRule(String current, String resumeHash, boolean mayReplace) {
     if (current == null) {
       return Claimed.FRESH;
     }
@@ -71,7 +72,7 @@ public interface PeerDirectory {
     if (resumeHash != null && parts.length > 1 && parts[1].equals(resumeHash)) {
       return new Claimed(parts[0], true);
     }
-    return current.endsWith(SUSPENDED) ? new Claimed(parts[0], false) : null;
+    return mayReplace && current.endsWith(SUSPENDED) ? new Claimed(parts[0], false) : null;
   }
 
   /** Releases {@code peer} if the connection {@code session} holds it. */

@@ -25,30 +25,33 @@ public interface RoomStore {
 
   /**
    * Adds {@code peer}, connected as {@code session} ({@link Member}), to {@code room}, creating the room if
-   * needed; a peer already in it stays where it is.
+   * needed. A peer already in it under {@code resumeFrom} moves to {@code session} (a resume: not
+   * {@code added}); under any other session (one left behind by a connection that is gone), {@code session}
+   * takes its seat and counts as {@code added}.
    *
-   * @param resume whether a peer already in the room under another session takes its place (a resume)
-   *     rather than staying as it is
+   * @param resumeFrom the session this join resumes, or {@code null}
    * @return the room after the join
    * @throws io.signalhub.protocol.ProtocolException {@code room-full} (as the failure) when the room holds
    *     {@code capacity} peers
    */
-  Future<Joined> join(String room, String peer, String session, int capacity, boolean resume);
+  Future<Joined> join(String room, String peer, String session, int capacity, String resumeFrom);
 
   /**
-   * The outcome of a join: the room after it, and whether the peer was {@code added}, {@code resumed}
-   * (already a member under another session, which {@code session} replaced: a resume) or already there.
+   * The outcome of a join: the room after it, whether the peer was {@code added} or {@code resumed} (neither:
+   * it was there already as {@code session}), and the session whose seat it took ({@code previous}, or
+   * {@code null}).
    */
-  record Joined(RoomState state, boolean added, boolean resumed) implements java.io.Serializable {
+  record Joined(RoomState state, boolean added, boolean resumed, String previous) implements java.io.Serializable {
   }
 
   /**
-   * Removes {@code peer} from {@code room}; the room is removed when it becomes empty.
+   * Removes {@code peer} from {@code room} if it is there as {@code session} (any session when {@code null}); the
+   * room is removed when it becomes empty.
    *
    * @return the room after the leave (empty members when removed), or {@code null} when {@code peer} was
-   *     not in it
+   *     not in it (as that session)
    */
-  Future<RoomState> leave(String room, String peer);
+  Future<RoomState> leave(String room, String peer, String session);
 
   /** The room, or {@code null} when it does not exist. */
   Future<RoomState> get(String room);

@@ -57,6 +57,10 @@ public final class Session {
   static final long FORWARD_MS = 10_000;
   /** How long a stopping node's connection forwards to the node that adopted it, in ms: time for the routers' fences. */
   static final long DRAIN_MS = 500;
+  /** How often a resume asks again for the handover of a session that is still being set up, every 50 ms. */
+  static final int HANDOVER_ATTEMPTS = 20;
+  /** Shortest resume token offered by a client that is kept as the token of the new connection. */
+  static final int MIN_TOKEN_CHARS = 16;
   /** Longest wait of a resumed connection for a router's {@link Addresses#OP_FENCE}, in ms (its old node may be gone). */
   static final long FENCE_WAIT_MS = 1_000;
   /**
@@ -119,8 +123,6 @@ public final class Session {
    */
   private final ArrayDeque<String> unacked = new ArrayDeque<>();
   private long unackedChars;
-  /** {@link #seq} when the last ping was written. */
-  private long pingSeq;
   /** The session this connection took over, or {@code null}. */
   private String resumedFrom;
   /** Frames the previous connection handed over, to write right after {@code welcome}. */
@@ -136,6 +138,12 @@ public final class Session {
   private java.util.Set<String> vias;
   /** Resumed: routers whose fence has not arrived yet, and their direct frames held meanwhile, in order. */
   private java.util.Set<String> awaitingFence;
+  /** Routers whose fence has arrived. */
+  private final java.util.Set<String> fencedVias = new java.util.HashSet<>(2);
+  /** Whether the hub closed the socket itself ({@link #closeWith}), rather than the client or the network. */
+  private boolean closedByHub;
+  /** Whether the link dropped (no closing handshake, or idle): the session may be resumed. */
+  private boolean linkDropped;
   private final List<Message<String>> fenced = new ArrayList<>();
   private long fenceTimer = -1;
   /** Whether a token was verified for this connection. */
@@ -194,9 +202,9 @@ public final class Session {
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> sendError(new ProtocolException(ErrorCode.UNSUPPORTED_FRAME,
       "binary frames are not supported, send JSON text frames"), null));
-    ws.pongHandler(b -> {
+    ws.pongHandler(payload -> {
       lastSeen = System.currentTimeMillis();
-      acknowledge(pingSeq);
+      acknowledge(parseReceived(payload.toString())); // the seq written in our ping (RFC 6455: echoed), if any
     });
     ws.exceptionHandler(this::onSocketError);
     ws.closeHandler(v -> onClosed());
@@ -442,15 +450,29 @@ public final class Session {
     }
     joining = roomName;
     ws.pause();
-    Future<Void> claimed = id != null ? Future.succeededFuture() : claim(peerId);
+    Future<Void> claimed = id != null ? Future.succeededFuture() : claim(peerId, roomName);
     claimed
-      .compose(v -> closed ? Future.failedFuture("closed") : vertx.eventBus().<JsonObject>request(Addresses.ROOM_JOIN,
-        new JsonObject().put("room", roomName).put("peer", peerId).put("node", node).put("epoch", epoch)
-          .put("resume", resumedFrom != null), request))
+      .compose(v -> closed && resumedFrom == null ? Future.failedFuture("closed")
+        : vertx.eventBus().<JsonObject>request(Addresses.ROOM_JOIN, new JsonObject().put("room", roomName).put("peer", peerId)
+          .put("node", node).put("epoch", epoch).put("resumeFrom", resumedFrom), request))
       .onComplete(ar -> {
         joining = null;
         if (ar.succeeded()) {
           room = roomName;
+        }
+        boolean resumed = ar.succeeded() && ar.result().body().getBoolean("resumed", false);
+        if (!resumed) {
+          handedFrames.clear();
+        }
+        startFenceWait();
+        if (closed && ar.succeeded() && linkDropped && resumable()) {
+          // the link dropped again while resuming: keep the session (and what was handed over) for a next resume
+          handedFrames.forEach(this::remember);
+          early.forEach(m -> remember(m.body()));
+          handedFrames.clear();
+          early.clear();
+          suspend();
+          return;
         }
         if (closed) {
           early.clear();
@@ -466,8 +488,8 @@ public final class Session {
           afterJoin = null;
           if (id != null && !Replies.isRefusal(ar.cause())) {
             // the request timed out: the registry may have added the peer all the same
-            vertx.eventBus().request(Addresses.ROOM_LEAVE,
-              new JsonObject().put("room", roomName).put("peer", id).put("reason", "disconnected"), request);
+            vertx.eventBus().request(Addresses.ROOM_LEAVE, new JsonObject().put("room", roomName).put("peer", id)
+              .put("epoch", epoch).put("reason", "disconnected"), request);
           }
           sendError(Replies.toProtocol(ar.cause()), MessageType.JOIN);
           return;
@@ -478,7 +500,6 @@ public final class Session {
         joinedOnce = true;
         countedPeer = true;
         metrics.peerJoined();
-        boolean resumed = ar.result().body().getBoolean("resumed", false);
         if (resumed) {
           metrics.resumed();
         }
@@ -511,15 +532,21 @@ public final class Session {
       });
   }
 
-  /** Claims the id with presence, then registers {@code peer.<id>} and waits for it cluster-wide. */
-  private Future<Void> claim(String peerId) {
+  /**
+   * Claims the id with presence, then registers {@code peer.<id>} and waits for it cluster-wide; then, for a
+   * resume, takes the previous connection's session over, or, for a reconnect that replaced a suspended
+   * connection, waits until that one has left its room.
+   */
+  private Future<Void> claim(String peerId, String roomName) {
     EventBus eb = vertx.eventBus();
     String claimEpoch = Ids.random();
-    // a parked session keeps the peer's token (its client resumes with it); a connection draws a new one
-    String token = adoptHash != null ? null : Ids.random() + Ids.random();
+    // the resume token stays the same across resumes, so a client that never got a welcome can come back with it;
+    // a parked session keeps the stopping node's one; a fresh connection draws one
+    String token = adoptHash != null ? null
+      : offeredResume != null && offeredResume.length() >= MIN_TOKEN_CHARS ? offeredResume : Ids.random() + Ids.random();
     String hash = adoptHash != null ? adoptHash : sha256(token);
     JsonObject claim = new JsonObject().put("peer", peerId).put("node", node).put("epoch", claimEpoch)
-      .put("tokenHash", hash);
+      .put("tokenHash", hash).put("adopt", adoptHash != null);
     if (adoptHash != null || offeredResume != null) {
       claim.put("resumeHash", adoptHash != null ? adoptHash : sha256(offeredResume));
     }
@@ -541,7 +568,7 @@ public final class Session {
         consumer = eb.consumer(address, this::onPeerMessage);
         return consumer.completion().compose(v -> replaced == null ? Future.succeededFuture() : replace(replaced));
       })
-      .compose(v -> resumedFrom == null ? Future.succeededFuture() : takeOver());
+      .compose(v -> resumedFrom == null ? Future.succeededFuture() : takeOver(roomName, 1));
   }
 
   /**
@@ -557,29 +584,29 @@ public final class Session {
   }
 
   /**
-   * Resume: asks the previous connection of this peer (suspended since its link dropped, or still open)
-   * for the frames it holds; it starts forwarding to this connection's address. A previous connection
-   * that no longer answers (its node is gone) hands over nothing.
+   * Resume: asks the previous connection of this peer (suspended since its link dropped, or still open) for the
+   * frames the client did not get; from then on it forwards to this connection's address. One still being set up
+   * is asked again (up to {@link #HANDOVER_ATTEMPTS} times); one in another room leaves it instead, and one that
+   * does not answer (its node is gone) hands over nothing: in both cases this connection joins afresh.
    */
-  private Future<Void> takeOver() {
-    JsonObject handover = new JsonObject().put("to", address).put("received", offeredReceived)
+  private Future<Void> takeOver(String roomName, int attempt) {
+    JsonObject handover = new JsonObject().put("to", address).put("room", roomName)
+      .put("received", adoptHash != null ? 0 : offeredReceived) // a parked session takes every unacknowledged frame
       .put("adopt", adoptHash != null);
     return vertx.eventBus().<JsonObject>request(Member.address(id, resumedFrom), handover,
         new DeliveryOptions().setSendTimeout(options.getRequestTimeoutMs()).addHeader(Addresses.HEADER_OP, Addresses.OP_HANDOVER))
-      .map(reply -> {
-        JsonArray frames = reply.body().getJsonArray("frames", new JsonArray());
+      .<Void>map(reply -> {
+        if (reply.body().getBoolean("replaced", false)) {
+          resumedFrom = null;
+          return null;
+        }
         seq = reply.body().getLong("seq", 0L);
         JsonArray routers = reply.body().getJsonArray("vias", new JsonArray());
         if (!routers.isEmpty()) {
           awaitingFence = new java.util.HashSet<>();
           routers.forEach(r -> awaitingFence.add((String) r));
-          fenceTimer = vertx.setTimer(FENCE_WAIT_MS, t -> {
-            if (awaitingFence != null) {
-              LOG.debug("peer {}: no fence from {} within {} ms", id, awaitingFence, FENCE_WAIT_MS);
-              releaseFenced(null);
-            }
-          });
         }
+        JsonArray frames = reply.body().getJsonArray("frames", new JsonArray());
         for (int i = 0; i < frames.size(); i++) {
           if (adoptHash != null) {
             remember(frames.getString(i)); // parked: numbered as they would have been, replayed to the resume
@@ -587,9 +614,35 @@ public final class Session {
             handedFrames.add(frames.getString(i));
           }
         }
-        return (Void) null;
+        return null;
       })
-      .otherwiseEmpty();
+      .recover(t -> {
+        if (Replies.isRefusal(t) && attempt < HANDOVER_ATTEMPTS) {
+          Promise<Void> again = Promise.promise();
+          vertx.setTimer(50, timer -> takeOver(roomName, attempt + 1).onComplete(again));
+          return again.future();
+        }
+        LOG.info("peer {}: its previous connection did not hand over ({}); joining afresh", id, t.getMessage());
+        resumedFrom = null;
+        return Future.succeededFuture();
+      });
+  }
+
+  /** Starts the wait for the routers' fences, once the resumed seat is ours (their fences follow that). */
+  private void startFenceWait() {
+    if (awaitingFence == null || fenceTimer >= 0) {
+      return;
+    }
+    if (resumedFrom == null) {
+      releaseFenced(null);
+      return;
+    }
+    fenceTimer = vertx.setTimer(FENCE_WAIT_MS, t -> {
+      if (awaitingFence != null) {
+        LOG.debug("peer {}: no fence from {} within {} ms", id, awaitingFence, FENCE_WAIT_MS);
+        releaseFenced(null);
+      }
+    });
   }
 
   private static String sha256(String token) {
@@ -656,10 +709,10 @@ public final class Session {
       return;
     }
     if (Addresses.OP_HANDOVER.equals(op)) {
-      if (forwardTo == null && id != null) {
+      if (forwardTo == null && id != null && room != null && joining == null && !tornDown) {
         handOver(msg);
       } else {
-        msg.fail(Replies.PROTOCOL_FAILURE, ErrorCode.UNAVAILABLE.code());
+        msg.fail(Replies.PROTOCOL_FAILURE, ErrorCode.UNAVAILABLE.code()); // not set up (yet), or gone: ask again
       }
       return;
     }
@@ -673,13 +726,18 @@ public final class Session {
     }
     String via = msg.headers().get(Addresses.HEADER_VIA);
     if (Addresses.OP_FENCE.equals(op)) {
+      fencedVias.add(via);
       if (awaitingFence != null && awaitingFence.remove(via)) {
         releaseFenced(via);
       }
       return;
     }
     if (via != null && op == null) {
-      if (awaitingFence != null && awaitingFence.contains(via) && msg.headers().get(Addresses.HEADER_FORWARDED) == null) {
+      boolean forwarded = msg.headers().get(Addresses.HEADER_FORWARDED) != null;
+      if (awaitingFence != null && forwarded && !fencedVias.contains(via)) {
+        awaitingFence.add(via); // a router that first sent to the old address after the handover: wait for it too
+      }
+      if (awaitingFence != null && awaitingFence.contains(via) && !forwarded) {
         fenced.add(msg); // this router's frames forwarded by the old address come first
         return;
       }
@@ -725,8 +783,7 @@ public final class Session {
       if (System.currentTimeMillis() - lastSeen > options.getIdleTimeoutMs()) {
         closeWith(CloseCodes.IDLE_TIMEOUT, "idle timeout", "idle-timeout");
       } else {
-        pingSeq = seq;
-        ws.writePing(Buffer.buffer());
+        ws.writePing(Buffer.buffer(Long.toString(seq))); // its pong acknowledges frames up to seq
       }
       return;
     }
@@ -793,6 +850,9 @@ public final class Session {
 
   /** Forgets the frames numbered up to {@code upTo}: the client has them. */
   private void acknowledge(long upTo) {
+    if (upTo > seq) {
+      return; // not a seq of ours
+    }
     long first = seq - unacked.size() + 1;
     for (long s = first; s <= upTo && !unacked.isEmpty(); s++) {
       unackedChars -= unacked.removeFirst().length();
@@ -857,13 +917,15 @@ public final class Session {
     vertx.cancelTimer(dialectTimer);
     metrics.connectionClosed();
     onSocketClosed.run();
+    linkDropped = "idle-timeout".equals(leaveReason)
+      || (!closedByHub && "disconnected".equals(leaveReason) && noClosingHandshake());
     if (forwardTo != null) {
+      room = null;
       return; // taken over by a new connection of this peer: nothing to clean up here
     }
     if (joining != null) {
-      return; // the join in flight tears down when it completes
+      return; // the join in flight tears down (or suspends) when it completes
     }
-    boolean linkDropped = "idle-timeout".equals(leaveReason) || ("disconnected".equals(leaveReason) && noClosingHandshake());
     if (linkDropped && room != null && resumable()) {
       suspend();
     } else {
@@ -935,12 +997,13 @@ public final class Session {
     String roomName = request.getString("room");
     adoptHash = request.getString("tokenHash");
     leaveReason = request.getString("reason", "disconnected");
-    return claim(peerId)
+    return claim(peerId, roomName)
       .compose(v -> resumedFrom == null ? Future.failedFuture("peer " + peerId + " is no longer connected")
         : vertx.eventBus().<JsonObject>request(Addresses.ROOM_JOIN, new JsonObject().put("room", roomName).put("peer", peerId)
-          .put("node", node).put("epoch", epoch).put("resume", true), this.request))
+          .put("node", node).put("epoch", epoch).put("resumeFrom", resumedFrom), this.request))
       .<Void>map(reply -> {
         room = roomName;
+        startFenceWait();
         if (forwardTo == null) { // not resumed already by the peer itself
           suspendFor(request.getLong("graceMs", options.getResumeGraceMs()));
         }
@@ -960,7 +1023,8 @@ public final class Session {
    */
   private void migrate() {
     long graceMs = suspended ? Math.max(0, suspendedUntil - System.currentTimeMillis()) : options.getResumeGraceMs();
-    JsonObject adopt = new JsonObject().put("peer", id).put("room", room).put("tokenHash", tokenHash).put("graceMs", graceMs)
+    JsonObject adopt = new JsonObject().put("peer", id).put("room", room).put("node", node).put("tokenHash", tokenHash)
+      .put("graceMs", graceMs)
       .put("reason", suspended ? leaveReason : "node-stopped"); // the peer-left reason should it not come back
     vertx.eventBus().<JsonObject>request(Addresses.PEER_ADOPT, adopt, new DeliveryOptions().setSendTimeout(options.getRequestTimeoutMs()))
       .onComplete(ar -> {
@@ -994,6 +1058,19 @@ public final class Session {
   /** A new connection of this peer takes this one over: hand it what was kept, forward what still comes. */
   private void handOver(Message<?> msg) {
     JsonObject body = (JsonObject) msg.body();
+    if (!room.equals(body.getString("room"))) {
+      // a resume into another room: this session leaves its room (peer-left), the new connection joins afresh
+      LOG.info("peer {} resumed into another room than {}: leaving it", id, room);
+      if (suspended) {
+        suspended = false;
+        vertx.cancelTimer(graceTimer);
+        teardown();
+      } else {
+        closeWith(CloseCodes.SESSION_TAKEN_OVER, "session resumed by another connection", "disconnected");
+      }
+      ended.future().onComplete(ar -> msg.reply(new JsonObject().put("replaced", true)));
+      return;
+    }
     forwardTo = body.getString("to");
     vertx.cancelTimer(graceTimer);
     boolean wasOpen = !closed;
@@ -1020,10 +1097,13 @@ public final class Session {
       .put("vias", vias == null ? new JsonArray() : new JsonArray(new ArrayList<>(vias))));
     kept.clear();
     unacked.clear();
-    if (wasOpen && !body.getBoolean("adopt", false)) { // an adopting node's: closed with 1001 once adopted
+    boolean adopting = body.getBoolean("adopt", false);
+    if (wasOpen && !adopting) {
       ws.close(CloseCodes.SESSION_TAKEN_OVER, "session resumed by another connection");
     }
-    room = null;
+    if (!wasOpen || !adopting) {
+      room = null; // an adopted live peer keeps sending through here until its socket is closed with 1001
+    }
     uncountPeer();
     // this connection's id claim now belongs to the new one: releasing it is a no-op, but presence forgets us
     vertx.eventBus().send(Addresses.PRESENCE_DISCONNECT, new JsonObject().put("peer", id).put("node", node).put("epoch", epoch), LOCAL);
@@ -1048,7 +1128,8 @@ public final class Session {
     room = null;
     uncountPeer();
     Future<?> leaving = left == null ? Future.succeededFuture()
-      : eb.request(Addresses.ROOM_LEAVE, new JsonObject().put("room", left).put("peer", peerId).put("reason", leaveReason), request);
+      : eb.request(Addresses.ROOM_LEAVE, new JsonObject().put("room", left).put("peer", peerId).put("epoch", epoch)
+        .put("reason", leaveReason), request);
     leaving
       .eventually(() -> consumer == null ? Future.succeededFuture() : consumer.unregister())
       .onComplete(ar -> {
@@ -1090,6 +1171,7 @@ public final class Session {
       return;
     }
     leaveReason = peerLeftReason;
+    closedByHub = true;
     ws.close(code, reason);
     onClosed();
   }
