@@ -329,8 +329,8 @@ public class WsIngressVerticle extends VerticleBase {
     return server == null ? -1 : server.actualPort();
   }
 
-  /** Number of open peer connections served by this instance. */
+  /** Number of open peer connections served by this instance (not counting suspended sessions). */
   public int connections() {
-    return sessions.size();
+    return (int) sessions.stream().filter(Session::isOpen).count();
   }
 }

@@ -1141,9 +1141,15 @@ public final class Session {
       });
   }
 
+  /** Whether the peer's socket is open (read from any thread: a snapshot). */
+  public boolean isOpen() {
+    return !closed;
+  }
+
   /**
-   * Closes the socket with 1001 (going away) and removes the peer from its room at once; completes when
-   * the clean-up is done. Safe to call from any thread.
+   * The node is stopping: hands a resumable peer to another node ({@link #migrate}), else closes the socket with
+   * 1001 (going away) and removes the peer from its room at once; completes when this session has ended. Safe
+   * to call from any thread.
    */
   public Future<Void> shutdown() {
     context.runOnContext(v -> {
