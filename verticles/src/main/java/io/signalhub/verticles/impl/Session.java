@@ -59,6 +59,9 @@ public final class Session {
   static final long DRAIN_MS = 500;
   /** How often a resume asks again for the handover of a session that is still being set up, every 50 ms. */
   static final int HANDOVER_ATTEMPTS = 20;
+  /** Frames, or chars, kept unacknowledged before a ping asks the client to acknowledge them. */
+  static final int ACK_EVERY_FRAMES = 16;
+  static final int ACK_EVERY_CHARS = 32 * 1024;
   /** Shortest resume token offered by a client that is kept as the token of the new connection. */
   static final int MIN_TOKEN_CHARS = 16;
   /** Longest wait of a resumed connection for a router's {@link Addresses#OP_FENCE}, in ms (its old node may be gone). */
@@ -123,6 +126,8 @@ public final class Session {
    */
   private final ArrayDeque<String> unacked = new ArrayDeque<>();
   private long unackedChars;
+  /** Whether a ping asking to acknowledge {@link #unacked} is out, its pong not back yet. */
+  private boolean ackPingOut;
   /** The session this connection took over, or {@code null}. */
   private String resumedFrom;
   /** Frames the previous connection handed over, to write right after {@code welcome}. */
@@ -204,6 +209,7 @@ public final class Session {
       "binary frames are not supported, send JSON text frames"), null));
     ws.pongHandler(payload -> {
       lastSeen = System.currentTimeMillis();
+      ackPingOut = false;
       acknowledge(parseReceived(payload.toString())); // the seq written in our ping (RFC 6455: echoed), if any
     });
     ws.exceptionHandler(this::onSocketError);
@@ -833,7 +839,12 @@ public final class Session {
     }
     if (rendered != null && options.getResumeGraceMs() > 0 && dialect.numbersFrames()) {
       remember(canonical);
-      rendered = dialect.withSeq(rendered, seq);
+      writeIfAny(dialect.withSeq(rendered, seq));
+      if (!ackPingOut && !closed && (unacked.size() >= ACK_EVERY_FRAMES || unackedChars >= ACK_EVERY_CHARS)) {
+        ackPingOut = true; // its pong lets the frames up to seq go: the kept frames stay few on a busy connection
+        ws.writePing(Buffer.buffer(Long.toString(seq)));
+      }
+      return;
     }
     writeIfAny(rendered);
   }
