@@ -47,11 +47,11 @@ public final class Addresses {
    */
   public static final String OP_HANDOVER = "handover";
   /**
-   * {@value #HEADER_OP} value: a router's mark, sent to a peer's previous address when the room says the peer is
-   * now at a new one (resumed), behind every frame that router sent there; the previous connection forwards it.
-   * The new connection holds that router's direct frames until its fence arrives (at most
-   * {@code FENCE_WAIT_MS}), so frames forwarded by the old address never fall behind later ones: one sender's
-   * frames stay in order across a resume. Header {@value #HEADER_VIA}.
+   * {@value #HEADER_OP} value: a router's (or the old node's presence's) mark, sent to a peer's previous address
+   * when the room says the peer is now at a new one (resumed), behind every frame it sent there; the previous
+   * connection forwards it. The new connection holds its direct frames until the fences of every sender that
+   * delivered to the old address have arrived (at most {@code FENCE_WAIT_MS}), so frames forwarded by the old
+   * address never fall behind later ones: frames stay in order across a resume. Header {@value #HEADER_VIA}.
    */
   public static final String OP_FENCE = "fence";
   /**
@@ -65,7 +65,10 @@ public final class Addresses {
    * adopting node holds the peer's id, frames and room seat. Every ws-ingress consumes it until it stops.
    */
   public static final String PEER_ADOPT = "signalhub.peer.adopt";
-  /** Header on frames a router delivers to {@code peer.<id>.<epoch>}: that router's id (one router per node). */
+  /**
+   * Header on frames a router or presence delivers to {@code peer.<id>.<epoch>}: the sender's id (one router and
+   * one presence per node).
+   */
   public static final String HEADER_VIA = "via";
   /** Header on frames a taken-over connection forwards to the connection that resumed its session. */
   public static final String HEADER_FORWARDED = "fwd";

@@ -53,6 +53,8 @@ public class PresenceVerticle extends VerticleBase {
   private final Set<Future<Void>> releasing = new HashSet<>();
   /** Sessions released before their claim completed (a timed-out claim): never added to {@link #localPeers}. */
   private final Set<String> releasedEarly = new HashSet<>();
+  /** This presence's id in header {@link Addresses#HEADER_VIA} of what it sends to peers, and of its fences. */
+  private final String presenceId = io.signalhub.protocol.Ids.random();
   /** Sessions whose claim is in flight. */
   private final Set<String> claiming = new HashSet<>();
   private long pingTimer = -1;
@@ -142,14 +144,24 @@ public class PresenceVerticle extends VerticleBase {
     String room = event.getString("room");
     String subject = event.getString("peer");
     String kind = event.getString("event");
+    if ("resumed".equals(kind)) {
+      // the peer never left, its room is not told; if it was ours, a fence behind what we sent it (see OP_FENCE)
+      String previous = event.getString("previous");
+      if (previous != null && node.equals(Member.node(previous))) {
+        vertx.eventBus().send(Member.address(subject, previous), null, new DeliveryOptions(LOCAL)
+          .addHeader(Addresses.HEADER_OP, Addresses.OP_FENCE).addHeader(Addresses.HEADER_VIA, presenceId));
+      }
+      return;
+    }
     if (!"joined".equals(kind) && !"left".equals(kind)) {
-      return; // "resumed": the peer never left, its room is not told
+      return;
     }
     String frame = "joined".equals(kind)
       ? Frames.peerJoined(room, subject)
       : Frames.peerLeft(room, subject, event.getString("reason", "left"));
     DeliveryOptions options = new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, room)
-      .addHeader(Addresses.HEADER_ROOM_STATE, event.getString("gen") + ":" + event.getLong("version"));
+      .addHeader(Addresses.HEADER_ROOM_STATE, event.getString("gen") + ":" + event.getLong("version"))
+      .addHeader(Addresses.HEADER_VIA, presenceId);
     for (Map.Entry<String, Object> member : event.getJsonObject("members")) {
       String session = (String) member.getValue();
       if (node.equals(Member.node(session)) && !member.getKey().equals(subject)) {

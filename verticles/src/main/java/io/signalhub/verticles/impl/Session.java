@@ -124,7 +124,7 @@ public final class Session {
    * {@code seq - unacked.size() + 1 .. seq}): a pong answers a ping written after them, so it acknowledges
    * them (TCP keeps order); what is still here when the link drops is replayed to a resume. Bounded like a hold.
    */
-  private final ArrayDeque<String> unacked = new ArrayDeque<>();
+  private final ArrayDeque<String> unacked = new ArrayDeque<>(1);
   private long unackedChars;
   /** Whether a ping asking to acknowledge {@link #unacked} is out, its pong not back yet. */
   private boolean ackPingOut;
@@ -141,7 +141,7 @@ public final class Session {
   private String forwardTo;
   /** Routers that delivered to this address (null until one did), told to a connection that takes it over. */
   private java.util.Set<String> vias;
-  /** Resumed: routers whose fence has not arrived yet, and their direct frames held meanwhile, in order. */
+  /** Resumed: senders (routers, presence) whose fence has not arrived yet; direct frames are held meanwhile, in order. */
   private java.util.Set<String> awaitingFence;
   /** Routers whose fence has arrived. */
   private final java.util.Set<String> fencedVias = new java.util.HashSet<>(2);
@@ -640,13 +640,13 @@ public final class Session {
       return;
     }
     if (resumedFrom == null) {
-      releaseFenced(null);
+      releaseFenced();
       return;
     }
     fenceTimer = vertx.setTimer(FENCE_WAIT_MS, t -> {
       if (awaitingFence != null) {
         LOG.debug("peer {}: no fence from {} within {} ms", id, awaitingFence, FENCE_WAIT_MS);
-        releaseFenced(null);
+        releaseFenced();
       }
     });
   }
@@ -733,36 +733,37 @@ public final class Session {
     String via = msg.headers().get(Addresses.HEADER_VIA);
     if (Addresses.OP_FENCE.equals(op)) {
       fencedVias.add(via);
-      if (awaitingFence != null && awaitingFence.remove(via)) {
-        releaseFenced(via);
+      if (awaitingFence != null && awaitingFence.remove(via) && awaitingFence.isEmpty()) {
+        releaseFenced();
       }
       return;
     }
-    if (via != null && op == null) {
+    if (op == null) {
       boolean forwarded = msg.headers().get(Addresses.HEADER_FORWARDED) != null;
-      if (awaitingFence != null && forwarded && !fencedVias.contains(via)) {
-        awaitingFence.add(via); // a router that first sent to the old address after the handover: wait for it too
+      if (awaitingFence != null && forwarded && via != null && !fencedVias.contains(via)) {
+        awaitingFence.add(via); // a sender that first delivered to the old address after the handover: wait for it too
       }
-      if (awaitingFence != null && awaitingFence.contains(via) && !forwarded) {
-        fenced.add(msg); // this router's frames forwarded by the old address come first
+      if (awaitingFence != null && !forwarded) {
+        // what the old address still forwards comes first, whoever sent it (one room's events stay in order too)
+        fenced.add(msg);
         return;
       }
-      if (vias == null) {
-        vias = new java.util.HashSet<>(2);
+      if (via != null) {
+        if (vias == null) {
+          vias = new java.util.HashSet<>(2);
+        }
+        vias.add(via);
       }
-      vias.add(via);
     }
     accept(msg, op);
   }
 
-  /** Lets through the frames held for {@code via}'s fence ({@code null}: all of them, the wait is over). */
-  private void releaseFenced(String via) {
-    if (via == null || awaitingFence.isEmpty()) {
-      awaitingFence = null;
-      vertx.cancelTimer(fenceTimer);
-    }
-    List<Message<String>> due = new ArrayList<>();
-    fenced.removeIf(m -> (via == null || awaitingFence == null || via.equals(m.headers().get(Addresses.HEADER_VIA))) && due.add(m));
+  /** The wait for fences is over (all came, or {@link #FENCE_WAIT_MS} passed): lets the held frames through. */
+  private void releaseFenced() {
+    awaitingFence = null;
+    vertx.cancelTimer(fenceTimer);
+    List<Message<String>> due = new ArrayList<>(fenced);
+    fenced.clear();
     for (Message<String> m : due) {
       onPeerMessage(m);
     }
