@@ -44,6 +44,8 @@ public final class HubMetrics {
   private final Counter held;
   private final Counter expired;
   private final Counter resumes;
+  private final Map<String, Counter> forwardedByType = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Counter> errorsByCode = new java.util.concurrent.ConcurrentHashMap<>();
 
   private HubMetrics(Vertx vertx, MeterRegistry registry) {
     this.registry = registry;
@@ -99,15 +101,17 @@ public final class HubMetrics {
     rooms.set(count);
   }
 
+  /** Counts a message forwarded, by its type (a per-type counter, looked up once: this is the hot path). */
   public void forwarded(String type) {
     if (registry != null) {
-      registry.counter("signalhub.messages.forwarded", "type", type).increment();
+      forwardedByType.computeIfAbsent(type, t -> registry.counter("signalhub.messages.forwarded", "type", t)).increment();
     }
   }
 
+  /** Counts an error sent to a client, by its code. */
   public void error(String code) {
     if (registry != null) {
-      registry.counter("signalhub.errors", "code", code).increment();
+      errorsByCode.computeIfAbsent(code, c -> registry.counter("signalhub.errors", "code", c)).increment();
     }
   }
 
