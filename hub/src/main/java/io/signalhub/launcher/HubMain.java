@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
  * Stops gracefully on SIGTERM / Ctrl-C: peers are closed with 1001 and removed from their rooms first.
  */
 @Command(name = "signalhub", mixinStandardHelpOptions = true, version = "signalhub 0.1.0",
+  subcommands = io.signalhub.loadtest.LoadTestCommand.class,
   description = "Clustered WebRTC signaling hub. Settings come from config/hub.json (built in), then --config FILE, "
     + "then HUB_* environment variables, then these flags.")
 public final class HubMain implements Callable<Integer> {

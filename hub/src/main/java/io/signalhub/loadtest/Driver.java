@@ -1,0 +1,165 @@
+package io.signalhub.loadtest;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * How the load tool speaks one server's protocol: the URI a peer connects to, the signaling frames it sends
+ * (each carrying the load tool's stamp in a field {@code "x-lt"} inside the payload the server relays
+ * untouched), and what the server's control frames mean.
+ *
+ * <p>Stamps are the text {@code <kind>.<step>.<room>.<from>.<to>.<seq>.<micros>}: kind {@code O} offer,
+ * {@code A} answer, {@code C} candidate of the room set-up, {@code S} a candidate of a steady step; step
+ * index; room index; sender's and recipient's index in the room; the sequence number of the message on
+ * that directed link; its scheduled send time in µs since the load tool started.
+ */
+abstract class Driver {
+
+  /** The field, inside the relayed payload, that holds the stamp. */
+  static final String MARK = "\"x-lt\":\"";
+
+  /** What a control frame (a frame without a stamp) means. */
+  enum Control { READY, IGNORE, ERROR }
+
+  /** The dialect's name as given to {@code --dialect}. */
+  abstract String name();
+
+  /** URI (path and query) for peer {@code id} of {@code room}, from the target's path and query. */
+  abstract String uri(String base, String room, String id);
+
+  /** A whole offer or answer frame ({@code kind} 'O' or 'A') to {@code to} with an SDP (JSON-escaped). */
+  abstract String sdpFrame(char kind, String to, String sdp, String stamp);
+
+  /** The text of a candidate frame to {@code to} up to the stamp; {@link #candidateSuffix()} follows it. */
+  abstract String candidatePrefix(String to, String candidate);
+
+  /** The text of a candidate frame after the stamp. */
+  String candidateSuffix() {
+    return "\"}}";
+  }
+
+  /** Classifies a frame without stamp; puts an error code in {@code code[0]} for {@link Control#ERROR}. */
+  abstract Control control(String text, String[] code);
+
+  /** A frame to send every few seconds to stay connected, or {@code null}. */
+  String heartbeat() {
+    return null;
+  }
+
+  static Driver named(String name, String peerJsKey) {
+    return switch (name) {
+      case "v1" -> new V1();
+      case "peerjs" -> new PeerJs(peerJsKey);
+      default -> throw new IllegalArgumentException("unknown dialect '" + name + "' (v1 or peerjs)");
+    };
+  }
+
+  private static String join(String base, String query) {
+    return base + (base.contains("?") ? "&" : "?") + query;
+  }
+
+  /**
+   * Protocol v1 of {@code docs/protocol.md} (also spoken by {@link RawRelay}): join by URL
+   * {@code ?roomId=&ClientId=}, ready on {@code welcome}; frames {@code {"type":"offer"|"answer",
+   * "to","data":{"type","sdp","x-lt"}}} and {@code {"type":"ice-candidate","to","data":{"candidate",
+   * "sdpMid","sdpMLineIndex","x-lt"}}}; {@code error} frames count by {@code data.code}.
+   */
+  static final class V1 extends Driver {
+    @Override
+    String name() {
+      return "v1";
+    }
+
+    @Override
+    String uri(String base, String room, String id) {
+      return join(base, "roomId=" + room + "&ClientId=" + id);
+    }
+
+    @Override
+    String sdpFrame(char kind, String to, String sdp, String stamp) {
+      String type = kind == 'O' ? "offer" : "answer";
+      return "{\"type\":\"" + type + "\",\"to\":\"" + to + "\",\"data\":{\"type\":\"" + type + "\",\"sdp\":\"" + sdp
+        + "\",\"x-lt\":\"" + stamp + "\"}}";
+    }
+
+    @Override
+    String candidatePrefix(String to, String candidate) {
+      return "{\"type\":\"ice-candidate\",\"to\":\"" + to + "\",\"data\":{\"candidate\":\"" + candidate
+        + "\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0,\"x-lt\":\"";
+    }
+
+    @Override
+    Control control(String text, String[] code) {
+      JsonObject frame = new JsonObject(text);
+      String type = frame.getString("type", "");
+      if ("welcome".equals(type)) {
+        return Control.READY;
+      }
+      if ("error".equals(type)) {
+        JsonObject data = frame.getJsonObject("data", new JsonObject());
+        code[0] = "error:" + data.getString("code", "?");
+        return Control.ERROR;
+      }
+      return Control.IGNORE; // peer-joined, peer-left, ...
+    }
+  }
+
+  /**
+   * The PeerJS server's protocol (npm {@code peer} 1.0.2): connect to {@code /peerjs?key=&id=&token=},
+   * ready on {@code {"type":"OPEN"}}; frames {@code {"type":"OFFER"|"ANSWER","dst","payload":{"sdp":
+   * {"type","sdp"},"type":"media","connectionId","browser","x-lt"}}} and {@code {"type":"CANDIDATE","dst",
+   * "payload":{"candidate":{"candidate","sdpMid","sdpMLineIndex"},"type":"media","connectionId","x-lt"}}},
+   * relayed with {@code src} added; {@code ERROR}, {@code EXPIRE}, {@code ID-TAKEN}, {@code LEAVE} count as
+   * errors; {@code {"type":"HEARTBEAT"}} keeps a peer alive (the server drops peers silent for 60 s).
+   */
+  static final class PeerJs extends Driver {
+    private final String key;
+
+    PeerJs(String key) {
+      this.key = key;
+    }
+
+    @Override
+    String name() {
+      return "peerjs";
+    }
+
+    @Override
+    String uri(String base, String room, String id) {
+      return join(base, "key=" + key + "&id=" + id + "&token=t" + Integer.toHexString(id.hashCode()));
+    }
+
+    @Override
+    String sdpFrame(char kind, String to, String sdp, String stamp) {
+      String type = kind == 'O' ? "OFFER" : "ANSWER";
+      return "{\"type\":\"" + type + "\",\"dst\":\"" + to + "\",\"payload\":{\"sdp\":{\"type\":\""
+        + (kind == 'O' ? "offer" : "answer") + "\",\"sdp\":\"" + sdp + "\"},\"type\":\"media\",\"connectionId\":\"mc_"
+        + to + "\",\"browser\":\"loadtest\",\"x-lt\":\"" + stamp + "\"}}";
+    }
+
+    @Override
+    String candidatePrefix(String to, String candidate) {
+      return "{\"type\":\"CANDIDATE\",\"dst\":\"" + to + "\",\"payload\":{\"candidate\":{\"candidate\":\"" + candidate
+        + "\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0},\"type\":\"media\",\"connectionId\":\"mc_" + to + "\",\"x-lt\":\"";
+    }
+
+    @Override
+    Control control(String text, String[] code) {
+      JsonObject frame = new JsonObject(text);
+      String type = frame.getString("type", "");
+      switch (type) {
+        case "OPEN":
+          return Control.READY;
+        case "ERROR", "EXPIRE", "ID-TAKEN", "LEAVE":
+          code[0] = "peerjs:" + type;
+          return Control.ERROR;
+        default:
+          return Control.IGNORE;
+      }
+    }
+
+    @Override
+    String heartbeat() {
+      return "{\"type\":\"HEARTBEAT\"}";
+    }
+  }
+}

@@ -1,0 +1,414 @@
+package io.signalhub.loadtest;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * One event loop of the load generator. It owns whole rooms (room {@code r} belongs to worker
+ * {@code r % workers}), so everything about a room, its peers and its links is touched by this thread only.
+ */
+final class Worker extends VerticleBase {
+
+  private final LoadTest run;
+  private final int index;
+  private final List<Room> rooms = new ArrayList<>();
+  private final List<Link> links = new ArrayList<>();
+  private final SplittableRandom random;
+  private WebSocketClient[] clients;
+  private int started;
+  private int connecting;
+  private long rampTimer = -1;
+  private long heartbeatTimer = -1;
+  private long heartbeatTick;
+  /** Sends of the steady step in progress. */
+  private long steadySent;
+  private long steadyTimer = -1;
+
+  Worker(LoadTest run, int index) {
+    this.run = run;
+    this.index = index;
+    this.random = new SplittableRandom(index * 7919L + 17);
+  }
+
+  /** Adds room {@code index} of {@code size} peers to this worker (before it is deployed). */
+  void addRoom(int index, int size) {
+    rooms.add(new Room(index, size));
+  }
+
+  int linkCount() {
+    return links.size();
+  }
+
+  @Override
+  public Future<?> start() {
+    List<String> locals = run.cfg.localAddresses();
+    int n = Math.max(1, locals.size());
+    clients = new WebSocketClient[n];
+    for (int i = 0; i < n; i++) {
+      WebSocketClientOptions options = new WebSocketClientOptions().setMaxConnections(Integer.MAX_VALUE)
+        .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20).setConnectTimeout(30_000).setTcpNoDelay(true);
+      if (!locals.isEmpty()) {
+        options.setLocalAddress(locals.get(i));
+      }
+      clients[i] = vertx.createWebSocketClient(options);
+    }
+    if (run.driver.heartbeat() != null) {
+      heartbeatTimer = vertx.setPeriodic(1000, t -> heartbeats());
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    List<Future<Void>> closing = new ArrayList<>();
+    for (WebSocketClient client : clients) {
+      closing.add(client.close());
+    }
+    return Future.join(closing);
+  }
+
+  // ---- set-up: connect the rooms' peers at the ramp rate, negotiate every pair
+
+  /** Starts connecting this worker's rooms at {@code roomsPerSecond} (0: as fast as allowed). */
+  void startSetup(double roomsPerSecond) {
+    context.runOnContext(v -> {
+      long t0 = System.nanoTime();
+      rampTimer = vertx.setPeriodic(5, t -> {
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        long due = roomsPerSecond <= 0 ? rooms.size() : 1 + (long) (elapsed * roomsPerSecond);
+        while (started < rooms.size() && started < due && connecting < run.cfg.maxConnecting) {
+          connect(rooms.get(started++));
+        }
+        if (started >= rooms.size()) {
+          vertx.cancelTimer(rampTimer);
+        }
+      });
+    });
+  }
+
+  private void connect(Room room) {
+    room.startedAt = System.nanoTime();
+    for (Peer peer : room.peers) {
+      LoadTest.Target target = run.targets.get((room.index + peer.index) % run.targets.size());
+      WebSocketClient client = clients[(room.index * room.peers.length + peer.index) % clients.length];
+      connecting++;
+      run.connecting.incrementAndGet();
+      long t = System.nanoTime();
+      client.connect(new WebSocketConnectOptions().setHost(target.host()).setPort(target.port())
+          .setURI(run.driver.uri(target.path(), room.name, peer.id)))
+        .onComplete(ar -> {
+          connecting--;
+          run.connecting.decrementAndGet();
+          if (ar.failed()) {
+            run.error("connect: " + shortText(ar.cause()));
+            room.fail();
+            return;
+          }
+          peer.connected(ar.result(), t);
+        });
+    }
+  }
+
+  private static String shortText(Throwable t) {
+    String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    return m.length() > 80 ? m.substring(0, 80) : m;
+  }
+
+  private void heartbeats() {
+    long tick = heartbeatTick++;
+    int every = Math.max(1, run.cfg.heartbeatSeconds);
+    String frame = run.driver.heartbeat();
+    for (Room room : rooms) {
+      if ((room.index + tick) % every == 0) {
+        for (Peer peer : room.peers) {
+          if (peer.ws != null && !peer.closed) {
+            peer.ws.writeTextMessage(frame);
+          }
+        }
+      }
+    }
+  }
+
+  // ---- steady steps: open loop, every link in turn, each message stamped with its scheduled time
+
+  /**
+   * Sends this worker's share of {@code totalRate} messages per second from {@code startNanos} until
+   * {@code endNanos} (both {@link System#nanoTime()}), as candidates stamped with their scheduled time.
+   */
+  void steady(int step, double totalRate, int totalLinks, long startNanos, long endNanos) {
+    context.runOnContext(v -> {
+      if (links.isEmpty() || totalRate <= 0) {
+        return;
+      }
+      double rate = totalRate * links.size() / totalLinks;
+      double nanosPerMessage = 1e9 / rate;
+      steadySent = 0;
+      LoadTest.Step stats = run.steps.get(step);
+      String suffix = run.driver.candidateSuffix();
+      StringBuilder b = new StringBuilder(64);
+      steadyTimer = vertx.setPeriodic(1, t -> {
+        long now = System.nanoTime();
+        long until = Math.min(now, endNanos);
+        long due = (long) ((until - startNanos) / nanosPerMessage);
+        int n = links.size();
+        while (steadySent < due) {
+          long scheduled = startNanos + (long) (steadySent * nanosPerMessage);
+          Link link = links.get((int) (steadySent % n));
+          steadySent++;
+          b.setLength(0);
+          link.room.stamp(b, 'S', step, link.from, link.to, scheduled);
+          String frame = link.prefix + b + suffix;
+          Peer peer = link.room.peers[link.from];
+          stats.sent.increment();
+          if (peer.closed) {
+            run.error("send on a closed connection");
+          } else {
+            peer.ws.writeTextMessage(frame);
+          }
+        }
+        if (now >= endNanos) {
+          vertx.cancelTimer(steadyTimer);
+        }
+      });
+    });
+  }
+
+  /** Closes every connection; completes when all are closed (or after {@code timeoutMs}). */
+  Future<Void> closeAll(long timeoutMs) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      vertx.cancelTimer(rampTimer);
+      vertx.cancelTimer(heartbeatTimer);
+      vertx.cancelTimer(steadyTimer);
+      List<Future<Void>> closing = new ArrayList<>();
+      for (Room room : rooms) {
+        for (Peer peer : room.peers) {
+          if (peer.ws != null && !peer.closed) {
+            closing.add(peer.ws.close());
+          }
+        }
+      }
+      long timer = vertx.setTimer(timeoutMs, t -> done.tryComplete());
+      Future.join(closing).onComplete(ar -> {
+        vertx.cancelTimer(timer);
+        done.tryComplete();
+      });
+    });
+    return done.future();
+  }
+
+  /** A directed link of a room that finished its set-up: {@code from} sends steady messages to {@code to}. */
+  static final class Link {
+    final Room room;
+    final int from;
+    final int to;
+    final String prefix;
+
+    Link(Room room, int from, int to, String prefix) {
+      this.room = room;
+      this.from = from;
+      this.to = to;
+      this.prefix = prefix;
+    }
+  }
+
+  /** One room of P peers: set-up progress and, per directed link, the sequence numbers sent and seen. */
+  final class Room {
+    final int index;
+    final String name;
+    final Peer[] peers;
+    /** Next sequence number per directed link [from][to]. */
+    final long[][] nextOut;
+    /** Highest sequence number received per directed link [from][to]. */
+    final long[][] highestIn;
+    long startedAt;
+    int ready;
+    /** Set-up messages still to be delivered before the room is set up. */
+    int pending;
+    boolean done;
+    boolean failed;
+
+    Room(int index, int size) {
+      this.index = index;
+      this.name = run.runId + "-r" + index;
+      this.peers = new Peer[size];
+      for (int p = 0; p < size; p++) {
+        peers[p] = new Peer(this, p, name + "-p" + p);
+      }
+      nextOut = new long[size][size];
+      highestIn = new long[size][size];
+      for (long[] row : highestIn) {
+        java.util.Arrays.fill(row, -1);
+      }
+      int pairs = size * (size - 1) / 2;
+      pending = pairs * (2 + 2 * run.cfg.candidates);
+    }
+
+    void stamp(StringBuilder b, char kind, int step, int from, int to, long scheduledNanos) {
+      b.append(kind).append('.').append(step).append('.').append(index).append('.').append(from).append('.')
+        .append(to).append('.').append(nextOut[from][to]++).append('.').append(run.micros(scheduledNanos));
+    }
+
+    void fail() {
+      if (!failed && !done) {
+        failed = true;
+        run.roomsFailed.incrementAndGet();
+      }
+    }
+
+    void peerReady() {
+      if (++ready == peers.length && !failed) {
+        for (int i = 0; i < peers.length; i++) {
+          for (int j = i + 1; j < peers.length; j++) {
+            peers[i].sendSdp('O', j);
+            peers[i].sendCandidates(j);
+          }
+        }
+      }
+    }
+
+    void setupDelivered() {
+      if (--pending == 0 && !failed) {
+        done = true;
+        run.roomSetup.recordValue(Math.max(0, (System.nanoTime() - startedAt) / 1000));
+        run.roomsReady.incrementAndGet();
+        for (int from = 0; from < peers.length; from++) {
+          for (int to = 0; to < peers.length; to++) {
+            if (from != to) {
+              links.add(new Link(this, from, to, run.driver.candidatePrefix(peers[to].id,
+                Payloads.candidate(run.cfg.candidateBytes, from * 31 + to, random))));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** One peer connection. */
+  final class Peer {
+    final Room room;
+    final int index;
+    final String id;
+    WebSocket ws;
+    boolean closed;
+    private final String[] code = new String[1];
+
+    Peer(Room room, int index, String id) {
+      this.room = room;
+      this.index = index;
+      this.id = id;
+    }
+
+    void connected(WebSocket socket, long connectStart) {
+      ws = socket;
+      run.open.incrementAndGet();
+      ws.textMessageHandler(text -> onText(text, connectStart));
+      ws.exceptionHandler(t -> run.error("socket: " + shortText(t)));
+      ws.closeHandler(v -> {
+        closed = true;
+        run.open.decrementAndGet();
+        if (!run.closing) {
+          run.error("closed by the server: " + ws.closeStatusCode() + " " + ws.closeReason());
+          room.fail();
+        }
+      });
+    }
+
+    private void onText(String text, long connectStart) {
+      int at = text.indexOf(Driver.MARK);
+      if (at < 0) {
+        Driver.Control c;
+        try {
+          c = run.driver.control(text, code);
+        } catch (RuntimeException malformed) {
+          run.error("malformed frame");
+          return;
+        }
+        if (c == Driver.Control.READY) {
+          run.joined.recordValue(Math.max(0, (System.nanoTime() - connectStart) / 1000));
+          room.peerReady();
+        } else if (c == Driver.Control.ERROR) {
+          run.error(code[0]);
+        }
+        return;
+      }
+      received(text, at + Driver.MARK.length());
+    }
+
+    /** Reads the stamp {@code <kind>.<step>.<room>.<from>.<to>.<seq>.<micros>} at {@code i}. */
+    private void received(String text, int i) {
+      long now = System.nanoTime();
+      char kind = text.charAt(i);
+      i += 2;
+      long[] f = new long[6];
+      for (int k = 0; k < 6; k++) {
+        long v = 0;
+        char c;
+        while (i < text.length() && (c = text.charAt(i)) >= '0' && c <= '9') {
+          v = v * 10 + (c - '0');
+          i++;
+        }
+        f[k] = v;
+        i++;
+      }
+      int step = (int) f[0];
+      int from = (int) f[2];
+      long seq = f[4];
+      LoadTest.Step stats = run.steps.get(step);
+      stats.received.increment();
+      if (f[1] != room.index || f[3] != index || from >= room.peers.length || from == index) {
+        stats.misrouted.increment();
+        return;
+      }
+      stats.latency.recordValue(Math.max(0, run.micros(now) - f[5]));
+      if (seq <= room.highestIn[from][index]) {
+        stats.reordered.increment();
+      } else {
+        room.highestIn[from][index] = seq;
+      }
+      if (kind == 'S') {
+        return;
+      }
+      if (kind == 'O') {
+        room.peers[index].sendSdp('A', from);
+        room.peers[index].sendCandidates(from);
+      }
+      room.setupDelivered();
+    }
+
+    void sendSdp(char kind, int to) {
+      int min = run.cfg.sdpMin;
+      int size = min + (run.cfg.sdpMax > min ? random.nextInt(run.cfg.sdpMax - min + 1) : 0);
+      StringBuilder b = new StringBuilder(64);
+      room.stamp(b, kind, 0, index, to, System.nanoTime());
+      send(run.driver.sdpFrame(kind, room.peers[to].id, Payloads.sdp(size, random), b.toString()));
+    }
+
+    void sendCandidates(int to) {
+      for (int k = 0; k < run.cfg.candidates; k++) {
+        StringBuilder b = new StringBuilder(64);
+        room.stamp(b, 'C', 0, index, to, System.nanoTime());
+        send(run.driver.candidatePrefix(room.peers[to].id, Payloads.candidate(run.cfg.candidateBytes, k, random))
+          + b + run.driver.candidateSuffix());
+      }
+    }
+
+    private void send(String frame) {
+      run.steps.get(0).sent.increment();
+      if (closed) {
+        run.error("send on a closed connection");
+      } else {
+        ws.writeTextMessage(frame);
+      }
+    }
+  }
+}
