@@ -50,6 +50,8 @@ final class LoadTest {
     final LongAdder reordered = new LongAdder();
     final LongAdder misrouted = new LongAdder();
     final Recorder latency = new Recorder(3);
+    /** How late the generator sent each message after its scheduled time, µs. */
+    final Recorder sendLag = new Recorder(3);
     final Histogram total = new Histogram(3);
     final JsonArray timeline = new JsonArray();
 
@@ -188,8 +190,8 @@ final class LoadTest {
       JsonArray stepsJson = new JsonArray();
       double maxSustained = 0;
       boolean anyLoss = setupJson.getLong("lost") > 0 || setup.misrouted.sum() > 0;
-      if (totalLinks > 0 && cfg.warmup > 0 && !rates.isEmpty()) {
-        double warmRate = cfg.warmupRate > 0 ? cfg.warmupRate : rates.get(0);
+      double warmRate = cfg.warmupRate > 0 ? cfg.warmupRate : rates.isEmpty() ? 0 : rates.get(0);
+      if (totalLinks > 0 && cfg.warmup > 0 && warmRate > 0) {
         Step warm = new Step("warmup", warmRate, cfg.warmup);
         steps.add(warm);
         JsonObject w = runStep(steps.size() - 1, workers, totalLinks, servers, List.of());
@@ -286,6 +288,7 @@ final class LoadTest {
       .put("misrouted", step.misrouted.sum())
       .put("sendRate", round(sent / (double) step.seconds)).put("receiveRate", round(recv / (double) step.seconds))
       .put("latencyMs", summary(step.total)).put("percentiles", percentiles(step.total))
+      .put("sendLagMs", summary(step.sendLag.getIntervalHistogram()))
       .put("timeline", step.timeline)
       .put("generatorCpuUsPerMessage", recv == 0 ? null : round(gen / 1000.0 / recv));
     long serverCpu = 0;
@@ -303,10 +306,10 @@ final class LoadTest {
     double p99 = ms(step.total, 99);
     boolean pass = sent - recv == 0 && step.misrouted.sum() == 0 && p99 <= cfg.sloP99Ms && !behind;
     s.put("generatorBehind", behind).put("pass", pass);
-    out.printf("%s at %.0f/s: %s: sent %d, received %d, lost %d, reordered %d; latency ms p50 %s p90 %s p99 %s "
-        + "p99.9 %s max %s%s%n", label, step.rate, pass ? "PASS" : "FAIL", sent, recv, Math.max(0, sent - recv),
-      step.reordered.sum(), fmtMs(step.total, 50), fmtMs(step.total, 90), fmtMs(step.total, 99),
-      fmtMs(step.total, 99.9), fmtMs(step.total, 100),
+    out.printf("%s at %.0f/s: %s: sent %d, received %d, lost %d, reordered %d; latency p50 %s p90 %s p99 %s "
+        + "p99.9 %s max %s; generator send lag p99 %s ms%s%n", label, step.rate, pass ? "PASS" : "FAIL", sent, recv,
+      Math.max(0, sent - recv), step.reordered.sum(), fmtMs(step.total, 50), fmtMs(step.total, 90),
+      fmtMs(step.total, 99), fmtMs(step.total, 99.9), fmtMs(step.total, 100), s.getJsonObject("sendLagMs").getValue("p99"),
       servers.isEmpty() ? "" : String.format("; server CPU %.1f µs/message", recv == 0 ? 0 : serverCpu / 1000.0 / recv));
     return s;
   }

@@ -7,10 +7,12 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.internal.ContextInternal;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One event loop of the load generator. It owns whole rooms (room {@code r} belongs to worker
@@ -31,7 +33,6 @@ final class Worker extends VerticleBase {
   private long heartbeatTick;
   /** Sends of the steady step in progress. */
   private long steadySent;
-  private long steadyTimer = -1;
 
   Worker(LoadTest run, int index) {
     this.run = run;
@@ -150,36 +151,57 @@ final class Worker extends VerticleBase {
         return;
       }
       double rate = totalRate * links.size() / totalLinks;
-      double nanosPerMessage = 1e9 / rate;
       steadySent = 0;
-      LoadTest.Step stats = run.steps.get(step);
-      String suffix = run.driver.candidateSuffix();
-      StringBuilder b = new StringBuilder(64);
-      steadyTimer = vertx.setPeriodic(1, t -> {
-        long now = System.nanoTime();
-        long until = Math.min(now, endNanos);
-        long due = (long) ((until - startNanos) / nanosPerMessage);
-        int n = links.size();
-        while (steadySent < due) {
-          long scheduled = startNanos + (long) (steadySent * nanosPerMessage);
-          Link link = links.get((int) (steadySent % n));
-          steadySent++;
-          b.setLength(0);
-          link.room.stamp(b, 'S', step, link.from, link.to, scheduled);
-          String frame = link.prefix + b + suffix;
-          Peer peer = link.room.peers[link.from];
-          stats.sent.increment();
-          if (peer.closed) {
-            run.error("send on a closed connection");
-          } else {
-            peer.ws.writeTextMessage(frame);
-          }
-        }
-        if (now >= endNanos) {
-          vertx.cancelTimer(steadyTimer);
-        }
-      });
+      steadyStep = step;
+      steadyNanosPerMessage = 1e9 / rate;
+      steadyStart = startNanos;
+      steadyEnd = endNanos;
+      steadyTick();
     });
+  }
+
+  private int steadyStep;
+  private double steadyNanosPerMessage;
+  private long steadyStart;
+  private long steadyEnd;
+  private final StringBuilder stampBuilder = new StringBuilder(64);
+
+  /**
+   * Sends every message due by now, then sleeps until the next one is due (Netty's scheduler: exact to the
+   * µs while the loop is busy, to about 1 ms when idle; the report's send lag shows what that costs).
+   */
+  private void steadyTick() {
+    long now = System.nanoTime();
+    long until = Math.min(now, steadyEnd);
+    long due = until < steadyStart ? 0 : 1 + (long) ((until - steadyStart) / steadyNanosPerMessage);
+    long last = (long) Math.ceil((steadyEnd - steadyStart) / steadyNanosPerMessage);
+    due = Math.min(due, last);
+    int n = links.size();
+    LoadTest.Step stats = run.steps.get(steadyStep);
+    String suffix = run.driver.candidateSuffix();
+    StringBuilder b = stampBuilder;
+    while (steadySent < due) {
+      long scheduled = steadyStart + (long) (steadySent * steadyNanosPerMessage);
+      Link link = links.get((int) (steadySent % n));
+      steadySent++;
+      b.setLength(0);
+      link.room.stamp(b, 'S', steadyStep, link.from, link.to, scheduled);
+      String frame = link.prefix + b + suffix;
+      Peer peer = link.room.peers[link.from];
+      stats.sent.increment();
+      stats.sendLag.recordValue(Math.max(0, (System.nanoTime() - scheduled) / 1000));
+      if (peer.closed) {
+        run.error("send on a closed connection");
+      } else {
+        peer.ws.writeTextMessage(frame);
+      }
+    }
+    if (steadySent >= last) {
+      return;
+    }
+    long next = steadyStart + (long) (steadySent * steadyNanosPerMessage);
+    long delay = Math.max(0, next - System.nanoTime());
+    ((ContextInternal) context).nettyEventLoop().schedule(this::steadyTick, delay, TimeUnit.NANOSECONDS);
   }
 
   /** Closes every connection; completes when all are closed (or after {@code timeoutMs}). */
@@ -188,7 +210,7 @@ final class Worker extends VerticleBase {
     context.runOnContext(v -> {
       vertx.cancelTimer(rampTimer);
       vertx.cancelTimer(heartbeatTimer);
-      vertx.cancelTimer(steadyTimer);
+      steadyEnd = 0;
       List<Future<Void>> closing = new ArrayList<>();
       for (Room room : rooms) {
         for (Peer peer : room.peers) {
