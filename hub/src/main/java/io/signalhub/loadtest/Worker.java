@@ -302,6 +302,7 @@ final class Worker extends VerticleBase {
       if (--pending == 0 && !failed) {
         done = true;
         run.roomSetup.recordValue(Math.max(0, (System.nanoTime() - startedAt) / 1000));
+        run.lastRoomSetUp.accumulateAndGet(System.nanoTime(), Math::max);
         run.roomsReady.incrementAndGet();
         for (int from = 0; from < peers.length; from++) {
           for (int to = 0; to < peers.length; to++) {
