@@ -16,7 +16,7 @@ import java.util.Map;
  * server CPU (µs per delivered message) at the common fixed rate, set-up time, heap per connection (bytes),
  * the ratios against the hub, and the issue's targets.
  *
- * <p>{@code BenchSummary DIR} prints the Markdown; {@code BenchSummary --half-rate hub1-ladder.json} prints
+ * <p>{@code BenchSummary DIR [FIXED_RATE]} prints the Markdown (FIXED_RATE: the common rate, msg/s, default 5000); {@code BenchSummary --half-rate hub1-ladder.json} prints
  * half of that run's sustained rate (rounded down to 100 msg/s), for the bench's half-rate step.
  */
 public final class BenchSummary {
@@ -35,10 +35,10 @@ public final class BenchSummary {
       System.out.println((long) (r.getDouble("maxSustainedRate", 0.0) / 2 / 100) * 100);
       return;
     }
-    System.out.print(markdown(Path.of(args[0])));
+    System.out.print(markdown(Path.of(args[0]), args.length > 1 ? Double.parseDouble(args[1]) : 5000));
   }
 
-  static String markdown(Path dir) throws Exception {
+  static String markdown(Path dir, double fixed) throws Exception {
     Map<String, JsonObject[]> runs = new LinkedHashMap<>();
     JsonObject machine = null;
     JsonObject config = null;
@@ -54,7 +54,6 @@ public final class BenchSummary {
       }
     }
     StringBuilder b = new StringBuilder();
-    double fixed = config == null ? 0 : config.getJsonArray("rates").getDouble(0);
     String setupRooms = "?";
     for (JsonObject[] r : runs.values()) {
       if (r[0] != null) {

@@ -74,8 +74,23 @@ final class ProcessProbe {
     }
     jcmd("GC.run");
     String info = jcmd("GC.heap_info");
-    Matcher m = info == null ? null : USED.matcher(info);
-    return m != null && m.find() ? Long.parseLong(m.group(1)) * 1024 : null;
+    if (info == null) {
+      return null;
+    }
+    // one line per heap or generation at the top level (" garbage-first heap ...", " def new generation ...",
+    // " tenured generation ..."); indented lines are their parts; Metaspace is not heap
+    long used = 0;
+    boolean found = false;
+    for (String line : info.split("\n")) {
+      if (line.startsWith(" ") && !line.startsWith("  ") && !line.contains("Metaspace") && !line.contains("class space")) {
+        Matcher m = USED.matcher(line);
+        if (m.find()) {
+          used += Long.parseLong(m.group(1)) * 1024;
+          found = true;
+        }
+      }
+    }
+    return found ? used : null;
   }
 
   private String jcmd(String command) {
