@@ -220,6 +220,10 @@ final class LoadTest {
         }
       }
       report.put("steps", stepsJson);
+      if (cfg.hold > 0) {
+        out.printf("holding %d connections open, idle, for %d s%n", open.get(), cfg.hold);
+        Thread.sleep(cfg.hold * 1000L);
+      }
       report.put("maxSustainedRate", maxSustained).put("ladderStoppedEarly", failedOnce);
       report.put("lost", anyLoss);
     } finally {

@@ -102,6 +102,10 @@ public final class LoadTestCommand implements Callable<Integer> {
   @Option(names = "--measure-heap", description = "heap of the JVM --server-pid(s) after GC, before and after the set-up: bytes per connection")
   boolean measureHeap;
 
+  @Option(names = "--hold", description = "seconds to keep the connections open, idle, after the last step "
+    + "(e.g. to inspect the server). Default: ${DEFAULT-VALUE}")
+  int hold;
+
   @Option(names = "--heartbeat-seconds", description = "PeerJS HEARTBEAT period per peer, s. Default: ${DEFAULT-VALUE}")
   int heartbeatSeconds = 25;
 

@@ -58,7 +58,7 @@ final class Reports {
       b.append(String.format(Locale.ROOT, "server heap after GC: %d bytes per connection (%d connections)%n",
         heap.getLong("bytesPerConnection"), heap.getInteger("connections")));
     }
-    if (r.containsKey("maxSustainedRate")) {
+    if (r.containsKey("maxSustainedRate") && !r.getJsonArray("steps", new JsonArray()).isEmpty()) {
       b.append(String.format(Locale.ROOT, "max sustained rate (p99 <= %s ms, no loss): %.0f msg/s%n",
         r.getJsonObject("config").getValue("sloP99Ms"), r.getDouble("maxSustainedRate")));
     }
