@@ -175,11 +175,13 @@ final class LoadTest {
         roomsFailed.get(), incomplete, ms(roomH, 50), ms(roomH, 99), ms(joinH, 99));
 
       if (cfg.measureHeap) {
-        Thread.sleep(2000); // let the servers settle (held messages, room events)
+        out.printf("heap: waiting %d s with the connections idle%n", cfg.heapSettleSeconds);
+        Thread.sleep(cfg.heapSettleSeconds * 1000L); // let the servers settle (room events, frames kept for a resume)
         Long heapAfter = heapOfServers(servers);
         if (heapBefore != null && heapAfter != null) {
           int conns = open.get();
           report.put("heap", new JsonObject().put("beforeBytes", heapBefore).put("afterBytes", heapAfter)
+            .put("idleSecondsBefore", cfg.heapSettleSeconds)
             .put("connections", conns).put("bytesPerConnection", conns == 0 ? 0 : (heapAfter - heapBefore) / conns));
           out.printf("heap: %d -> %d bytes after GC with %d connections: %d bytes per connection%n", heapBefore,
             heapAfter, conns, conns == 0 ? 0 : (heapAfter - heapBefore) / conns);

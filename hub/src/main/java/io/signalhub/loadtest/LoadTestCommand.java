@@ -102,6 +102,10 @@ public final class LoadTestCommand implements Callable<Integer> {
   @Option(names = "--measure-heap", description = "heap of the JVM --server-pid(s) after GC, before and after the set-up: bytes per connection")
   boolean measureHeap;
 
+  @Option(names = "--heap-settle-seconds", description = "with --measure-heap: seconds idle after the set-up before the "
+    + "heap is measured (the hub keeps frames for a resume until a pong answers its next ping, every 25 s). Default: ${DEFAULT-VALUE}")
+  int heapSettleSeconds = 2;
+
   @Option(names = "--hold", description = "seconds to keep the connections open, idle, after the last step "
     + "(e.g. to inspect the server). Default: ${DEFAULT-VALUE}")
   int hold;
