@@ -61,6 +61,7 @@ public class RouterVerticle extends VerticleBase {
   private long holdSequence;
   /** This router's id, in header {@link Addresses#HEADER_VIA} of what it delivers and of its fences. */
   private final String routerId = Ids.random();
+  private String node;
   private long sweepTimer = -1;
   private HubMetrics metrics;
 
@@ -80,6 +81,7 @@ public class RouterVerticle extends VerticleBase {
     }
     EnvelopeCodec.register(vertx);
     metrics = HubMetrics.of(vertx);
+    node = io.signalhub.verticles.impl.Nodes.nodeId(vertx);
     EventBus eb = vertx.eventBus();
     if (options.getHoldMs() > 0) {
       sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, options.getHoldMs() / 4)), t -> expireHeld());
@@ -210,12 +212,12 @@ public class RouterVerticle extends VerticleBase {
     if (to != null) {
       String session = room.members().get(to);
       flushHeld(env.room(), to, session); // anything held for it goes first
-      eb.send(Member.address(to, session), text, opts);
+      sendTo(to, session, text, opts);
       recipients = 1;
     } else if (room != null) {
       for (Map.Entry<String, String> member : room.members().entrySet()) {
         if (!member.getKey().equals(env.from())) {
-          eb.send(Member.address(member.getKey(), member.getValue()), text, opts);
+          sendTo(member.getKey(), member.getValue(), text, opts);
           recipients++;
         }
       }
@@ -318,12 +320,21 @@ public class RouterVerticle extends VerticleBase {
       return;
     }
     due.sort(java.util.Comparator.comparingLong(Held::seq)); // each sender's order, across both queues
-    String address = Member.address(peer, session);
     DeliveryOptions opts = roomHeader(room);
     for (Held h : due) {
       forget(h);
-      vertx.eventBus().send(address, h.text, opts);
+      sendTo(peer, session, h.text, opts);
     }
+  }
+
+  /**
+   * Sends a frame to {@code peer.<id>.<epoch>}; local-only when the session is on this node, which skips the
+   * cluster's node selection (every frame of this router to one session takes the same path, so they keep
+   * their order).
+   */
+  private void sendTo(String peer, String session, String text, DeliveryOptions opts) {
+    boolean local = node.equals(Member.node(session));
+    vertx.eventBus().send(Member.address(peer, session), text, local ? new DeliveryOptions(opts).setLocalOnly(true) : opts);
   }
 
   private void expireHeld() {
