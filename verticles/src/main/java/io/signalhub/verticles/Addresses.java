@@ -14,8 +14,8 @@ package io.signalhub.verticles;
 public final class Addresses {
 
   /**
-   * Cluster, point-to-point: {@code peer.<id>.<epoch>}, one consumer per connected peer, registered by
-   * ws-ingress before the peer is told it joined. The epoch is a random id drawn for each connection and
+   * Local: {@code peer.<id>.<epoch>}, one consumer per connected peer, registered by ws-ingress before the peer
+   * is told it joined; other nodes reach it through its node's relay ({@link #node}). The epoch is a random id drawn for each connection and
    * stored with the membership, so a reconnect, or a registration a crashed node left behind, never puts
    * two consumers on one address (where round-robin would lose every other message). Body: a
    * {@code String}, the complete JSON text frame to write to the peer's socket. Header {@value #HEADER_ROOM}: the room the frame belongs to; ws-ingress drops a frame
@@ -166,4 +166,16 @@ public final class Addresses {
   public static String peer(String id, String epoch) {
     return PEER_PREFIX + id + "." + epoch;
   }
+
+  /**
+   * Cluster, point-to-point: {@code signalhub.node.<node id>}, the relay of one node (one consumer per node,
+   * registered by presence): a message with header {@value #HEADER_TO} is passed on to that local
+   * {@code peer.<id>.<epoch>} address, replies and failures passed back.
+   */
+  public static String node(String nodeId) {
+    return "signalhub.node." + nodeId;
+  }
+
+  /** Header on messages to a node's relay ({@link #node}): the local address to pass them on to. */
+  public static final String HEADER_TO = "to-address";
 }

@@ -87,6 +87,7 @@ public class PresenceVerticle extends VerticleBase {
       vertx.setTimer(1, id -> reconcile()); // what departed nodes left behind before this node started
     }
     return Future.all(
+      eb.consumer(Addresses.node(node), msg -> Member.relay(vertx, msg)).completion(),
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_CONNECT, this::connect).completion(),
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_DISCONNECT, this::disconnect).completion(),
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_SUSPEND, msg -> directory.suspend(msg.body().getString("peer"),

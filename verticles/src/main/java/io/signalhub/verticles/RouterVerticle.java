@@ -61,7 +61,6 @@ public class RouterVerticle extends VerticleBase {
   private long holdSequence;
   /** This router's id, in header {@link Addresses#HEADER_VIA} of what it delivers and of its fences. */
   private final String routerId = Ids.random();
-  private String node;
   private long sweepTimer = -1;
   private HubMetrics metrics;
 
@@ -81,7 +80,6 @@ public class RouterVerticle extends VerticleBase {
     }
     EnvelopeCodec.register(vertx);
     metrics = HubMetrics.of(vertx);
-    node = io.signalhub.verticles.impl.Nodes.nodeId(vertx);
     EventBus eb = vertx.eventBus();
     if (options.getHoldMs() > 0) {
       sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, options.getHoldMs() / 4)), t -> expireHeld());
@@ -242,7 +240,7 @@ public class RouterVerticle extends VerticleBase {
     for (Map.Entry<String, String> member : before.members().entrySet()) {
       String now = after.members().get(member.getKey());
       if (now != null && !now.equals(member.getValue())) {
-        vertx.eventBus().send(Member.address(member.getKey(), member.getValue()), null, new DeliveryOptions()
+        Member.send(vertx, member.getKey(), member.getValue(), null, new DeliveryOptions()
           .addHeader(Addresses.HEADER_OP, Addresses.OP_FENCE).addHeader(Addresses.HEADER_VIA, routerId));
       }
     }
@@ -327,14 +325,9 @@ public class RouterVerticle extends VerticleBase {
     }
   }
 
-  /**
-   * Sends a frame to {@code peer.<id>.<epoch>}; local-only when the session is on this node, which skips the
-   * cluster's node selection (every frame of this router to one session takes the same path, so they keep
-   * their order).
-   */
+  /** Sends a frame to {@code peer.<id>.<epoch>}: directly on this node, else through the session's node relay. */
   private void sendTo(String peer, String session, String text, DeliveryOptions opts) {
-    boolean local = node.equals(Member.node(session));
-    vertx.eventBus().send(Member.address(peer, session), text, local ? new DeliveryOptions(opts).setLocalOnly(true) : opts);
+    Member.send(vertx, peer, session, text, opts);
   }
 
   private void expireHeld() {

@@ -1,12 +1,20 @@
 package io.signalhub.verticles.impl;
 
 import io.signalhub.verticles.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 
 /**
  * A peer's session as stored in the cluster-wide room and peer maps: {@code <node id>/<epoch>}, where the
  * epoch is a random id drawn for each connection. The session's event-bus address is
- * {@code peer.<id>.<epoch>}, so a reconnected peer never shares an address with its previous connection,
- * nor with a registration a crashed node left behind in the subscription map.
+ * {@code peer.<id>.<epoch>}, so a reconnected peer never shares an address with its previous connection.
+ *
+ * <p>That address is a local consumer on the session's node: no per-peer registration goes to the cluster.
+ * {@link #send} and {@link #request} reach it from any node: directly on its own node, else through that node's
+ * relay ({@link Addresses#node}, one cluster consumer per node, see {@link #relay}), which keeps the order of what
+ * one node sends to one session (one TCP connection between two nodes, one relay context).
  */
 public final class Member {
 
@@ -26,5 +34,57 @@ public final class Member {
   /** The event-bus address of {@code peer}'s stored {@code session}. */
   public static String address(String peer, String session) {
     return Addresses.peer(peer, session.substring(session.lastIndexOf('/') + 1));
+  }
+
+  /** Sends to {@code peer}'s {@code session} from any node ({@code opts} is not changed). */
+  public static void send(Vertx vertx, String peer, String session, Object body, DeliveryOptions opts) {
+    String node = node(session);
+    DeliveryOptions copy = new DeliveryOptions(opts);
+    if (node.equals(Nodes.nodeId(vertx))) {
+      vertx.eventBus().send(address(peer, session), body, copy.setLocalOnly(true));
+    } else {
+      vertx.eventBus().send(Addresses.node(node), body, copy.addHeader(Addresses.HEADER_TO, address(peer, session)));
+    }
+  }
+
+  /** A request to {@code peer}'s {@code session} from any node; fails like a request to its address. */
+  public static <T> Future<Message<T>> request(Vertx vertx, String peer, String session, Object body, DeliveryOptions opts) {
+    String node = node(session);
+    DeliveryOptions copy = new DeliveryOptions(opts);
+    if (node.equals(Nodes.nodeId(vertx))) {
+      return vertx.eventBus().request(address(peer, session), body, copy.setLocalOnly(true));
+    }
+    return vertx.eventBus().request(Addresses.node(node), body, copy.addHeader(Addresses.HEADER_TO, address(peer, session)));
+  }
+
+  /**
+   * The relay of this node: what other nodes {@link #send} or {@link #request} to its sessions, passed on to the
+   * local address in header {@link Addresses#HEADER_TO} in arrival order (replies and failures passed back).
+   * Registered once per node, by presence.
+   */
+  public static void relay(Vertx vertx, Message<Object> msg) {
+    String to = msg.headers().get(Addresses.HEADER_TO);
+    if (to == null) {
+      return;
+    }
+    DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
+    msg.headers().forEach(h -> {
+      if (!Addresses.HEADER_TO.equals(h.getKey())) {
+        local.addHeader(h.getKey(), h.getValue());
+      }
+    });
+    if (msg.replyAddress() == null) {
+      vertx.eventBus().send(to, msg.body(), local);
+      return;
+    }
+    vertx.eventBus().request(to, msg.body(), local).onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(ar.result().body());
+      } else if (ar.cause() instanceof io.vertx.core.eventbus.ReplyException failure) {
+        msg.fail(failure.failureCode(), failure.getMessage());
+      } else {
+        msg.fail(-1, String.valueOf(ar.cause().getMessage()));
+      }
+    });
   }
 }

@@ -23,6 +23,10 @@ public final class Nodes {
       return cm.getNodeId();
     }
     LocalMap<String, String> map = vertx.sharedData().getLocalMap("signalhub.node");
+    String known = map.get("id");
+    if (known != null) {
+      return known;
+    }
     String id = UUID.randomUUID().toString();
     String previous = map.putIfAbsent("id", id);
     return previous != null ? previous : id;

@@ -137,7 +137,7 @@ public final class Session {
   private final List<String> kept = new ArrayList<>();
   private long keptChars;
   private long graceTimer = -1;
-  /** Handed over to a new connection of the same peer: what still arrives is forwarded there. */
+  /** Handed over to a new connection of the same peer (its session, {@link Member}): what still arrives goes there. */
   private String forwardTo;
   /** Routers that delivered to this address (null until one did), told to a connection that takes it over. */
   private java.util.Set<String> vias;
@@ -571,7 +571,7 @@ public final class Session {
         address = Addresses.peer(peerId, claimEpoch);
         resumedFrom = reply.body() == null ? null : reply.body().getString("resumedFrom");
         String replaced = reply.body() == null ? null : reply.body().getString("replaced");
-        consumer = eb.consumer(address, this::onPeerMessage);
+        consumer = eb.localConsumer(address, this::onPeerMessage); // other nodes come through the node relay
         return consumer.completion().compose(v -> replaced == null ? Future.succeededFuture() : replace(replaced));
       })
       .compose(v -> resumedFrom == null ? Future.succeededFuture() : takeOver(roomName, 1));
@@ -583,7 +583,7 @@ public final class Session {
    * reconciler.
    */
   private Future<Void> replace(String previous) {
-    return vertx.eventBus().request(Member.address(id, previous), null,
+    return Member.request(vertx, id, previous, null,
         new DeliveryOptions().setSendTimeout(options.getRequestTimeoutMs()).addHeader(Addresses.HEADER_OP, Addresses.OP_REPLACE))
       .<Void>mapEmpty()
       .otherwiseEmpty();
@@ -596,10 +596,10 @@ public final class Session {
    * does not answer (its node is gone) hands over nothing: in both cases this connection joins afresh.
    */
   private Future<Void> takeOver(String roomName, int attempt) {
-    JsonObject handover = new JsonObject().put("to", address).put("room", roomName)
+    JsonObject handover = new JsonObject().put("to", Member.of(node, epoch)).put("room", roomName)
       .put("received", adoptHash != null ? 0 : offeredReceived) // a parked session takes every unacknowledged frame
       .put("adopt", adoptHash != null);
-    return vertx.eventBus().<JsonObject>request(Member.address(id, resumedFrom), handover,
+    return Member.<JsonObject>request(vertx, id, resumedFrom, handover,
         new DeliveryOptions().setSendTimeout(options.getRequestTimeoutMs()).addHeader(Addresses.HEADER_OP, Addresses.OP_HANDOVER))
       .<Void>map(reply -> {
         if (reply.body().getBoolean("replaced", false)) {
@@ -726,7 +726,7 @@ public final class Session {
       if (op == null || Addresses.OP_FENCE.equals(op)) {
         DeliveryOptions forward = new DeliveryOptions().addHeader(Addresses.HEADER_FORWARDED, "1");
         msg.headers().forEach(h -> forward.addHeader(h.getKey(), h.getValue()));
-        vertx.eventBus().send(forwardTo, msg.body(), forward);
+        Member.send(vertx, id, forwardTo, msg.body(), forward);
       }
       return;
     }
