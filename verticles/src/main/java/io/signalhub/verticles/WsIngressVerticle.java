@@ -34,9 +34,9 @@ import java.util.function.Consumer;
 /**
  * The ws-ingress verticle: the WebSocket endpoint of protocol v1 ({@code docs/protocol.md}).
  *
- * <p>For each peer it decodes text frames, claims the peer id with presence, registers the consumer at
- * {@code peer.<id>} and waits until that registration has completed cluster-wide, joins the room with the
- * room-registry, and only then sends {@code welcome}. Signaling messages go to the router as
+ * <p>For each peer it decodes text frames, claims the peer id with presence, registers the local consumer at
+ * {@code peer.<id>.<epoch>} (other nodes reach it through this node's relay, {@link Addresses#node}), joins the
+ * room with the room-registry, and only then sends {@code welcome}. Signaling messages go to the router as
  * {@link io.signalhub.protocol.Envelope}s; what {@code peer.<id>} receives is written to the socket. Close
  * and error share one clean-up path that leaves the room and releases the id.
  *

@@ -539,7 +539,7 @@ public final class Session {
   }
 
   /**
-   * Claims the id with presence, then registers {@code peer.<id>} and waits for it cluster-wide; then, for a
+   * Claims the id with presence, then registers the local consumer {@code peer.<id>.<epoch>}; then, for a
    * resume, takes the previous connection's session over, or, for a reconnect that replaced a suspended
    * connection, waits until that one has left its room.
    */
