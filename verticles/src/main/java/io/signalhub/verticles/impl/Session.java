@@ -783,8 +783,8 @@ public final class Session {
       }
       return;
     }
-    if (closed) {
-      return;
+    if (closed && (joining == null || op != null)) {
+      return; // (a join in flight when the link dropped may still end suspended: its frames wait in early)
     }
     if (Addresses.OP_PING.equals(op)) {
       if (System.currentTimeMillis() - lastSeen > options.getIdleTimeoutMs()) {
