@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -117,12 +118,12 @@ class RealWebRtcE2ETest {
     try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
       turnPort = probe.getLocalPort();
     }
-    Path log = Files.createTempFile("coturn-", ".log");
+    StringBuffer log = new StringBuffer();
     Process coturn = new ProcessBuilder("turnserver", "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
       "--listening-port=" + turnPort, "--allow-loopback-peers", "--use-auth-secret", "--static-auth-secret=" + secret,
       "--realm=signalhub.test", "--no-tls", "--no-dtls", "--no-cli", "--no-tcp-relay", "--no-tcp",
       "--min-port=49152", "--max-port=49999", "--log-file=stdout", "--simple-log")
-      .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      .redirectErrorStream(true).start();
     awaitLine(coturn, log, "Total General servers", 10_000);
     Vertx vertx = Vertx.vertx();
     try {
@@ -136,7 +137,7 @@ class RealWebRtcE2ETest {
           JsonObject result = runNode("turn-relay.js", "ws://127.0.0.1:" + hub.actualPort(), "turn-" + expect, expect);
           System.out.println("e2e coturn relay, " + expect + ": " + result.encode());
         } catch (AssertionError e) {
-          throw new AssertionError(e.getMessage() + "\ncoturn log:\n" + Files.readString(log), e);
+          throw new AssertionError(e.getMessage() + "\ncoturn log:\n" + log, e);
         } finally {
           hub.undeploy().await(30, TimeUnit.SECONDS);
         }
@@ -145,20 +146,37 @@ class RealWebRtcE2ETest {
       vertx.close().await(30, TimeUnit.SECONDS);
       coturn.destroy();
       coturn.waitFor(10, TimeUnit.SECONDS);
-      Files.deleteIfExists(log);
     }
   }
 
-  /** Waits until {@code process}'s log file shows {@code text} (a log file has no "data available" signal). */
-  private static void awaitLine(Process process, Path log, String text, long timeoutMs) throws Exception {
-    long deadline = System.currentTimeMillis() + timeoutMs;
-    while (!Files.readString(log).contains(text)) {
-      if (!process.isAlive() || System.currentTimeMillis() > deadline) {
-        fail("coturn did not start:\n" + Files.readString(log));
+  /**
+   * Reads {@code process}'s output into {@code log} on a thread of its own (to its end, so the pipe never fills)
+   * and returns when a line shows {@code text}.
+   */
+  private static void awaitLine(Process process, StringBuffer log, String text, long timeoutMs) throws Exception {
+    CompletableFuture<Void> seen = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+          log.append(line).append('\n');
+          if (line.contains(text)) {
+            seen.complete(null);
+          }
+        }
+      } catch (java.io.IOException ended) {
+        // the process is gone
       }
-      Thread.sleep(20);
+      seen.completeExceptionally(new IllegalStateException("output ended"));
+    }, "coturn-output");
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      seen.get(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      fail("coturn did not start:\n" + log);
     }
   }
+
 
   /** Runs a script of {@code src/test/js}, bounded to 90 s, and returns its last stdout line, which must say ok. */
   private static JsonObject runNode(String script, String... args) throws Exception {

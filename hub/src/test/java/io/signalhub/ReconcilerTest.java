@@ -1,6 +1,7 @@
 package io.signalhub;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.listener.EntryRemovedListener;
 import io.signalhub.verticles.Addresses;
 import io.signalhub.verticles.HubOptions;
 import io.signalhub.verticles.impl.Member;
@@ -14,6 +15,7 @@ import io.vertx.junit5.VertxTestContext;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,6 +36,9 @@ class ReconcilerTest {
       String ghost = Member.of("a-node-that-crashed-unnoticed", "epoch1");
       hz.getMap("signalhub.rooms").put("haunted", RoomState.create("haunted").with("ghost", ghost));
       hz.getMap("signalhub.peers").put("ghost", ghost);
+      CompletableFuture<Void> idFreed = new CompletableFuture<>();
+      hz.<String, String>getMap("signalhub.peers").addEntryListener(
+        (EntryRemovedListener<String, String>) e -> idFreed.complete(null), "ghost", false);
 
       VertxTestContext test = new VertxTestContext();
       Checkpoint evicted = test.checkpoint();
@@ -52,18 +57,11 @@ class ReconcilerTest {
       if (test.failed()) {
         throw new AssertionError(test.causeOfFailure());
       }
-      // the room is gone and the id is free: the directory is swept right after the rooms, so a join may still
-      // find the id taken for a moment (each attempt is answered; bounded)
-      JsonObject first = null;
-      for (int attempt = 0; attempt < 100; attempt++) {
-        try (TestPeer peer = TestPeer.connect(node, hub.actualPort(), "/ws?roomId=haunted&ClientId=ghost")) {
-          first = peer.next();
-        }
-        if (!"error".equals(first.getString("type"))) {
-          break;
-        }
-        assertEquals("id-taken", first.getJsonObject("data").getString("code"), first.encode());
-        Thread.sleep(20); // the next attempt, not a wait for an outcome
+      // the room is gone and the id is free (the directory is swept right after the rooms: wait for that removal)
+      idFreed.get(10, TimeUnit.SECONDS);
+      JsonObject first;
+      try (TestPeer peer = TestPeer.connect(node, hub.actualPort(), "/ws?roomId=haunted&ClientId=ghost")) {
+        first = peer.next();
       }
       assertEquals("welcome", first.getString("type"), first.encode());
       assertEquals(new JsonArray(), first.getJsonObject("data").getJsonArray("peers"));

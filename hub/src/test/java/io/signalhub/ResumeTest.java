@@ -1,16 +1,22 @@
 package io.signalhub;
 
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.signalhub.verticles.HubOptions;
+import io.signalhub.verticles.impl.Nodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.junit.jupiter.api.TestInstance;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -264,22 +270,20 @@ class ResumeTest {
       TestPeer bob = TestPeer.connect(node2, link.port(), "/ws?roomId=fresh&ClientId=bob6");
       bob.next("welcome");
       alice.next("peer-joined");
-      link.cut();
-      // until node2 has seen the link drop, the id is still online: id-taken (each attempt is answered)
-      TestPeer again = null;
-      for (int attempt = 0; attempt < 100 && again == null; attempt++) {
-        TestPeer candidate = TestPeer.connect(node1, port1, "/ws?roomId=fresh&ClientId=bob6");
-        JsonObject first = candidate.next();
-        if ("welcome".equals(first.getString("type"))) {
-          assertFalse(first.getJsonObject("data").getBoolean("resumed"));
-          again = candidate;
-        } else {
-          assertEquals("id-taken", first.getJsonObject("data").getString("code"), first.encode());
-          candidate.close();
-          Thread.sleep(20); // the next attempt, not a wait for an outcome
+      // the directory marks the claim suspended once node2 has seen the link drop: wait for that write
+      CompletableFuture<String> suspended = new CompletableFuture<>();
+      IMap<String, String> peers = ((HazelcastClusterManager) Nodes.clusterManager(node1)).getHazelcastInstance().getMap("signalhub.peers");
+      UUID listener = peers.addEntryListener((EntryUpdatedListener<String, String>) e -> {
+        if (e.getValue().endsWith("|s")) {
+          suspended.complete(e.getValue());
         }
-      }
-      assertNotNull(again, "the suspended session was never replaced");
+      }, "bob6", true);
+      link.cut();
+      suspended.get(10, TimeUnit.SECONDS);
+      peers.removeEntryListener(listener);
+      TestPeer again = TestPeer.connect(node1, port1, "/ws?roomId=fresh&ClientId=bob6");
+      JsonObject first = again.next("welcome");
+      assertFalse(first.getJsonObject("data").getBoolean("resumed"));
       try (TestPeer bob2 = again) {
         JsonObject left = alice.next("peer-left").getJsonObject("data");
         assertEquals("bob6", left.getString("id"));

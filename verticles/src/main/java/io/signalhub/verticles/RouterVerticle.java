@@ -61,6 +61,8 @@ public class RouterVerticle extends VerticleBase {
   private long holdSequence;
   /** This router's id, in header {@link Addresses#HEADER_VIA} of what it delivers and of its fences. */
   private final String routerId = Ids.random();
+  /** This node's id, read once (the hot path compares it with each recipient's node). */
+  private String node;
   private long sweepTimer = -1;
   private HubMetrics metrics;
 
@@ -80,6 +82,7 @@ public class RouterVerticle extends VerticleBase {
     }
     EnvelopeCodec.register(vertx);
     metrics = HubMetrics.of(vertx);
+    node = io.signalhub.verticles.impl.Nodes.nodeId(vertx);
     EventBus eb = vertx.eventBus();
     if (options.getHoldMs() > 0) {
       sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, options.getHoldMs() / 4)), t -> expireHeld());
@@ -240,7 +243,7 @@ public class RouterVerticle extends VerticleBase {
     for (Map.Entry<String, String> member : before.members().entrySet()) {
       String now = after.members().get(member.getKey());
       if (now != null && !now.equals(member.getValue())) {
-        Member.send(vertx, member.getKey(), member.getValue(), null, new DeliveryOptions()
+        Member.send(vertx, node, member.getKey(), member.getValue(), null, new DeliveryOptions()
           .addHeader(Addresses.HEADER_OP, Addresses.OP_FENCE).addHeader(Addresses.HEADER_VIA, routerId));
       }
     }
@@ -327,7 +330,7 @@ public class RouterVerticle extends VerticleBase {
 
   /** Sends a frame to {@code peer.<id>.<epoch>}: directly on this node, else through the session's node relay. */
   private void sendTo(String peer, String session, String text, DeliveryOptions opts) {
-    Member.send(vertx, peer, session, text, opts);
+    Member.send(vertx, node, peer, session, text, opts);
   }
 
   private void expireHeld() {

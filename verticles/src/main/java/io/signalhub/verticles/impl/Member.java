@@ -36,22 +36,23 @@ public final class Member {
     return Addresses.peer(peer, session.substring(session.lastIndexOf('/') + 1));
   }
 
-  /** Sends to {@code peer}'s {@code session} from any node ({@code opts} is not changed). */
-  public static void send(Vertx vertx, String peer, String session, Object body, DeliveryOptions opts) {
+  /** Sends to {@code peer}'s {@code session} from node {@code localNode} ({@code opts} is not changed). */
+  public static void send(Vertx vertx, String localNode, String peer, String session, Object body, DeliveryOptions opts) {
     String node = node(session);
     DeliveryOptions copy = new DeliveryOptions(opts);
-    if (node.equals(Nodes.nodeId(vertx))) {
+    if (node.equals(localNode)) {
       vertx.eventBus().send(address(peer, session), body, copy.setLocalOnly(true));
     } else {
       vertx.eventBus().send(Addresses.node(node), body, copy.addHeader(Addresses.HEADER_TO, address(peer, session)));
     }
   }
 
-  /** A request to {@code peer}'s {@code session} from any node; fails like a request to its address. */
-  public static <T> Future<Message<T>> request(Vertx vertx, String peer, String session, Object body, DeliveryOptions opts) {
+  /** A request to {@code peer}'s {@code session} from node {@code localNode}; fails like a request to its address. */
+  public static <T> Future<Message<T>> request(Vertx vertx, String localNode, String peer, String session, Object body,
+                                               DeliveryOptions opts) {
     String node = node(session);
     DeliveryOptions copy = new DeliveryOptions(opts);
-    if (node.equals(Nodes.nodeId(vertx))) {
+    if (node.equals(localNode)) {
       return vertx.eventBus().request(address(peer, session), body, copy.setLocalOnly(true));
     }
     return vertx.eventBus().request(Addresses.node(node), body, copy.addHeader(Addresses.HEADER_TO, address(peer, session)));

@@ -583,7 +583,7 @@ public final class Session {
    * reconciler.
    */
   private Future<Void> replace(String previous) {
-    return Member.request(vertx, id, previous, null,
+    return Member.request(vertx, node, id, previous, null,
         new DeliveryOptions().setSendTimeout(options.getRequestTimeoutMs()).addHeader(Addresses.HEADER_OP, Addresses.OP_REPLACE))
       .<Void>mapEmpty()
       .otherwiseEmpty();
@@ -599,7 +599,7 @@ public final class Session {
     JsonObject handover = new JsonObject().put("to", Member.of(node, epoch)).put("room", roomName)
       .put("received", adoptHash != null ? 0 : offeredReceived) // a parked session takes every unacknowledged frame
       .put("adopt", adoptHash != null);
-    return Member.<JsonObject>request(vertx, id, resumedFrom, handover,
+    return Member.<JsonObject>request(vertx, node, id, resumedFrom, handover,
         new DeliveryOptions().setSendTimeout(options.getRequestTimeoutMs()).addHeader(Addresses.HEADER_OP, Addresses.OP_HANDOVER))
       .<Void>map(reply -> {
         if (reply.body().getBoolean("replaced", false)) {
@@ -705,9 +705,7 @@ public final class Session {
     String op = msg.headers().get(Addresses.HEADER_OP);
     if (Addresses.OP_REPLACE.equals(op)) {
       if (suspended) {
-        suspended = false;
-        vertx.cancelTimer(graceTimer);
-        teardown();
+        leaveSuspended();
         ended.future().onComplete(ar -> msg.reply(null));
       } else {
         msg.fail(Replies.PROTOCOL_FAILURE, ErrorCode.UNAVAILABLE.code());
@@ -726,7 +724,7 @@ public final class Session {
       if (op == null || Addresses.OP_FENCE.equals(op)) {
         DeliveryOptions forward = new DeliveryOptions().addHeader(Addresses.HEADER_FORWARDED, "1");
         msg.headers().forEach(h -> forward.addHeader(h.getKey(), h.getValue()));
-        Member.send(vertx, id, forwardTo, msg.body(), forward);
+        Member.send(vertx, node, id, forwardTo, msg.body(), forward);
       }
       return;
     }
@@ -776,9 +774,7 @@ public final class Session {
         kept.add(msg.body());
         if (kept.size() > options.getHoldMaxMessages() || keptChars > options.getHoldMaxBytes()) {
           LOG.info("peer {}: more kept for its resume than the hold bounds allow; leaving", id);
-          suspended = false;
-          vertx.cancelTimer(graceTimer);
-          teardown();
+          leaveSuspended();
         }
       }
       return;
@@ -986,6 +982,13 @@ public final class Session {
     });
   }
 
+  /** A suspended session leaves its room now (its grace timer is cancelled). */
+  private void leaveSuspended() {
+    suspended = false;
+    vertx.cancelTimer(graceTimer);
+    teardown();
+  }
+
   /**
    * A parked session: no socket, on a node that adopts a peer of a stopping node ({@link Addresses#PEER_ADOPT}),
    * so the peer can resume on any node with nothing lost and its room sees nothing. Start it with {@link #adopt}.
@@ -1058,10 +1061,8 @@ public final class Session {
   /** Leaves the room at once ({@code node-stopped}): a suspended session tears down, a live one is closed with 1001. */
   private void leaveAsTheNodeStops() {
     if (suspended) {
-      suspended = false;
-      vertx.cancelTimer(graceTimer);
       leaveReason = "node-stopped";
-      teardown();
+      leaveSuspended();
     } else {
       closeWith(CloseCodes.GOING_AWAY, "node stopping", "node-stopped");
     }
@@ -1074,9 +1075,7 @@ public final class Session {
       // a resume into another room: this session leaves its room (peer-left), the new connection joins afresh
       LOG.info("peer {} resumed into another room than {}: leaving it", id, room);
       if (suspended) {
-        suspended = false;
-        vertx.cancelTimer(graceTimer);
-        teardown();
+        leaveSuspended();
       } else {
         closeWith(CloseCodes.SESSION_TAKEN_OVER, "session resumed by another connection", "disconnected");
       }
