@@ -39,8 +39,9 @@ public final class Addresses {
   public static final String OP_PING = "ping";
   /**
    * {@value #HEADER_OP} value, a request: a new connection of the same peer takes this one over (resume).
-   * Body {@code {"to":<new address>,"received":<seq of the last frame the client got, or -1>}}; reply
-   * {@code {"frames":[...],"seq":<the seq before the first of them>,"vias":[<router ids>]}}: the frames the client
+   * Body {@code {"to":<new session, node/epoch>,"room","received":<seq of the last frame the client got, or -1>,
+   * "adopt":bool}}; reply {@code {"frames":[...],"seq":<the seq before the first of them>,"vias":[<sender ids>]}}
+   * ({@code {"replaced":true}} when {@code room} is not this session's: it left its room instead): the frames the client
    * did not get followed by those kept since the link dropped, in order, and the routers that delivered to this
    * address. Afterwards this address forwards what still arrives (frames and {@value #OP_FENCE}s, with header
    * {@value #HEADER_FORWARDED}) to the new one for a while.
