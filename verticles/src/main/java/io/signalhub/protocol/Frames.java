@@ -1,15 +1,19 @@
 package io.signalhub.protocol;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
 
+import java.io.IOException;
 import java.util.List;
 
 /**
  * Decoding of client frames and encoding of hub frames for protocol v1 ({@code docs/protocol.md}).
- * Decoding parses the frame once; {@code data} (the SDP or ICE candidate) is kept as parsed and written
- * back out unchanged.
+ * A signaling frame is scanned once and its {@code data} (the SDP or ICE candidate) passed on as the text the
+ * client wrote: never parsed into objects, never re-encoded.
  */
 public final class Frames {
 
@@ -76,52 +80,186 @@ public final class Frames {
   }
 
   /**
-   * Parses and checks one client text frame.
+   * Decodes and checks one client text frame of protocol v1 ({@code docs/protocol.md}).
    *
-   * @return the frame as a JSON object with a known {@code type}, and {@code to}, {@code room} and
-   *     {@code data} of the right JSON types where present
-   * @throws ProtocolException {@code malformed-json}, {@code missing-field}, {@code invalid-field},
-   *     {@code unknown-type} or {@code invalid-id}
+   * <p>A signaling frame ({@code offer}, {@code answer}, {@code ice-candidate}) is read by a streaming parser and
+   * never built into objects: its members other than {@code type}, {@code to}, {@code from}, {@code room} and
+   * {@code seq} (the SDP or ICE candidate in {@code data}, and anything else the client added) are kept as the
+   * exact text the client wrote, for {@link #routed}. The whole frame is still checked to be one well-formed JSON
+   * object. {@code join} and {@code leave}, rare, are parsed in full.
+   *
+   * @return an {@link Inbound.Join}, {@link Inbound.Leave} or {@link Inbound.Signal}
+   * @throws ProtocolException {@code malformed-json}, {@code missing-field}, {@code invalid-field} (a field of the
+   *     wrong JSON type, or nesting deeper than {@link #MAX_DEPTH}), {@code unknown-type} or {@code invalid-id}
    */
-  public static JsonObject decode(String text) {
-    JsonObject frame = parse(text);
-    Object type = frame.getValue("type");
-    if (type == null) {
+  public static Inbound decode(String text) {
+    Scan scan = scan(text);
+    if (scan.tooDeep) {
+      throw new ProtocolException(ErrorCode.INVALID_FIELD, "frame nested deeper than " + MAX_DEPTH + " levels");
+    }
+    if (scan.type == null) {
       throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing field 'type'");
     }
-    if (!(type instanceof String t)) {
+    if (!(scan.type instanceof String t)) {
       throw new ProtocolException(ErrorCode.INVALID_FIELD, "field 'type' must be a string");
     }
     switch (t) {
       case MessageType.JOIN -> {
-        requireString(frame, "room", true);
-        Object data = frame.getValue("data");
-        if (data != null && !(data instanceof JsonObject)) {
-          throw new ProtocolException(ErrorCode.INVALID_FIELD, "field 'data' must be an object");
-        }
-        if (data != null) {
-          requireString((JsonObject) data, "id", false);
-          requireString((JsonObject) data, "resume", false);
-          Object received = ((JsonObject) data).getValue("received");
-          if (received != null && !(received instanceof Number n && n.longValue() >= 0 && n.doubleValue() == n.longValue())) {
-            throw new ProtocolException(ErrorCode.INVALID_FIELD, "field 'data.received' must be a non-negative integer");
-          }
-        }
+        return join(parse(text));
       }
       case MessageType.LEAVE -> {
+        return new Inbound.Leave();
       }
       case MessageType.OFFER, MessageType.ANSWER, MessageType.ICE_CANDIDATE -> {
-        String to = requireString(frame, "to", false);
+        if (scan.to != null && !(scan.to instanceof String)) {
+          throw new ProtocolException(ErrorCode.INVALID_FIELD, "field 'to' must be a string");
+        }
+        String to = (String) scan.to;
         if (to != null) {
           Ids.require(to, "to");
         }
-        if (frame.getValue("data") == null) {
+        if (!scan.hasData) {
           throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing field 'data'");
         }
+        return new Inbound.Signal(t, to, scan.members.toString());
       }
       default -> throw unknownType(t);
     }
-    return frame;
+  }
+
+  private static Inbound.Join join(JsonObject frame) {
+    String room = requireString(frame, "room", true);
+    Object value = frame.getValue("data");
+    if (value != null && !(value instanceof JsonObject)) {
+      throw new ProtocolException(ErrorCode.INVALID_FIELD, "field 'data' must be an object");
+    }
+    JsonObject data = (JsonObject) value;
+    if (data == null) {
+      return new Inbound.Join(room, null, null, -1);
+    }
+    Object received = data.getValue("received");
+    if (received != null && !(received instanceof Number n && n.longValue() >= 0 && n.doubleValue() == n.longValue())) {
+      throw new ProtocolException(ErrorCode.INVALID_FIELD, "field 'data.received' must be a non-negative integer");
+    }
+    return new Inbound.Join(room, requireString(data, "id", false), requireString(data, "resume", false),
+      received == null ? -1 : ((Number) received).longValue());
+  }
+
+  /**
+   * What {@link #scan} found at the top level of a frame: the last {@code type} and {@code to} (a {@code String}, or
+   * a marker object when of another JSON type; {@code null} when absent or JSON {@code null}), whether a non-null
+   * {@code data} is there, and the text of the members passed on.
+   */
+  private static final class Scan {
+    static final Object NOT_A_STRING = new Object();
+    Object type;
+    Object to;
+    boolean hasData;
+    boolean tooDeep;
+    final StringBuilder members = new StringBuilder();
+  }
+
+  /**
+   * One pass of Vert.x's own Jackson parser over {@code text} (same limits as {@code new JsonObject(text)}); string
+   * values other than {@code type} and {@code to} are skipped, not decoded.
+   */
+  private static Scan scan(String text) {
+    Scan scan = new Scan();
+    try (JsonParser parser = JacksonCodec.createParser(text)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
+      }
+      JsonToken token = parser.nextToken();
+      while (token == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        int start = (int) parser.currentTokenLocation().getCharOffset();
+        JsonToken value = parser.nextToken();
+        switch (name) {
+          case "type" -> scan.type = value == JsonToken.VALUE_STRING ? parser.getText() : nonNull(value);
+          case "to" -> scan.to = value == JsonToken.VALUE_STRING ? parser.getText() : nonNull(value);
+          default -> {
+          }
+        }
+        scan.tooDeep |= skipValue(parser, value);
+        token = parser.nextToken();
+        if (!"type".equals(name) && !"to".equals(name) && !"from".equals(name) && !"room".equals(name)
+          && !"seq".equals(name)) {
+          if ("data".equals(name)) {
+            scan.hasData = value != JsonToken.VALUE_NULL;
+          }
+          int end = token == null ? text.length() : (int) parser.currentTokenLocation().getCharOffset();
+          appendMember(scan.members, text, start, end);
+        }
+      }
+      if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
+        throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
+      }
+    } catch (IOException | DecodeException e) {
+      throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
+    }
+    return scan;
+  }
+
+  private static Object nonNull(JsonToken value) {
+    return value == JsonToken.VALUE_NULL ? null : Scan.NOT_A_STRING;
+  }
+
+  /**
+   * Moves {@code parser} past the value whose first token is {@code first}, a member of the frame (level 1, as
+   * in {@link #parse}'s depth check); whether it nests deeper than {@link #MAX_DEPTH}.
+   */
+  private static boolean skipValue(JsonParser parser, JsonToken first) throws IOException {
+    if (first != JsonToken.START_OBJECT && first != JsonToken.START_ARRAY) {
+      return false;
+    }
+    int open = 1; // containers open inside the value
+    boolean tooDeep = false;
+    while (open > 0) {
+      JsonToken token = parser.nextToken();
+      if (token == null) {
+        throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
+      }
+      if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+        open++;
+        tooDeep |= open > MAX_DEPTH;
+      } else if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
+        open--;
+      } else if (token != JsonToken.FIELD_NAME) {
+        tooDeep |= open + 1 > MAX_DEPTH;
+      }
+    }
+    return tooDeep;
+  }
+
+  /** Appends {@code text[start, end)}, one member and what follows it up to the next token, without the separator. */
+  private static void appendMember(StringBuilder members, String text, int start, int end) {
+    while (end > start && (text.charAt(end - 1) <= ' ' || text.charAt(end - 1) == ',')) {
+      end--; // JSON whitespace and the comma between members (a value never ends in either)
+    }
+    if (!members.isEmpty()) {
+      members.append(',');
+    }
+    members.append(text, start, end);
+  }
+
+  /**
+   * The frame the router delivers for a signal:
+   * {@code {"type":type,"from":from,"room":room,"to":to,<members>}} ({@code to} left out for a room broadcast),
+   * where {@code members} is {@link Inbound.Signal#members()} as the sender's dialect gave it. Nothing is escaped:
+   * {@code type} is a {@link MessageType} name and {@code from}, {@code room} and {@code to} are checked ids
+   * ({@link Ids}).
+   */
+  public static String routed(String type, String from, String room, String to, String members) {
+    StringBuilder b = new StringBuilder(members.length() + 64 + from.length() + room.length());
+    b.append("{\"type\":\"").append(type).append("\",\"from\":\"").append(from).append("\",\"room\":\"").append(room)
+      .append('"');
+    if (to != null) {
+      b.append(",\"to\":\"").append(to).append('"');
+    }
+    if (!members.isEmpty()) {
+      b.append(',').append(members);
+    }
+    return b.append('}').toString();
   }
 
   /**

@@ -22,10 +22,17 @@ public sealed interface Inbound {
   }
 
   /**
-   * A signaling message in the hub's internal (v1) shape: {@code frame} is
-   * {@code {"type":"offer"|"answer"|"ice-candidate"|"signal","to"?,"data"}}; {@code to} is {@code null} for
-   * the rest of the room.
+   * A signaling message in the hub's internal (v1) shape: {@code type} is {@code offer}, {@code answer},
+   * {@code ice-candidate} or {@code signal}; {@code to} is {@code null} for the rest of the room; {@code members}
+   * is the JSON text of the frame's other members, comma-separated without braces (at least
+   * {@code "data":...}, the SDP or ICE candidate, as the client wrote it), which the router puts behind the
+   * members it writes ({@link Frames#routed}).
    */
-  record Signal(String type, String to, JsonObject frame) implements Inbound {
+  record Signal(String type, String to, String members) implements Inbound {
+
+    /** A signal whose only member is {@code "data":<data>}. */
+    public static Signal withData(String type, String to, JsonObject data) {
+      return new Signal(type, to, "\"data\":" + data.encode());
+    }
   }
 }

@@ -36,10 +36,9 @@ public final class MdnDialect implements Dialect {
     JsonObject frame = Frames.parse(text);
     String type = Frames.requireString(frame, "type", true);
     return switch (type) {
-      case MessageType.OFFER, MessageType.ANSWER -> new Inbound.Signal(type, null,
-        new JsonObject().put("type", type).put("data", Frames.requireObject(frame, "sdp", true)));
-      case NEW_ICE_CANDIDATE -> new Inbound.Signal(MessageType.ICE_CANDIDATE, null,
-        new JsonObject().put("type", MessageType.ICE_CANDIDATE).put("data", Frames.requireObject(frame, "candidate", true)));
+      case MessageType.OFFER, MessageType.ANSWER -> Inbound.Signal.withData(type, null, Frames.requireObject(frame, "sdp", true));
+      case NEW_ICE_CANDIDATE -> Inbound.Signal.withData(MessageType.ICE_CANDIDATE, null,
+        Frames.requireObject(frame, "candidate", true));
       default -> throw Frames.unknownType(type);
     };
   }

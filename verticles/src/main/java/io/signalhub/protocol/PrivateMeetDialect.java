@@ -54,8 +54,7 @@ public final class PrivateMeetDialect implements Dialect {
         String sdp = Frames.requireString(data, "sdp", true);
         String to = Ids.require(Frames.requireString(data, "to", true), "data.to");
         String kind = OFFER.equals(type) ? MessageType.OFFER : MessageType.ANSWER;
-        return new Inbound.Signal(kind, to, new JsonObject().put("type", kind).put("to", to)
-          .put("data", new JsonObject().put("type", kind).put("sdp", sdp)));
+        return Inbound.Signal.withData(kind, to, new JsonObject().put("type", kind).put("sdp", sdp));
       }
       case ICE_CANDIDATE: {
         JsonObject data = Frames.requireObject(frame, "data", true);
@@ -63,8 +62,7 @@ public final class PrivateMeetDialect implements Dialect {
         String to = Ids.require(Frames.requireString(data, "to", true), "data.to");
         JsonObject candidate = data.copy();
         candidate.remove("to");
-        return new Inbound.Signal(MessageType.ICE_CANDIDATE, to,
-          new JsonObject().put("type", MessageType.ICE_CANDIDATE).put("to", to).put("data", candidate));
+        return Inbound.Signal.withData(MessageType.ICE_CANDIDATE, to, candidate);
       }
       default:
         throw Frames.unknownType(type);

@@ -40,15 +40,13 @@ public final class SimplePeerDialect implements Dialect {
         JsonObject data = Frames.requireObject(frame, "data", true);
         String kind = data.getValue("type") instanceof String k ? k : "";
         if (MessageType.OFFER.equals(kind) || MessageType.ANSWER.equals(kind)) {
-          return new Inbound.Signal(kind, to, new JsonObject().put("type", kind).put("to", to).put("data", data));
+          return Inbound.Signal.withData(kind, to, data);
         }
         if (CANDIDATE.equals(kind)) {
           JsonObject candidate = Frames.requireObject(data, "candidate", true);
-          return new Inbound.Signal(MessageType.ICE_CANDIDATE, to,
-            new JsonObject().put("type", MessageType.ICE_CANDIDATE).put("to", to).put("data", candidate));
+          return Inbound.Signal.withData(MessageType.ICE_CANDIDATE, to, candidate);
         }
-        return new Inbound.Signal(MessageType.SIGNAL, to,
-          new JsonObject().put("type", MessageType.SIGNAL).put("to", to).put("data", data));
+        return Inbound.Signal.withData(MessageType.SIGNAL, to, data);
       }
       default:
         throw Frames.unknownType(type);

@@ -1,6 +1,5 @@
 package io.signalhub.protocol;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
@@ -20,17 +19,7 @@ public final class V1Dialect implements Dialect {
 
   @Override
   public Inbound decode(String text) {
-    JsonObject frame = Frames.decode(text);
-    String type = frame.getString("type");
-    return switch (type) {
-      case MessageType.JOIN -> {
-        JsonObject data = frame.getJsonObject("data");
-        yield new Inbound.Join(frame.getString("room"), data == null ? null : data.getString("id"),
-          data == null ? null : data.getString("resume"), data == null ? -1 : data.getLong("received", -1L));
-      }
-      case MessageType.LEAVE -> new Inbound.Leave();
-      default -> new Inbound.Signal(type, frame.getString("to"), frame);
-    };
+    return Frames.decode(text);
   }
 
   @Override

@@ -27,7 +27,7 @@ import java.util.Map;
  *
  * <p>For each {@link Envelope} that ws-ingress hands it on {@link Addresses#ROUTE}, it checks that the
  * recipient {@code to} is in the sender's room, stamps {@code from} and {@code room} from the sender's
- * session (whatever the client wrote), encodes the frame once and sends it to the recipient's
+ * session (whatever the client wrote) in front of the rest of the frame as the client wrote it, and sends it to the recipient's
  * {@code peer.<id>.<epoch>}; without {@code to} it sends it to every other member of the room. Each routed
  * message is published on {@link Addresses#LIFECYCLE_BROADCAST}.
  *
@@ -196,12 +196,7 @@ public class RouterVerticle extends VerticleBase {
       sendError(env, ErrorCode.NOT_IN_ROOM, "peer '" + to + "' is not in room '" + env.room() + "'");
       return;
     }
-    JsonObject frame = env.frame();
-    frame.put("from", env.from()).put("room", env.room());
-    if (to == null) {
-      frame.remove("to");
-    }
-    String text = frame.encode();
+    String text = Frames.routed(env.type(), env.from(), env.room(), to, env.members());
     boolean alone = to == null && (room == null || room.members().size() <= 1);
     if (absent || (alone && holding)) {
       hold(env, text);
@@ -231,8 +226,9 @@ public class RouterVerticle extends VerticleBase {
     eb.publish(Addresses.LIFECYCLE_BROADCAST, event, LOCAL);
   }
 
+  /** Options of one routed message (local-only: {@link Member#send} copies them only for a session on another node). */
   private DeliveryOptions roomHeader(String room) {
-    return new DeliveryOptions().addHeader(Addresses.HEADER_ROOM, room).addHeader(Addresses.HEADER_VIA, routerId);
+    return new DeliveryOptions().setLocalOnly(true).addHeader(Addresses.HEADER_ROOM, room).addHeader(Addresses.HEADER_VIA, routerId);
   }
 
   /**

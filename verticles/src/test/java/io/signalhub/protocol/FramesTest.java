@@ -18,9 +18,33 @@ class FramesTest {
   @Test
   void seed004FramesDecodeWithDataUntouched() {
     String text = "{\"type\":\"offer\",\"from\":\"peerA\",\"to\":\"peerB\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}";
-    JsonObject frame = Frames.decode(text);
-    assertEquals("peerB", frame.getString("to"));
-    assertEquals(new JsonObject().put("type", "offer").put("sdp", "v=0\r\n"), frame.getJsonObject("data"));
+    Inbound.Signal signal = (Inbound.Signal) Frames.decode(text);
+    assertEquals("offer", signal.type());
+    assertEquals("peerB", signal.to());
+    assertEquals("\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}", signal.members());
+  }
+
+  @Test
+  void routedFramesKeepTheClientsTextAndStampTheHubsMembers() {
+    // whitespace, member order, escapes and numbers as written; a client's from/room/seq replaced by the hub's
+    String text = " { \"seq\" : 9 , \"data\" : {\"candidate\":\"a\\u003d1\",\"sdpMLineIndex\":0 } ,\"type\":\"ice-candidate\","
+      + "\"x\":[1.50, {\"y\":null}] ,\"from\":\"mallory\",\"room\":\"other\", \"to\":\"peerB\" } ";
+    Inbound.Signal signal = (Inbound.Signal) Frames.decode(text);
+    assertEquals("\"data\" : {\"candidate\":\"a\\u003d1\",\"sdpMLineIndex\":0 },\"x\":[1.50, {\"y\":null}]", signal.members());
+    String routed = Frames.routed(signal.type(), "peerA", "r1", signal.to(), signal.members());
+    assertEquals("{\"type\":\"ice-candidate\",\"from\":\"peerA\",\"room\":\"r1\",\"to\":\"peerB\","
+      + "\"data\" : {\"candidate\":\"a\\u003d1\",\"sdpMLineIndex\":0 },\"x\":[1.50, {\"y\":null}]}", routed);
+    assertEquals("{\"type\":\"offer\",\"from\":\"peerA\",\"room\":\"r1\",\"data\":{}}",
+      Frames.routed("offer", "peerA", "r1", null, ((Inbound.Signal) Frames.decode("{\"type\":\"offer\",\"data\":{}}")).members()));
+  }
+
+  @Test
+  void joinCarriesItsIdAndResume() {
+    Inbound.Join join = (Inbound.Join) Frames.decode(
+      "{\"type\":\"join\",\"room\":\"r1\",\"data\":{\"id\":\"peerA\",\"resume\":\"tok\",\"received\":12}}");
+    assertEquals(new Inbound.Join("r1", "peerA", "tok", 12), join);
+    assertEquals(new Inbound.Join("r1", null, null, -1), Frames.decode("{\"type\":\"join\",\"room\":\"r1\"}"));
+    assertEquals(ErrorCode.INVALID_FIELD, refusal("{\"type\":\"join\",\"room\":\"r1\",\"data\":{\"received\":-1}}"));
   }
 
   @Test
@@ -36,6 +60,15 @@ class FramesTest {
     assertEquals(ErrorCode.MISSING_FIELD, refusal("{\"type\":\"answer\",\"to\":\"b\"}"));
     assertEquals(ErrorCode.INVALID_FIELD, refusal("{\"type\":\"answer\",\"to\":[],\"data\":{}}"));
     assertEquals(ErrorCode.INVALID_ID, refusal("{\"type\":\"answer\",\"to\":\"peer.b\",\"data\":{}}"));
+    assertEquals(ErrorCode.MISSING_FIELD, refusal("{\"type\":\"answer\",\"data\":null}"));
+    assertEquals(ErrorCode.MALFORMED_JSON, refusal("{\"type\":\"offer\",\"data\":{}} {}"));
+    assertEquals(ErrorCode.MALFORMED_JSON, refusal("{\"type\":\"offer\",\"data\":{\"sdp\":\"a\u0001\"}}"));
+    assertEquals(ErrorCode.MALFORMED_JSON, refusal("{\"type\":\"offer\",\"data\":{\"sdp\":\"\\q\"}}"));
+    assertEquals(ErrorCode.MALFORMED_JSON, refusal("{\"type\":\"offer\",\"data\":{\"sdp\":\"v=0"));
+    String deep = "[".repeat(Frames.MAX_DEPTH + 1) + "]".repeat(Frames.MAX_DEPTH + 1); // data is at level 1
+    assertEquals(ErrorCode.INVALID_FIELD, refusal("{\"type\":\"offer\",\"data\":" + deep + "}"));
+    String deepest = "[".repeat(Frames.MAX_DEPTH) + "]".repeat(Frames.MAX_DEPTH);
+    assertEquals("offer", ((Inbound.Signal) Frames.decode("{\"type\":\"offer\",\"data\":" + deepest + "}")).type());
   }
 
   @Test

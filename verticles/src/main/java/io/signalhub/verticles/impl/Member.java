@@ -36,14 +36,18 @@ public final class Member {
     return Addresses.peer(peer, session.substring(session.lastIndexOf('/') + 1));
   }
 
-  /** Sends to {@code peer}'s {@code session} from node {@code localNode} ({@code opts} is not changed). */
+  /**
+   * Sends to {@code peer}'s {@code session} from node {@code localNode} ({@code opts} is not changed: options that
+   * are {@link DeliveryOptions#isLocalOnly() local-only} go as they are to a session on this node, the common case
+   * of a router's message, and are copied for another node's relay).
+   */
   public static void send(Vertx vertx, String localNode, String peer, String session, Object body, DeliveryOptions opts) {
     String node = node(session);
-    DeliveryOptions copy = new DeliveryOptions(opts);
     if (node.equals(localNode)) {
-      vertx.eventBus().send(address(peer, session), body, copy.setLocalOnly(true));
+      vertx.eventBus().send(address(peer, session), body, opts.isLocalOnly() ? opts : new DeliveryOptions(opts).setLocalOnly(true));
     } else {
-      vertx.eventBus().send(Addresses.node(node), body, copy.addHeader(Addresses.HEADER_TO, address(peer, session)));
+      vertx.eventBus().send(Addresses.node(node), body,
+        new DeliveryOptions(opts).setLocalOnly(false).addHeader(Addresses.HEADER_TO, address(peer, session)));
     }
   }
 
@@ -55,7 +59,8 @@ public final class Member {
     if (node.equals(localNode)) {
       return vertx.eventBus().request(address(peer, session), body, copy.setLocalOnly(true));
     }
-    return vertx.eventBus().request(Addresses.node(node), body, copy.addHeader(Addresses.HEADER_TO, address(peer, session)));
+    return vertx.eventBus().request(Addresses.node(node), body,
+      copy.setLocalOnly(false).addHeader(Addresses.HEADER_TO, address(peer, session)));
   }
 
   /**
