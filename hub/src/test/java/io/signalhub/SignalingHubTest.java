@@ -2,6 +2,7 @@ package io.signalhub;
 
 import io.signalhub.verticles.Addresses;
 import io.signalhub.verticles.HubOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -443,5 +446,44 @@ class SignalingHubTest {
     assertEquals(1001, b.awaitClose());
     a.close();
     b.close();
+  }
+
+  @Test
+  void joinsBeyondMaxJoinsInFlightWaitTheirTurnAndAllGetIn() throws Exception {
+    Vertx vertx = Vertx.vertx(); // one hub per Vertx: this test's hub is not the one of start()
+    SignalingHub gated = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPort(0).setMaxJoinsInFlight(1));
+    gated.deploy().await(20, TimeUnit.SECONDS);
+    List<TestPeer> peers = new ArrayList<>();
+    try {
+      // 30 peers in 10 rooms and 10 connections that close at once (while they may be waiting their turn) all race
+      List<Future<TestPeer>> connecting = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        connecting.add(TestPeer.connectAsync(vertx, gated.actualPort(), "/ws?roomId=r" + (i % 10) + "&ClientId=p" + i));
+      }
+      for (int i = 0; i < 40; i++) {
+        TestPeer peer = connecting.get(i).await(10, TimeUnit.SECONDS);
+        if (i >= 30) {
+          peer.close();
+        } else {
+          peers.add(peer);
+        }
+      }
+      for (int i = 0; i < 30; i++) {
+        JsonObject welcome = peers.get(i).next("welcome");
+        assertEquals("p" + i, welcome.getJsonObject("data").getString("id"));
+        assertEquals("r" + (i % 10), welcome.getString("room"));
+      }
+      // no turn was lost to the peers that left while waiting: one more join still gets in, beside r3's three peers
+      try (TestPeer late = TestPeer.connect(vertx, gated.actualPort(), "/ws?roomId=r3&ClientId=late")) {
+        assertEquals(new JsonArray().add("p3").add("p13").add("p23"),
+          late.next("welcome").getJsonObject("data").getJsonArray("peers"));
+      }
+    } finally {
+      for (TestPeer peer : peers) {
+        peer.close();
+      }
+      gated.undeploy().await(20, TimeUnit.SECONDS);
+      vertx.close().await(20, TimeUnit.SECONDS);
+    }
   }
 }

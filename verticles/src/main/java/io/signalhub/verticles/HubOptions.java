@@ -42,6 +42,8 @@ public class HubOptions {
   public static final long DEFAULT_DIALECT_WAIT_MS = 300;
   /** Default time a message for a peer not (yet) in the room is held, in ms; 0 turns holding off. */
   public static final long DEFAULT_HOLD_MS = 30_000;
+  /** Default most joins one ws-ingress instance has in flight; more wait their turn. */
+  public static final int DEFAULT_MAX_JOINS_IN_FLIGHT = 64;
   /** Default most messages held for one absent recipient. */
   public static final int DEFAULT_HOLD_MAX_MESSAGES = 64;
   /** Default most bytes held for one absent recipient (256 KiB). */
@@ -115,6 +117,7 @@ public class HubOptions {
     new Setting("defaultRoom", "", "room of SimplePeer clients that name none"),
     new Setting("dialectWaitMs", "ms", "wait for a first frame before ?roomId= alone is MDN"),
     new Setting("holdMs", "ms", "how long a message for an absent peer is held; 0 = off"),
+    new Setting("maxJoinsInFlight", "joins", "most joins in flight per ws-ingress instance; more wait their turn"),
     new Setting("holdMaxMessages", "messages", "most messages held per absent recipient"),
     new Setting("holdMaxBytes", "bytes", "most bytes held per absent recipient"),
     new Setting("jwtSecret", "", "HS256 secret of connection JWTs (>= 32 chars); empty = none"),
@@ -152,6 +155,7 @@ public class HubOptions {
   private String defaultRoom = DEFAULT_DEFAULT_ROOM;
   private long dialectWaitMs = DEFAULT_DIALECT_WAIT_MS;
   private long holdMs = DEFAULT_HOLD_MS;
+  private int maxJoinsInFlight = DEFAULT_MAX_JOINS_IN_FLIGHT;
   private int holdMaxMessages = DEFAULT_HOLD_MAX_MESSAGES;
   private int holdMaxBytes = DEFAULT_HOLD_MAX_BYTES;
   private String jwtSecret = DEFAULT_JWT_SECRET;
@@ -206,6 +210,7 @@ public class HubOptions {
       defaultRoom = json.getString("defaultRoom", defaultRoom);
       dialectWaitMs = json.getLong("dialectWaitMs", dialectWaitMs);
       holdMs = json.getLong("holdMs", holdMs);
+      maxJoinsInFlight = json.getInteger("maxJoinsInFlight", maxJoinsInFlight);
       holdMaxMessages = json.getInteger("holdMaxMessages", holdMaxMessages);
       holdMaxBytes = json.getInteger("holdMaxBytes", holdMaxBytes);
       jwtSecret = json.getString("jwtSecret", jwtSecret);
@@ -271,6 +276,7 @@ public class HubOptions {
     require(io.signalhub.protocol.Ids.isValid(defaultRoom), "defaultRoom", "must be 1-64 of A-Z a-z 0-9 _ -");
     require(dialectWaitMs >= 0, "dialectWaitMs", "must be >= 0");
     require(holdMs >= 0, "holdMs", "must be >= 0 (0 = no holding)");
+    require(maxJoinsInFlight >= 1, "maxJoinsInFlight", "must be >= 1");
     require(holdMaxMessages >= 1, "holdMaxMessages", "must be >= 1");
     require(holdMaxBytes >= 1024, "holdMaxBytes", "must be >= 1024");
     require(jwtSecret != null && (jwtSecret.isEmpty() || jwtSecret.length() >= 32), "jwtSecret",
@@ -317,6 +323,7 @@ public class HubOptions {
       .put("defaultRoom", defaultRoom)
       .put("dialectWaitMs", dialectWaitMs)
       .put("holdMs", holdMs)
+      .put("maxJoinsInFlight", maxJoinsInFlight)
       .put("holdMaxMessages", holdMaxMessages)
       .put("holdMaxBytes", holdMaxBytes)
       .put("jwtSecret", jwtSecret)
@@ -484,6 +491,20 @@ public class HubOptions {
    */
   public HubOptions setHoldMs(long holdMs) {
     this.holdMs = holdMs;
+    return this;
+  }
+
+  public int getMaxJoinsInFlight() {
+    return maxJoinsInFlight;
+  }
+
+  /**
+   * Most joins (id claim and room join, each a cluster operation) one ws-ingress instance has in flight; the
+   * others wait in arrival order. Under a connection storm this keeps joins finishing within
+   * {@link #getRequestTimeoutMs()} instead of all timing out with {@code unavailable}.
+   */
+  public HubOptions setMaxJoinsInFlight(int maxJoinsInFlight) {
+    this.maxJoinsInFlight = maxJoinsInFlight;
     return this;
   }
 

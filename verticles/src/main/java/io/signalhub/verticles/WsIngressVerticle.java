@@ -5,6 +5,7 @@ import io.signalhub.protocol.Ids;
 import io.signalhub.verticles.impl.ConnectionsPerIp;
 import io.signalhub.verticles.impl.EnvelopeCodec;
 import io.signalhub.verticles.impl.Nodes;
+import io.signalhub.verticles.impl.JoinGate;
 import io.signalhub.verticles.impl.Session;
 import io.signalhub.verticles.impl.TokenAuth;
 import io.signalhub.verticles.impl.TurnCredentials;
@@ -54,6 +55,8 @@ public class WsIngressVerticle extends VerticleBase {
   private final boolean listen;
   private final Consumer<Router> routes;
   private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+  /** Bounds this instance's joins in flight ({@link HubOptions#getMaxJoinsInFlight()}); set in {@link #start()}. */
+  private JoinGate joinGate;
   /** Parked sessions: peers adopted from stopping nodes, waiting for their clients to resume. */
   private final Set<Session> parked = ConcurrentHashMap.newKeySet();
   private MessageConsumer<JsonObject> adoptions;
@@ -108,6 +111,7 @@ public class WsIngressVerticle extends VerticleBase {
     }
     EnvelopeCodec.register(vertx);
     node = Nodes.nodeId(vertx);
+    joinGate = new JoinGate(options.getMaxJoinsInFlight());
     auth = TokenAuth.create(vertx, options);
     if (options.isAnonymous()) {
       LOG.warn("*** ANONYMOUS MODE: any client may connect without a token, with any peer id, to any room. "
@@ -316,7 +320,7 @@ public class WsIngressVerticle extends VerticleBase {
       ws.close((short) 1001, "node stopping");
       return;
     }
-    Session session = new Session(vertx, ws, options, node, auth, onClose, sessions::remove);
+    Session session = new Session(vertx, ws, options, node, auth, joinGate, onClose, sessions::remove);
     sessions.add(session);
     session.start();
     if (stopping) {

@@ -19,6 +19,7 @@ import io.signalhub.verticles.Addresses;
 import io.signalhub.verticles.HubOptions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -175,14 +176,18 @@ public final class Session {
   private final TokenAuth auth;
   private final HubMetrics metrics;
   private final Runnable onSocketClosed;
+  /** Bounds the joins in flight on this session's ws-ingress, or {@code null} (a parked session). */
+  private final JoinGate joinGate;
 
   /**
    * @param auth verifies Private Meet tokens, or {@code null} when no {@code jwtSecret} is configured
+   * @param joinGate bounds the joins in flight of the ws-ingress serving this session, or {@code null}
    * @param onSocketClosed called once when the socket is closed
    * @param onEnd called once when the session has ended (after a suspension, when it expired or was resumed)
    */
-  public Session(Vertx vertx, ServerWebSocket ws, HubOptions options, String node, TokenAuth auth,
+  public Session(Vertx vertx, ServerWebSocket ws, HubOptions options, String node, TokenAuth auth, JoinGate joinGate,
                  Runnable onSocketClosed, Consumer<Session> onEnd) {
+    this.joinGate = joinGate;
     this.onSocketClosed = onSocketClosed;
     this.auth = auth;
     this.metrics = HubMetrics.of(vertx);
@@ -459,12 +464,17 @@ public final class Session {
     }
     joining = roomName;
     ws.pause();
-    Future<Void> claimed = id != null ? Future.succeededFuture() : claim(peerId, roomName);
-    claimed
+    Future<Void> admitted = joinGate == null ? Future.succeededFuture() : joinGate.enter((ContextInternal) context);
+    admitted
+      .compose(v -> closed && resumedFrom == null ? Future.failedFuture("closed") // gone while it waited its turn
+        : id != null ? Future.succeededFuture() : claim(peerId, roomName))
       .compose(v -> closed && resumedFrom == null ? Future.failedFuture("closed")
         : vertx.eventBus().<JsonObject>request(Addresses.ROOM_JOIN, new JsonObject().put("room", roomName).put("peer", peerId)
           .put("node", node).put("epoch", epoch).put("resumeFrom", resumedFrom), request))
       .onComplete(ar -> {
+        if (joinGate != null) {
+          joinGate.leave();
+        }
         joining = null;
         if (ar.succeeded()) {
           room = roomName;
@@ -997,7 +1007,7 @@ public final class Session {
    * so the peer can resume on any node with nothing lost and its room sees nothing. Start it with {@link #adopt}.
    */
   public static Session parked(Vertx vertx, HubOptions options, String node, Consumer<Session> onEnd) {
-    Session parked = new Session(vertx, null, options, node, null, () -> { }, onEnd);
+    Session parked = new Session(vertx, null, options, node, null, null, () -> { }, onEnd);
     parked.closed = true;
     parked.suspended = true; // keeps what arrives from the start
     parked.dialect = V1Dialect.INSTANCE;
