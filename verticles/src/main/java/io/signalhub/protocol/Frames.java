@@ -1,11 +1,11 @@
 package io.signalhub.protocol;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.json.jackson.JacksonCodec;
 
 import java.io.IOException;
 import java.util.List;
@@ -82,7 +82,8 @@ public final class Frames {
   /**
    * Decodes and checks one client text frame of protocol v1 ({@code docs/protocol.md}).
    *
-   * <p>A signaling frame ({@code offer}, {@code answer}, {@code ice-candidate}) is read by a streaming parser and
+   * <p>A signaling frame ({@code offer}, {@code answer}, {@code ice-candidate}) is read by a streaming parser (strict
+   * RFC 8259 JSON: a comment is {@code malformed-json}, since the frame's text is passed on) and
    * never built into objects: its members other than {@code type}, {@code to}, {@code from}, {@code room} and
    * {@code seq} (the SDP or ICE candidate in {@code data}, and anything else the client added) are kept as the
    * exact text the client wrote, for {@link #routed}. The whole frame is still checked to be one well-formed JSON
@@ -160,12 +161,18 @@ public final class Frames {
   }
 
   /**
-   * One pass of Vert.x's own Jackson parser over {@code text} (same limits as {@code new JsonObject(text)}); string
-   * values other than {@code type} and {@code to} are skipped, not decoded.
+   * Jackson's defaults: JSON as RFC 8259 has it. Vert.x's own factory (behind {@code new JsonObject(text)}) also takes
+   * comments, which a frame passed on as text must not carry: the recipient's {@code JSON.parse} refuses them.
+   */
+  private static final JsonFactory STRICT_JSON = new JsonFactory();
+
+  /**
+   * One pass of a streaming parser over {@code text}; string values other than {@code type} and {@code to} are
+   * skipped (checked, not built).
    */
   private static Scan scan(String text) {
     Scan scan = new Scan();
-    try (JsonParser parser = JacksonCodec.createParser(text)) {
+    try (JsonParser parser = STRICT_JSON.createParser(text)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
       }
@@ -194,7 +201,7 @@ public final class Frames {
       if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
         throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
       }
-    } catch (IOException | DecodeException e) {
+    } catch (IOException e) {
       throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
     }
     return scan;

@@ -1,9 +1,13 @@
 package io.signalhub.protocol;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.vertx.core.json.JsonObject;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -51,6 +55,7 @@ class DialectFuzzTest {
   private static final String ROOM = "room-1";
   private static final String SELF = "self";
   private static final int MAX_MESSAGE_BYTES = 1024;
+  private static final JsonFactory STRICT_JSON = new JsonFactory();
 
   @FuzzTest(maxDuration = "60s")
   void v1(FuzzedDataProvider data) {
@@ -212,13 +217,24 @@ class DialectFuzzTest {
     assertTrue(Ids.isValid(id), what + " is not a valid id: " + preview(id));
   }
 
+  /**
+   * {@code text} is one JSON object as RFC 8259 has it (what a browser's {@code JSON.parse} takes: no comments, no
+   * trailing data), checked with Jackson's strict defaults rather than Vert.x's lenient parser.
+   */
   private static void assertJsonObject(String text, String what, String input) {
-    try {
-      new JsonObject(text);
-    } catch (RuntimeException e) {
+    try (JsonParser parser = STRICT_JSON.createParser(text)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new IOException("not an object");
+      }
+      parser.skipChildren();
+      if (parser.nextToken() != null) {
+        throw new IOException("trailing data");
+      }
+    } catch (IOException e) {
       throw new AssertionError(what + " is not a JSON object: " + preview(text) + " (input " + preview(input) + ")", e);
     }
   }
+
 
   private static String preview(String s) {
     return s == null ? "null" : s.length() > 200 ? s.substring(0, 200) + "...(" + s.length() + " chars)" : s;

@@ -62,6 +62,9 @@ class FramesTest {
     assertEquals(ErrorCode.INVALID_ID, refusal("{\"type\":\"answer\",\"to\":\"peer.b\",\"data\":{}}"));
     assertEquals(ErrorCode.MISSING_FIELD, refusal("{\"type\":\"answer\",\"data\":null}"));
     assertEquals(ErrorCode.MALFORMED_JSON, refusal("{\"type\":\"offer\",\"data\":{}} {}"));
+    // comments would be passed on to recipients whose JSON.parse refuses them
+    assertEquals(ErrorCode.MALFORMED_JSON, refusal("{\"type\":\"offer\",\"data\":{}/*x*/}"));
+    assertEquals(ErrorCode.MALFORMED_JSON, refusal("{\"type\":\"offer\",\"data\":{}//x\n}"));
     assertEquals(ErrorCode.MALFORMED_JSON, refusal("{\"type\":\"offer\",\"data\":{\"sdp\":\"a\u0001\"}}"));
     assertEquals(ErrorCode.MALFORMED_JSON, refusal("{\"type\":\"offer\",\"data\":{\"sdp\":\"\\q\"}}"));
     assertEquals(ErrorCode.MALFORMED_JSON, refusal("{\"type\":\"offer\",\"data\":{\"sdp\":\"v=0"));

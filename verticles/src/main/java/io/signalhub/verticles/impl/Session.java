@@ -66,6 +66,8 @@ public final class Session {
    */
   static final int ACK_EVERY_FRAMES = 16;
   static final int ACK_EVERY_CHARS = 32 * 1024;
+  /** A join given up before its request to the room-registry was sent (the socket closed first): nothing to undo. */
+  private static final Exception CLOSED_BEFORE_JOIN = new java.util.concurrent.CancellationException("closed before joining");
   /** Shortest resume token offered by a client that is kept as the token of the new connection. */
   static final int MIN_TOKEN_CHARS = 16;
   /** Longest wait of a resumed connection for a router's {@link Addresses#OP_FENCE}, in ms (its old node may be gone). */
@@ -466,9 +468,9 @@ public final class Session {
     ws.pause();
     Future<Void> admitted = joinGate == null ? Future.succeededFuture() : joinGate.enter((ContextInternal) context);
     admitted
-      .compose(v -> closed && resumedFrom == null ? Future.failedFuture("closed") // gone while it waited its turn
+      .compose(v -> closed && resumedFrom == null ? Future.failedFuture(CLOSED_BEFORE_JOIN) // gone while it waited its turn
         : id != null ? Future.succeededFuture() : claim(peerId, roomName))
-      .compose(v -> closed && resumedFrom == null ? Future.failedFuture("closed")
+      .compose(v -> closed && resumedFrom == null ? Future.failedFuture(CLOSED_BEFORE_JOIN)
         : vertx.eventBus().<JsonObject>request(Addresses.ROOM_JOIN, new JsonObject().put("room", roomName).put("peer", peerId)
           .put("node", node).put("epoch", epoch).put("resumeFrom", resumedFrom), request))
       .onComplete(ar -> {
@@ -495,7 +497,7 @@ public final class Session {
         }
         if (closed) {
           early.clear();
-          if (ar.failed() && id != null && !Replies.isRefusal(ar.cause())) {
+          if (ar.failed() && id != null && !Replies.isRefusal(ar.cause()) && ar.cause() != CLOSED_BEFORE_JOIN) {
             room = roomName; // the join may have been applied: teardown leaves it
           }
           teardown();
