@@ -8,7 +8,11 @@ import java.io.InputStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -89,31 +93,55 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  /** Follows the log (like {@code tail -f}) until the node listens or exits. */
+  /**
+   * Follows the log (like {@code tail -f}) until the node listens or exits: at the end of the file it waits for the
+   * next write to the log's directory (inotify, through a {@link WatchService}), or for the process to exit.
+   */
   private void follow() {
-    try (BufferedReader reader = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
+    try (WatchService writes = log.getFileSystem().newWatchService();
+         BufferedReader reader = Files.newBufferedReader(log, StandardCharsets.UTF_8)) {
+      log.getParent().register(writes, StandardWatchEventKinds.ENTRY_MODIFY);
+      process.onExit().thenRun(() -> {
+        try {
+          writes.close(); // wakes the wait below: what is left in the file is read once more
+        } catch (IOException e) {
+          // closing anyway
+        }
+      });
       while (!listening.isDone()) {
         String line = reader.readLine();
-        if (line == null) {
-          if (!process.isAlive()) {
-            break;
+        if (line != null) {
+          read(line);
+        } else if (!process.isAlive()) {
+          for (String rest = reader.readLine(); rest != null; rest = reader.readLine()) {
+            read(rest); // written between the last read and the exit
           }
-          Thread.sleep(20); // a log file has no "data available" signal
-          continue;
-        }
-        Matcher m = MEMBERS.matcher(line);
-        if (m.find()) {
-          members = Integer.parseInt(m.group(1));
-        }
-        Matcher l = LISTENING.matcher(line);
-        if (l.find()) {
-          listening.complete(Integer.parseInt(l.group(1)));
+          break;
+        } else {
+          try {
+            WatchKey key = writes.take();
+            key.pollEvents();
+            key.reset();
+          } catch (ClosedWatchServiceException exited) {
+            // the process exited: the loop reads to the end of the file, then stops
+          }
         }
       }
     } catch (IOException | InterruptedException e) {
       // fall through
     }
     listening.completeExceptionally(new IllegalStateException("node exited"));
+  }
+
+  private void read(String line) {
+    Matcher m = MEMBERS.matcher(line);
+    if (m.find()) {
+      members = Integer.parseInt(m.group(1));
+    }
+    Matcher l = LISTENING.matcher(line);
+    if (l.find()) {
+      listening.complete(Integer.parseInt(l.group(1)));
+    }
   }
 
   int port() {

@@ -20,9 +20,6 @@ abstract class Driver {
   /** What a control frame (a frame without a stamp) means. */
   enum Control { READY, IGNORE, ERROR }
 
-  /** The dialect's name as given to {@code --dialect}. */
-  abstract String name();
-
   /** URI (path and query) for peer {@code id} of {@code room}, from the target's path and query. */
   abstract String uri(String base, String room, String id);
 
@@ -64,11 +61,6 @@ abstract class Driver {
    * "sdpMid","sdpMLineIndex","x-lt"}}}; {@code error} frames count by {@code data.code}.
    */
   static final class V1 extends Driver {
-    @Override
-    String name() {
-      return "v1";
-    }
-
     @Override
     String uri(String base, String room, String id) {
       return join(base, "roomId=" + room + "&ClientId=" + id);
@@ -116,11 +108,6 @@ abstract class Driver {
 
     PeerJs(String key) {
       this.key = key;
-    }
-
-    @Override
-    String name() {
-      return "peerjs";
     }
 
     @Override

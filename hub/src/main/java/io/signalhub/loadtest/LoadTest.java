@@ -198,7 +198,7 @@ final class LoadTest {
       if (totalLinks > 0 && cfg.warmup > 0 && warmRate > 0) {
         Step warm = new Step("warmup", warmRate, cfg.warmup);
         steps.add(warm);
-        JsonObject w = runStep(steps.size() - 1, workers, totalLinks, servers, List.of());
+        JsonObject w = runStep(steps.size() - 1, workers, totalLinks, servers);
         anyLoss |= w.getLong("lost") > 0 || w.getLong("misrouted") > 0;
         stepsJson.add(w);
         for (ProcessProbe server : servers) {
@@ -206,17 +206,18 @@ final class LoadTest {
         }
       }
       boolean failedOnce = false;
+      int failedSteps = 0;
       for (double rate : rates) {
         if (totalLinks == 0 || rate <= 0) {
           break;
         }
         steps.add(new Step("step", rate, cfg.duration));
-        JsonObject s = runStep(steps.size() - 1, workers, totalLinks, servers, servers);
+        JsonObject s = runStep(steps.size() - 1, workers, totalLinks, servers);
         stepsJson.add(s);
         anyLoss |= s.getLong("lost") > 0 || s.getLong("misrouted") > 0;
         if (s.getBoolean("pass")) {
           maxSustained = Math.max(maxSustained, rate);
-        } else if (cfg.stopAfterFailures > 0 && ++failedRunCount >= cfg.stopAfterFailures) {
+        } else if (cfg.stopAfterFailures > 0 && ++failedSteps >= cfg.stopAfterFailures) {
           failedOnce = true;
           break;
         }
@@ -247,10 +248,7 @@ final class LoadTest {
     return report;
   }
 
-  private int failedRunCount;
-
-  private JsonObject runStep(int index, List<Worker> workers, int totalLinks, List<ProcessProbe> servers,
-                             List<ProcessProbe> measured) throws Exception {
+  private JsonObject runStep(int index, List<Worker> workers, int totalLinks, List<ProcessProbe> servers) throws Exception {
     Step step = steps.get(index);
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     long end = start + TimeUnit.SECONDS.toNanos(step.seconds);
@@ -286,9 +284,13 @@ final class LoadTest {
       lastSent = sent;
       lastRecv = recv;
     }
-    step.total.add(step.latency.getIntervalHistogram());
+    Histogram rest = step.latency.getIntervalHistogram();
+    step.total.add(rest);
     long sent = step.sent.sum();
     long recv = step.received.sum();
+    if (sent > lastSent || recv > lastRecv) {
+      sample(step, second + 1, sent - lastSent, recv - lastRecv, rest); // what came after the last whole second
+    }
     long gen = ProcessProbe.selfCpuNanos() - gen0;
     JsonObject s = new JsonObject().put("name", step.name).put("targetRate", step.rate).put("seconds", step.seconds)
       .put("sent", sent).put("received", recv).put("lost", Math.max(0, sent - recv))

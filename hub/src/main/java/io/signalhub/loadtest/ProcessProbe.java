@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,8 +18,6 @@ import java.util.regex.Pattern;
 final class ProcessProbe {
 
   private static final Pattern USED = Pattern.compile("used (\\d+)K");
-  private static final long TICK_NANOS = 10_000_000L; // CLK_TCK 100 on Linux
-
   private final long pid;
 
   ProcessProbe(long pid) {
@@ -29,16 +28,9 @@ final class ProcessProbe {
     return pid;
   }
 
-  /** CPU time (user + system) the process has used, in ns; 0 when it cannot be read. */
+  /** CPU time (user + system) the process has used, in ns ({@link ProcessHandle.Info#totalCpuDuration()}); 0 when unknown. */
   long cpuNanos() {
-    try {
-      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      // after "pid (comm) ": state is field 3, utime field 14, stime field 15
-      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS;
-    } catch (IOException | RuntimeException e) {
-      return 0;
-    }
+    return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).map(Duration::toNanos).orElse(0L);
   }
 
   /** CPU time of this JVM, in ns. */

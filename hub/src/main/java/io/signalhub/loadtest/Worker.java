@@ -45,10 +45,6 @@ final class Worker extends VerticleBase {
     rooms.add(new Room(index, size));
   }
 
-  int linkCount() {
-    return links.size();
-  }
-
   @Override
   public Future<?> start() {
     List<String> locals = run.cfg.localAddresses();
@@ -185,8 +181,9 @@ final class Worker extends VerticleBase {
       Link link = links.get((int) (steadySent % n));
       steadySent++;
       b.setLength(0);
+      b.append(link.prefix);
       link.room.stamp(b, 'S', steadyStep, link.from, link.to, scheduled);
-      String frame = link.prefix + b + suffix;
+      String frame = b.append(suffix).toString();
       Peer peer = link.room.peers[link.from];
       stats.sent.increment();
       stats.sendLag.recordValue(Math.max(0, (System.nanoTime() - scheduled) / 1000));

@@ -122,7 +122,7 @@ public final class Frames {
         if (!scan.hasData) {
           throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing field 'data'");
         }
-        return new Inbound.Signal(t, to, scan.members.toString());
+        return new Inbound.Signal(t, to, scan.members);
       }
       default -> throw unknownType(t);
     }
@@ -157,7 +157,17 @@ public final class Frames {
     Object to;
     boolean hasData;
     boolean tooDeep;
-    final StringBuilder members = new StringBuilder();
+    /** The members passed on, comma-separated; most frames have one ({@code data}), taken as one substring. */
+    String members = "";
+
+    /** Adds {@code text[start, end)}, one member and what follows it up to the next token, without the separator. */
+    void passOn(String text, int start, int end) {
+      while (end > start && (text.charAt(end - 1) <= ' ' || text.charAt(end - 1) == ',')) {
+        end--; // JSON whitespace and the comma between members (a value never ends in either)
+      }
+      String member = text.substring(start, end);
+      members = members.isEmpty() ? member : members + "," + member;
+    }
   }
 
   /**
@@ -181,21 +191,23 @@ public final class Frames {
         String name = parser.currentName();
         int start = (int) parser.currentTokenLocation().getCharOffset();
         JsonToken value = parser.nextToken();
+        boolean passedOn = false;
         switch (name) {
           case "type" -> scan.type = value == JsonToken.VALUE_STRING ? parser.getText() : nonNull(value);
           case "to" -> scan.to = value == JsonToken.VALUE_STRING ? parser.getText() : nonNull(value);
-          default -> {
+          case "from", "room", "seq" -> {
+            // written by the hub
           }
+          case "data" -> {
+            scan.hasData = value != JsonToken.VALUE_NULL;
+            passedOn = true;
+          }
+          default -> passedOn = true;
         }
         scan.tooDeep |= skipValue(parser, value);
-        token = parser.nextToken();
-        if (!"type".equals(name) && !"to".equals(name) && !"from".equals(name) && !"room".equals(name)
-          && !"seq".equals(name)) {
-          if ("data".equals(name)) {
-            scan.hasData = value != JsonToken.VALUE_NULL;
-          }
-          int end = token == null ? text.length() : (int) parser.currentTokenLocation().getCharOffset();
-          appendMember(scan.members, text, start, end);
+        token = parser.nextToken(); // the next member's name, or the end of the object (Jackson throws at the end of input)
+        if (passedOn) {
+          scan.passOn(text, start, (int) parser.currentTokenLocation().getCharOffset());
         }
       }
       if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
@@ -236,17 +248,6 @@ public final class Frames {
       }
     }
     return tooDeep;
-  }
-
-  /** Appends {@code text[start, end)}, one member and what follows it up to the next token, without the separator. */
-  private static void appendMember(StringBuilder members, String text, int start, int end) {
-    while (end > start && (text.charAt(end - 1) <= ' ' || text.charAt(end - 1) == ',')) {
-      end--; // JSON whitespace and the comma between members (a value never ends in either)
-    }
-    if (!members.isEmpty()) {
-      members.append(',');
-    }
-    members.append(text, start, end);
   }
 
   /**
