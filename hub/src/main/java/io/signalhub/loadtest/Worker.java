@@ -161,6 +161,8 @@ final class Worker extends VerticleBase {
   private long steadyStart;
   private long steadyEnd;
   private final StringBuilder stampBuilder = new StringBuilder(64);
+  /** The numbers of the stamp being read (this worker's event loop reads one frame at a time). */
+  private final long[] stampFields = new long[6];
 
   /**
    * Sends every message due by now, then sleeps until the next one is due (Netty's scheduler: exact to the
@@ -344,7 +346,7 @@ final class Worker extends VerticleBase {
     }
 
     private void onText(String text, long connectStart) {
-      int at = text.indexOf(Driver.MARK);
+      int at = text.lastIndexOf(Driver.MARK); // the stamp is the payload's last field: found from the end
       if (at < 0) {
         Driver.Control c;
         try {
@@ -369,7 +371,7 @@ final class Worker extends VerticleBase {
       long now = System.nanoTime();
       char kind = text.charAt(i);
       i += 2;
-      long[] f = new long[6];
+      long[] f = stampFields;
       for (int k = 0; k < 6; k++) {
         long v = 0;
         char c;
