@@ -33,7 +33,6 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,11 +60,11 @@ public final class Session {
   /** How often a resume asks again for the handover of a session that is still being set up, every 50 ms. */
   static final int HANDOVER_ATTEMPTS = 20;
   /**
-   * Frames, or chars, kept unacknowledged before a ping asks the client to acknowledge them. Kept frames outlive
-   * young collections while they wait; fewer per connection (more pings) costs less GC time than it costs writes.
+   * Frames, or bytes, kept unacknowledged before a ping asks the client to acknowledge them: they bound the
+   * pooled memory a busy connection holds for a resume; more pings per frame would cost writes.
    */
   static final int ACK_EVERY_FRAMES = 16;
-  static final int ACK_EVERY_CHARS = 32 * 1024;
+  static final int ACK_EVERY_BYTES = 32 * 1024;
   /** A join given up before its request to the room-registry was sent (the socket closed first): nothing to undo. */
   private static final Exception CLOSED_BEFORE_JOIN = new java.util.concurrent.CancellationException("closed before joining");
   /** Shortest resume token offered by a client that is kept as the token of the new connection. */
@@ -130,8 +129,7 @@ public final class Session {
    * {@code seq - unacked.size() + 1 .. seq}): a pong answers a ping written after them, so it acknowledges
    * them (TCP keeps order); what is still here when the link drops is replayed to a resume. Bounded like a hold.
    */
-  private final ArrayDeque<String> unacked = new ArrayDeque<>(1);
-  private long unackedChars;
+  private final UnackedFrames unacked = new UnackedFrames();
   /** Whether a ping asking to acknowledge {@link #unacked} is out, its pong not back yet. */
   private boolean ackPingOut;
   /** The session this connection took over, or {@code null}. */
@@ -852,7 +850,7 @@ public final class Session {
     if (rendered != null && options.getResumeGraceMs() > 0 && dialect.numbersFrames()) {
       remember(canonical);
       writeIfAny(dialect.withSeq(rendered, seq));
-      if (!ackPingOut && !closed && (unacked.size() >= ACK_EVERY_FRAMES || unackedChars >= ACK_EVERY_CHARS)) {
+      if (!ackPingOut && !closed && (unacked.size() >= ACK_EVERY_FRAMES || unacked.byteSize() >= ACK_EVERY_BYTES)) {
         ackPingOut = true; // its pong lets the frames up to seq go: the kept frames stay few on a busy connection
         ws.writePing(Buffer.buffer(Long.toString(seq)));
       }
@@ -864,10 +862,9 @@ public final class Session {
   /** Numbers {@code canonical} with the next {@link #seq} and keeps it in {@link #unacked}. */
   private void remember(String canonical) {
     seq++;
-    unacked.addLast(canonical);
-    unackedChars += canonical.length();
-    while (unacked.size() > options.getHoldMaxMessages() || unackedChars > options.getHoldMaxBytes()) {
-      unackedChars -= unacked.removeFirst().length(); // too old to replay: a resume will see the gap in seq
+    unacked.add(canonical);
+    while (unacked.size() > options.getHoldMaxMessages() || unacked.byteSize() > options.getHoldMaxBytes()) {
+      unacked.removeFirst(); // too old to replay: a resume will see the gap in seq
     }
   }
 
@@ -877,8 +874,8 @@ public final class Session {
       return; // not a seq of ours
     }
     long first = seq - unacked.size() + 1;
-    for (long s = first; s <= upTo && !unacked.isEmpty(); s++) {
-      unackedChars -= unacked.removeFirst().length();
+    for (long s = first; s <= upTo && unacked.size() > 0; s++) {
+      unacked.removeFirst();
     }
   }
 
@@ -919,6 +916,7 @@ public final class Session {
   }
 
   private void end() {
+    unacked.release();
     if (ended.tryComplete()) {
       onEnd.accept(this);
     }
@@ -1111,12 +1109,7 @@ public final class Session {
         LOG.warn("peer {}: frames {}..{} are too old to replay to its resume", id, received + 1, first - 1);
       }
       base = Math.max(received, first - 1);
-      long s = first;
-      for (String frame : unacked) {
-        if (s++ > received) {
-          frames.add(frame);
-        }
-      }
+      unacked.from((int) (base + 1 - first)).forEach(frames::add);
     }
     kept.forEach(frames::add);
     msg.reply(new JsonObject().put("frames", frames).put("seq", base)
