@@ -26,8 +26,11 @@ final class UnackedFrames {
   private static final int MIN_CAPACITY = 1024;
 
   private ByteBuf bytes;
-  /** Byte length of each frame, a ring: frame {@code i} (0 = oldest) is at {@code (head + i) % lengths.length}. */
-  private int[] lengths = new int[16];
+  /**
+   * Byte length of each frame, a ring: frame {@code i} (0 = oldest) is at {@code (head + i) % lengths.length};
+   * {@code null} with the buffer (an idle connection holds neither).
+   */
+  private int[] lengths;
   private int head;
   private int count;
   private boolean released;
@@ -50,6 +53,8 @@ final class UnackedFrames {
     int utf8 = ByteBufUtil.utf8Bytes(frame);
     if (bytes == null) {
       bytes = PooledByteBufAllocator.DEFAULT.directBuffer(Math.max(MIN_CAPACITY, utf8));
+      lengths = new int[16];
+      head = 0;
     } else if (bytes.writableBytes() < utf8 && bytes.readerIndex() > 0) {
       bytes.discardReadBytes(); // the acknowledged frames' room at the front, before the buffer grows
     }
@@ -96,7 +101,6 @@ final class UnackedFrames {
   /** Forgets every frame. */
   void clear() {
     count = 0;
-    head = 0;
     giveBack();
   }
 
@@ -110,6 +114,7 @@ final class UnackedFrames {
     if (bytes != null) {
       bytes.release();
       bytes = null;
+      lengths = null;
     }
   }
 
