@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -166,19 +167,15 @@ class ResumeTest {
       String token = bob.next("welcome").getJsonObject("data").getString("resumeToken");
       alice.next("peer-joined");
 
-      // alice sends one numbered message per millisecond (bounded: 3,000 of them) while bob moves from node2 to
-      // node1: the frames in flight go node1 -> node2 -> forwarded to node1, later ones go node1 -> node1
-      Thread sender = new Thread(() -> {
-        for (int i = 0; i < total; i++) {
-          alice.sendNoWait(candidate("bob4", i));
-          try {
-            Thread.sleep(1);
-          } catch (InterruptedException e) {
-            return;
-          }
+      // alice sends one numbered message per millisecond from a timer (bounded: 3,000 of them) while bob moves from
+      // node2 to node1: the frames in flight go node1 -> node2 -> forwarded to node1, later ones go node1 -> node1
+      AtomicInteger next = new AtomicInteger();
+      long sender = node1.setPeriodic(1, id -> {
+        int i = next.getAndIncrement();
+        if (i < total) {
+          alice.sendNoWait(candidate("bob4", i)); // one timer, one thread: sent in order
         }
-      }, "alice-sender");
-      sender.start();
+      });
       List<Integer> got = new ArrayList<>();
       long lastSeq = 0;
       while (got.size() < 300) {
@@ -201,7 +198,7 @@ class ResumeTest {
           assertEquals(++lastSeq, c.getLong("seq"), "seq continues across the resume");
         }
       } finally {
-        sender.join(30_000);
+        node1.cancelTimer(sender);
       }
       for (int i = 0; i < total; i++) {
         assertEquals(i, got.get(i), "message " + i + " of alice's stream (order, no gap, no repeat)");
