@@ -5,7 +5,7 @@ package io.signalhub.protocol;
  * node. {@code room} and {@code from} come from the sender's session, never from the frame, and
  * {@code replyTo} is the sender's own address (for error frames); {@code to} is
  * {@code null} for a message to the whole room. {@code members} is the text of the frame's other members
- * ({@link io.signalhub.protocol.Inbound.Signal#members()}: {@code data} as the client wrote it, never parsed), behind
+ * ({@link Inbound.Signal#members()}: {@code data} as the client wrote it, never parsed), behind
  * which the router writes {@code type}, {@code from}, {@code room} and {@code to} ({@link Frames#routed}).
  *
  * <p>{@code roomGen} and {@code roomVersion} are the newest state of the room the sender has been told

@@ -33,10 +33,10 @@ public final class Frames {
     try {
       frame = new JsonObject(text);
     } catch (DecodeException | ClassCastException e) {
-      throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
+      throw malformed();
     }
     if (depth(frame, 0) > MAX_DEPTH) {
-      throw new ProtocolException(ErrorCode.INVALID_FIELD, "frame nested deeper than " + MAX_DEPTH + " levels");
+      throw tooDeep();
     }
     return frame;
   }
@@ -73,6 +73,16 @@ public final class Frames {
     return obj;
   }
 
+  /** The {@code malformed-json} refusal: the frame is not one well-formed JSON object. */
+  private static ProtocolException malformed() {
+    return new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
+  }
+
+  /** The {@code invalid-field} refusal of a frame nested deeper than {@link #MAX_DEPTH}. */
+  private static ProtocolException tooDeep() {
+    return new ProtocolException(ErrorCode.INVALID_FIELD, "frame nested deeper than " + MAX_DEPTH + " levels");
+  }
+
   /** An {@code unknown-type} refusal naming {@code type} (shortened). */
   static ProtocolException unknownType(String type) {
     return new ProtocolException(ErrorCode.UNKNOWN_TYPE,
@@ -96,7 +106,7 @@ public final class Frames {
   public static Inbound decode(String text) {
     Scan scan = scan(text);
     if (scan.tooDeep) {
-      throw new ProtocolException(ErrorCode.INVALID_FIELD, "frame nested deeper than " + MAX_DEPTH + " levels");
+      throw tooDeep();
     }
     if (scan.type == null) {
       throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing field 'type'");
@@ -184,7 +194,7 @@ public final class Frames {
     Scan scan = new Scan();
     try (JsonParser parser = STRICT_JSON.createParser(text)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
-        throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
+        throw malformed();
       }
       JsonToken token = parser.nextToken();
       while (token == JsonToken.FIELD_NAME) {
@@ -211,10 +221,10 @@ public final class Frames {
         }
       }
       if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
-        throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
+        throw malformed();
       }
     } catch (IOException e) {
-      throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
+      throw malformed();
     }
     return scan;
   }
@@ -236,7 +246,7 @@ public final class Frames {
     while (open > 0) {
       JsonToken token = parser.nextToken();
       if (token == null) {
-        throw new ProtocolException(ErrorCode.MALFORMED_JSON, "frame is not a JSON object");
+        throw malformed();
       }
       if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
         open++;

@@ -7,6 +7,7 @@ import io.signalhub.protocol.Ids;
 import io.signalhub.verticles.impl.EnvelopeCodec;
 import io.signalhub.verticles.impl.HubMetrics;
 import io.signalhub.verticles.impl.Member;
+import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.RoomState;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -82,7 +83,7 @@ public class RouterVerticle extends VerticleBase {
     }
     EnvelopeCodec.register(vertx);
     metrics = HubMetrics.of(vertx);
-    node = io.signalhub.verticles.impl.Nodes.nodeId(vertx);
+    node = Nodes.nodeId(vertx);
     EventBus eb = vertx.eventBus();
     if (options.getHoldMs() > 0) {
       sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, options.getHoldMs() / 4)), t -> expireHeld());

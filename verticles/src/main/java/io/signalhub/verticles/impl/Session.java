@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * One peer connection of ws-ingress, or a parked session without a socket ({@link #parked}). Confined to the
@@ -66,7 +68,7 @@ public final class Session {
   static final int ACK_EVERY_FRAMES = 16;
   static final int ACK_EVERY_BYTES = 32 * 1024;
   /** A join given up before its request to the room-registry was sent (the socket closed first): nothing to undo. */
-  private static final Exception CLOSED_BEFORE_JOIN = new java.util.concurrent.CancellationException("closed before joining");
+  private static final Exception CLOSED_BEFORE_JOIN = new CancellationException("closed before joining");
   /** Shortest resume token offered by a client that is kept as the token of the new connection. */
   static final int MIN_TOKEN_CHARS = 16;
   /** Longest wait of a resumed connection for a router's {@link Addresses#OP_FENCE}, in ms (its old node may be gone). */
@@ -466,11 +468,10 @@ public final class Session {
     ws.pause();
     Future<Void> admitted = joinGate == null ? Future.succeededFuture() : joinGate.enter((ContextInternal) context);
     admitted
-      .compose(v -> closed && resumedFrom == null ? Future.failedFuture(CLOSED_BEFORE_JOIN) // gone while it waited its turn
-        : id != null ? Future.succeededFuture() : claim(peerId, roomName))
-      .compose(v -> closed && resumedFrom == null ? Future.failedFuture(CLOSED_BEFORE_JOIN)
-        : vertx.eventBus().<JsonObject>request(Addresses.ROOM_JOIN, new JsonObject().put("room", roomName).put("peer", peerId)
-          .put("node", node).put("epoch", epoch).put("resumeFrom", resumedFrom), request))
+      .compose(v -> unlessClosed(() -> id != null ? Future.succeededFuture() : claim(peerId, roomName)))
+      .compose(v -> unlessClosed(() -> vertx.eventBus().<JsonObject>request(Addresses.ROOM_JOIN, new JsonObject()
+        .put("room", roomName).put("peer", peerId).put("node", node).put("epoch", epoch).put("resumeFrom", resumedFrom),
+        request)))
       .onComplete(ar -> {
         if (joinGate != null) {
           joinGate.leave();
@@ -549,6 +550,14 @@ public final class Session {
         }
         LOG.info("peer {} {} room {} on node {}", peerId, resumed ? "resumed its session in" : "joined", roomName, node);
       });
+  }
+
+  /**
+   * The next step of a join, unless the socket closed meanwhile (while the join waited its turn, or during its
+   * previous step): then {@link #CLOSED_BEFORE_JOIN}. A resume goes on, so that the session stays resumable.
+   */
+  private <T> Future<T> unlessClosed(Supplier<Future<T>> step) {
+    return closed && resumedFrom == null ? Future.failedFuture(CLOSED_BEFORE_JOIN) : step.get();
   }
 
   /**
