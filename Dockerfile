@@ -10,7 +10,7 @@ FROM eclipse-temurin:17-jre
 
 RUN useradd --system --uid 10001 --home /app signalhub
 WORKDIR /app
-COPY hub/target/signalhub-hub-*-fat.jar /app/signalhub.jar
+COPY server/target/signalhub-server-*-fat.jar /app/signalhub.jar
 COPY config/ /app/config/
 
 USER 10001

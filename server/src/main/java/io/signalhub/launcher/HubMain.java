@@ -24,12 +24,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The standalone node: {@code java -jar signalhub-hub-<version>-fat.jar [--port 8081] [--config file]}.
+ * The standalone node: {@code java -jar signalhub-server-<version>-fat.jar [--port 8081] [--config file]}.
  * Clustered by default, with an embedded Hazelcast member that joins the other nodes on this host.
  * Stops gracefully on SIGTERM / Ctrl-C: peers are closed with 1001 and removed from their rooms first.
  */
 @Command(name = "signalhub", mixinStandardHelpOptions = true, version = "signalhub 0.1.0",
-  subcommands = io.signalhub.loadtest.LoadTestCommand.class,
   description = "Clustered WebRTC signaling hub. Settings come from config/hub.json (built in), then --config FILE, "
     + "then HUB_* environment variables, then these flags.")
 public final class HubMain implements Callable<Integer> {

@@ -2,6 +2,7 @@ package io.signalhub.loadtest;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,6 +34,12 @@ import java.util.concurrent.Callable;
   description = "Load test: rooms of peers negotiate (offer, answer, trickle ICE), then steady signaling at fixed "
     + "rates (open loop). Reports latency percentiles, throughput, loss, room set-up time.")
 public final class LoadTestCommand implements Callable<Integer> {
+
+  /** {@code java -jar signalhub-loadtest-<version>-fat.jar [options]}; exits with the code above. */
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new LoadTestCommand()).execute(args));
+  }
+
 
   @Option(names = {"-t", "--target"}, required = true, paramLabel = "URL",
     description = "WebSocket URL of a node, e.g. ws://127.0.0.1:8080/ws (repeat for several nodes; a room's peers "
