@@ -1,7 +1,7 @@
 package io.signalhub.example;
 
 import io.signalhub.SignalingHub;
-import io.signalhub.verticles.Addresses;
+import io.signalhub.verticles.HubEvent;
 import io.signalhub.verticles.HubOptions;
 import io.signalhub.verticles.WsIngressVerticle;
 import io.vertx.core.Future;
@@ -17,11 +17,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 /**
  * An existing Vert.x application that embeds the signaling hub (the example of {@code docs/embedding.md}):
  * it deploys the hub's verticles into its own {@code Vertx}, mounts the WebSocket endpoint on its own
- * {@link Router} at its own path next to its own routes, and observes the hub's lifecycle events.
+ * {@link Router} at its own path next to its own routes, and decides on the hub's lifecycle events: an
+ * admission rule (rooms named {@code staff-*} only for peers named {@code staff-*}) and a moderation rule (no
+ * message over 16 KiB), and a record of every event.
  */
 public class ExistingApplication extends VerticleBase {
 
-  /** The lifecycle events this application saw: {@code {"channel":"register|broadcast|unregister", ...event}}. */
+  /** The lifecycle events this application saw: {@code {"channel":"register|broadcast|unregister","peer","room"}}. */
   public final BlockingQueue<JsonObject> events = new LinkedBlockingQueue<>();
   private SignalingHub hub;
   private HttpServer server;
@@ -32,10 +34,8 @@ public class ExistingApplication extends VerticleBase {
     HubOptions options = new HubOptions().setAnonymous(true).setRoomCapacity(8);
     hub = SignalingHub.create(vertx, options);
 
-    // 2. observe register / broadcast / unregister (the Go hub's three channels), published on each node
-    vertx.eventBus().<JsonObject>consumer(Addresses.LIFECYCLE_REGISTER, m -> events.add(m.body().copy().put("channel", "register")));
-    vertx.eventBus().<JsonObject>consumer(Addresses.LIFECYCLE_BROADCAST, m -> events.add(m.body().copy().put("channel", "broadcast")));
-    vertx.eventBus().<JsonObject>consumer(Addresses.LIFECYCLE_UNREGISTER, m -> events.add(m.body().copy().put("channel", "unregister")));
+    // 2. decide on register / broadcast and observe unregister (the Go hub's three channels), before deploying
+    hub.eventHandler(this::onHubEvent);
 
     return hub.deployVerticles().compose(v -> {
       // 3. the application's own router: its routes, and the hub's endpoints at paths it chooses
@@ -49,6 +49,17 @@ public class ExistingApplication extends VerticleBase {
         .requestHandler(router);
       return server.listen();
     });
+  }
+
+  /** The application's rules: each REGISTER and BROADCAST is completed with its decision. */
+  private void onHubEvent(HubEvent event) {
+    events.add(new JsonObject().put("channel", event.type().name().toLowerCase(java.util.Locale.ROOT))
+      .put("peer", event.peer()).put("room", event.room()));
+    switch (event.type()) {
+      case REGISTER -> event.complete(!event.room().startsWith("staff-") || event.peer().startsWith("staff-"));
+      case BROADCAST -> event.complete(event.length() <= 16_384);
+      case UNREGISTER -> { } // observe-only
+    }
   }
 
   @Override
