@@ -46,6 +46,11 @@ public class RoomRegistryVerticle extends VerticleBase {
   private String node;
   /** Rooms with peers of this node, with how many (joins and leaves of this node's peers go through here). */
   private final java.util.Map<String, Integer> localRooms = new java.util.HashMap<>();
+  /**
+   * Joins being decided by the application, as {@code <room>/<peer>/<session>}: a leave for one of them (the
+   * joining connection gave up waiting) removes it, and the join is then not written when the answer comes.
+   */
+  private final java.util.Set<String> admitting = new java.util.HashSet<>();
 
   /** Reads its options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}). */
   public RoomRegistryVerticle() {
@@ -97,7 +102,7 @@ public class RoomRegistryVerticle extends VerticleBase {
     localRooms.merge(room, 1, Integer::sum); // counted from now, so racing joins see it
     Future<RoomStore.Joined> write = hook == null || resumeFrom != null
       ? store.join(room, peer, session, options.getRoomCapacity(), resumeFrom)
-      : admit(room, peer, peerNode).compose(v -> store.join(room, peer, session, options.getRoomCapacity(), null));
+      : admit(room, peer, peerNode, session).compose(v -> store.join(room, peer, session, options.getRoomCapacity(), null));
     write.onComplete(ar -> {
       if (ar.failed()) {
         uncount(room);
@@ -132,16 +137,22 @@ public class RoomRegistryVerticle extends VerticleBase {
    * A room already full (without this peer) is left to the store to refuse ({@code room-full}) without
    * asking. Fails with {@code join-refused} when the application refuses.
    */
-  private Future<Void> admit(String room, String peer, String peerNode) {
+  private Future<Void> admit(String room, String peer, String peerNode, String session) {
     return store.get(room).compose(before -> {
       int members = before == null ? 0 : before.members().size();
       boolean seated = before != null && before.members().containsKey(peer);
       if (!seated && members >= options.getRoomCapacity()) {
         return Future.succeededFuture(); // room-full from the store: no REGISTER to ask about
       }
-      return hook.ask(HubEventImpl.register(hook.promise(), peer, room, peerNode, members)).transform(decision ->
-        EventHook.accepted(decision) ? Future.<Void>succeededFuture()
-          : Future.failedFuture(new ProtocolException(ErrorCode.JOIN_REFUSED, "the application refused this join")));
+      String key = room + "/" + peer + "/" + session;
+      admitting.add(key);
+      return hook.ask(HubEventImpl.register(hook.promise(), peer, room, peerNode, members)).transform(decision -> {
+        if (!admitting.remove(key)) {
+          return Future.failedFuture("the joining connection left while the application decided");
+        }
+        return EventHook.accepted(decision) ? Future.<Void>succeededFuture()
+          : Future.failedFuture(new ProtocolException(ErrorCode.JOIN_REFUSED, "the application refused this join"));
+      });
     });
   }
 
@@ -162,6 +173,9 @@ public class RoomRegistryVerticle extends VerticleBase {
     String peer = msg.body().getString("peer");
     String reason = msg.body().getString("reason", "left");
     String epoch = msg.body().getString("epoch");
+    if (epoch != null && !admitting.isEmpty()) {
+      admitting.remove(room + "/" + peer + "/" + Member.of(node, epoch)); // a join still being decided is given up
+    }
     store.leave(room, peer, epoch == null ? null : Member.of(node, epoch)).onComplete(ar -> {
       if (ar.failed()) {
         Replies.fail(msg, ar.cause());
