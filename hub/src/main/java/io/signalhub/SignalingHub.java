@@ -1,6 +1,7 @@
 package io.signalhub;
 
 import io.signalhub.impl.SignalingHubImpl;
+import io.signalhub.verticles.HubEvent;
 import io.signalhub.verticles.HubOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -32,6 +33,34 @@ public interface SignalingHub {
   static SignalingHub create(Vertx vertx, HubOptions options) {
     return new SignalingHubImpl(vertx, new HubOptions(options).validate());
   }
+
+  /**
+   * Sets the handler of the hub's lifecycle events (the Go room hub's register, broadcast and unregister),
+   * before {@link #deploy()} or {@link #deployVerticles()}. Like vert.x-web's {@code BridgeEvent}, each
+   * {@link HubEvent} is a {@code Promise<Boolean>}: complete a {@link HubEvent.Type#REGISTER} or
+   * {@link HubEvent.Type#BROADCAST} with {@code true} to let the join or the message through, with {@code false}
+   * (or fail it) to refuse it; the client gets {@code join-refused} or {@code message-refused}. Undecided within
+   * half of {@link HubOptions#getRequestTimeoutMs()}, or a handler that throws: refused.
+   * {@link HubEvent.Type#UNREGISTER} is observe-only. Without a handler, the hub builds no event.
+   *
+   * <pre>{@code
+   * hub.eventHandler(event -> {
+   *   switch (event.type()) {
+   *     case REGISTER -> event.complete(!event.room().startsWith("staff-") || event.peer().startsWith("staff-"));
+   *     case BROADCAST -> event.complete(event.length() <= 16_384);
+   *     case UNREGISTER -> log.info("{} left {} ({})", event.peer(), event.room(), event.reason());
+   *   }
+   * });
+   * }</pre>
+   *
+   * The handler runs on the hub's event loops and must not block; it may complete the promise later, from
+   * any thread. Each node asks about its own peers' joins and messages: set it on every node's hub.
+   *
+   * @param handler the handler, or {@code null} for none
+   * @return this
+   * @throws IllegalStateException once the hub is deployed
+   */
+  SignalingHub eventHandler(Handler<HubEvent> handler);
 
   /**
    * Deploys the verticles and starts the hub's HTTP server on {@link HubOptions#getHost()}:

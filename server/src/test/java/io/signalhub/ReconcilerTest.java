@@ -2,7 +2,7 @@ package io.signalhub;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.listener.EntryRemovedListener;
-import io.signalhub.verticles.Addresses;
+import io.signalhub.verticles.HubEvent;
 import io.signalhub.verticles.HubOptions;
 import io.signalhub.verticles.impl.Member;
 import io.signalhub.verticles.impl.Nodes;
@@ -42,16 +42,21 @@ class ReconcilerTest {
 
       VertxTestContext test = new VertxTestContext();
       Checkpoint evicted = test.checkpoint();
-      node.eventBus().<JsonObject>consumer(Addresses.LIFECYCLE_UNREGISTER, msg -> {
-        test.verify(() -> {
-          assertEquals("ghost", msg.body().getString("peer"));
-          assertEquals("node-failed", msg.body().getString("reason"));
-          assertTrue(msg.body().getBoolean("roomRemoved"));
-        });
-        evicted.flag();
-      }).completion().await(10, TimeUnit.SECONDS);
-
-      SignalingHub hub = SignalingHub.create(node, new HubOptions().setAnonymous(true).setPort(0));
+      SignalingHub hub = SignalingHub.create(node, new HubOptions().setAnonymous(true).setPort(0)).eventHandler(event -> {
+        if (event.type() == HubEvent.Type.UNREGISTER) {
+          test.verify(() -> {
+            assertEquals("ghost", event.peer());
+            assertEquals("haunted", event.room());
+            assertEquals("a-node-that-crashed-unnoticed", event.node());
+            assertEquals("node-failed", event.reason());
+            assertEquals(0, event.members());
+            assertTrue(event.roomRemoved());
+          });
+          evicted.flag();
+        } else {
+          event.complete(true);
+        }
+      });
       hub.deploy().await(30, TimeUnit.SECONDS);
       assertTrue(test.awaitCompletion(10, TimeUnit.SECONDS), "the stale member was evicted");
       if (test.failed()) {

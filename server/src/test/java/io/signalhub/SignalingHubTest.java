@@ -364,8 +364,8 @@ class SignalingHubTest {
   @Test
   void anEmptyRoomIsRemoved(VertxTestContext test) throws Exception {
     Checkpoint removed = test.checkpoint();
-    vertx.eventBus().<JsonObject>consumer(Addresses.LIFECYCLE_UNREGISTER, msg -> {
-      if (msg.body().getBoolean("roomRemoved")) {
+    vertx.eventBus().<JsonObject>consumer(Addresses.ROOM_EVENTS, msg -> {
+      if ("left".equals(msg.body().getString("event")) && msg.body().getJsonObject("members").isEmpty()) {
         test.verify(() -> assertEquals("lonely", msg.body().getString("room")));
         removed.flag();
       }
@@ -387,44 +387,6 @@ class SignalingHubTest {
     } else {
       assertNull(reply.body());
     }
-  }
-
-  @Test
-  void lifecycleEventsAreObservableOnTheEventBus(VertxTestContext test) throws Exception {
-    Checkpoint register = test.checkpoint(2);
-    Checkpoint broadcast = test.checkpoint();
-    Checkpoint unregister = test.checkpoint();
-    vertx.eventBus().<JsonObject>consumer(Addresses.LIFECYCLE_REGISTER, msg -> {
-      test.verify(() -> assertEquals("life", msg.body().getString("room")));
-      register.flag();
-    }).completion().await(5, TimeUnit.SECONDS);
-    vertx.eventBus().<JsonObject>consumer(Addresses.LIFECYCLE_BROADCAST, msg -> {
-      test.verify(() -> {
-        assertEquals("offer", msg.body().getString("type"));
-        assertEquals("a", msg.body().getString("from"));
-        assertEquals("b", msg.body().getString("to"));
-        assertEquals(1, msg.body().getInteger("recipients"));
-        assertFalse(msg.body().containsKey("data"), "lifecycle events never carry the SDP");
-      });
-      broadcast.flag();
-    }).completion().await(5, TimeUnit.SECONDS);
-    vertx.eventBus().<JsonObject>consumer(Addresses.LIFECYCLE_UNREGISTER, msg -> {
-      if (!"b".equals(msg.body().getString("peer"))) {
-        return; // a's own unregister comes as the test closes it
-      }
-      test.verify(() -> assertEquals("disconnected", msg.body().getString("reason")));
-      unregister.flag();
-    }).completion().await(5, TimeUnit.SECONDS);
-
-    try (TestPeer a = TestPeer.join(vertx, port, "life", "a")) {
-      TestPeer b = TestPeer.join(vertx, port, "life", "b");
-      a.send(TestPeer.offer("b", "x"));
-      b.next("offer");
-      b.close();
-      a.next("peer-joined");
-      a.next("peer-left");
-    }
-    assertTrue(test.awaitCompletion(10, TimeUnit.SECONDS));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.signalhub.impl;
 
 import io.signalhub.SignalingHub;
+import io.signalhub.verticles.HubEvent;
 import io.signalhub.verticles.HubOptions;
 import io.signalhub.verticles.PresenceVerticle;
 import io.signalhub.verticles.RoomRegistryVerticle;
@@ -28,10 +29,20 @@ public final class SignalingHubImpl implements SignalingHub {
   private final List<String> deployments = new ArrayList<>();
   private final List<WsIngressVerticle> ingresses = new CopyOnWriteArrayList<>();
   private volatile boolean ready;
+  private Handler<HubEvent> eventHandler;
 
   public SignalingHubImpl(Vertx vertx, HubOptions options) {
     this.vertx = vertx;
     this.options = options;
+  }
+
+  @Override
+  public synchronized SignalingHub eventHandler(Handler<HubEvent> handler) {
+    if (!deployments.isEmpty()) {
+      throw new IllegalStateException("set the event handler before deploying the hub");
+    }
+    this.eventHandler = handler;
+    return this;
   }
 
   @Override
@@ -49,9 +60,10 @@ public final class SignalingHubImpl implements SignalingHub {
       return Future.failedFuture(new IllegalStateException("already deployed"));
     }
     DeploymentOptions one = new DeploymentOptions().setInstances(1);
-    return vertx.deployVerticle(() -> new RoomRegistryVerticle(options), one).map(this::track)
+    Handler<HubEvent> events = eventHandler;
+    return vertx.deployVerticle(() -> new RoomRegistryVerticle(options, events), one).map(this::track)
       .compose(v -> vertx.deployVerticle(() -> new PresenceVerticle(options), one).map(this::track))
-      .compose(v -> vertx.deployVerticle(() -> new RouterVerticle(options), one).map(this::track))
+      .compose(v -> vertx.deployVerticle(() -> new RouterVerticle(options, events), one).map(this::track))
       .compose(v -> vertx.deployVerticle(() -> {
         WsIngressVerticle ingress = new WsIngressVerticle(options, listen, listen ? this::hubRoutes : null);
         ingresses.add(ingress);

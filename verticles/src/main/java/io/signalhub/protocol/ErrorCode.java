@@ -39,6 +39,10 @@ public enum ErrorCode {
   JOIN_TIMEOUT("join-timeout"),
   /** A held message was dropped: its recipient did not join in time, or a hold bound was hit. */
   EXPIRED("expired"),
+  /** The embedding application refused the join (its {@code HubEvent} handler vetoed the REGISTER); in no room. */
+  JOIN_REFUSED("join-refused"),
+  /** The embedding application refused the message (its {@code HubEvent} handler vetoed the BROADCAST); delivered to no one. */
+  MESSAGE_REFUSED("message-refused"),
   /** A token is missing, invalid, unsigned, expired or has no {@code exp}; the socket is closed with 1008. */
   UNAUTHORIZED("unauthorized");
 

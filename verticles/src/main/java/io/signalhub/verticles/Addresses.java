@@ -137,23 +137,26 @@ public final class Addresses {
   public static final String PRESENCE_DISCONNECT = "signalhub.presence.disconnect";
 
   /**
-   * Lifecycle, local publish (each node publishes its own peers' events; consume on every node to see
-   * all): a peer was added to a room, {@code {"peer","room","node","members":n}}. The Go hub's
-   * {@code Register} channel (seed 004).
+   * Lifecycle, local publish, only with {@link HubOptions#isPublishLifecycleEvents()} (each node publishes its
+   * own peers' events; consume on every node to see all): a peer was added to a room,
+   * {@code {"peer","room","node","members":n}} ({@code members} after the join). The Go hub's {@code Register}
+   * channel (seed 004); the typed, vetoable form is {@link HubEvent}.
    */
   public static final String LIFECYCLE_REGISTER = "signalhub.lifecycle.register";
 
   /**
-   * Lifecycle, local publish by the sender's node: a signaling message was routed,
-   * {@code {"type","room","from","to"?,"recipients":n,"length":n}} ({@code to} absent for a room broadcast;
-   * length of the forwarded frame in characters; never the SDP itself). The Go hub's {@code Broadcast} channel (seed 004).
+   * Lifecycle, local publish by the sender's node, only with {@link HubOptions#isPublishLifecycleEvents()}: a
+   * signaling message was delivered, {@code {"type","room","from","to"?,"recipients":n,"length":n}} ({@code to}
+   * absent for a room broadcast; length of the forwarded frame in UTF-8 bytes; never the SDP itself; not for a
+   * message held for an absent peer). The Go hub's {@code Broadcast} channel (seed 004); the typed, vetoable
+   * form is {@link HubEvent}.
    */
   public static final String LIFECYCLE_BROADCAST = "signalhub.lifecycle.broadcast";
 
   /**
-   * Lifecycle, local publish: a peer was removed from a room,
-   * {@code {"peer","room","node","reason","roomRemoved":bool}}. The Go hub's {@code Unregister} channel
-   * (seed 004), including its clean-up of empty rooms.
+   * Lifecycle, local publish, only with {@link HubOptions#isPublishLifecycleEvents()}: a peer was removed from a
+   * room, {@code {"peer","room","node","reason","roomRemoved":bool}}. The Go hub's {@code Unregister} channel
+   * (seed 004), including its clean-up of empty rooms; the typed form is {@link HubEvent}.
    */
   public static final String LIFECYCLE_UNREGISTER = "signalhub.lifecycle.unregister";
 

@@ -83,6 +83,8 @@ public class HubOptions {
   public static final String DEFAULT_TURN_SECRET = "";
   /** Default lifetime of TURN credentials, in seconds (a day). */
   public static final long DEFAULT_TURN_TTL_SECONDS = 86_400;
+  /** Whether lifecycle events are also published as JSON on the event bus by default: no. */
+  public static final boolean DEFAULT_PUBLISH_LIFECYCLE_EVENTS = false;
   /** Whether the standalone node joins a Hazelcast cluster by default (with an embedded member). */
   public static final boolean DEFAULT_CLUSTERED = true;
   /** Default interface of the clustered event bus: loopback, since the event bus is unauthenticated. */
@@ -137,6 +139,7 @@ public class HubOptions {
     new Setting("turnUrls", "", "TURN server URLs given to peers (comma-separated), empty = none"),
     new Setting("turnSecret", "", "coturn static-auth-secret for TURN REST credentials"),
     new Setting("turnTtlSeconds", "s", "lifetime of the TURN credentials"),
+    new Setting("publishLifecycleEvents", "", "also publish register/broadcast/unregister as JSON on the event bus"),
     new Setting("clustered", "", "join a Hazelcast cluster with an embedded member"),
     new Setting("clusterHost", "", "interface of the clustered event bus"),
     new Setting("clusterConfig", "", "Hazelcast XML file; empty = built-in config/cluster.xml"));
@@ -175,6 +178,7 @@ public class HubOptions {
   private String turnUrls = DEFAULT_TURN_URLS;
   private String turnSecret = DEFAULT_TURN_SECRET;
   private long turnTtlSeconds = DEFAULT_TURN_TTL_SECONDS;
+  private boolean publishLifecycleEvents = DEFAULT_PUBLISH_LIFECYCLE_EVENTS;
   private boolean clustered = DEFAULT_CLUSTERED;
   private String clusterHost = DEFAULT_CLUSTER_HOST;
   private String clusterConfig = DEFAULT_CLUSTER_CONFIG;
@@ -230,6 +234,7 @@ public class HubOptions {
       turnUrls = json.getString("turnUrls", turnUrls);
       turnSecret = json.getString("turnSecret", turnSecret);
       turnTtlSeconds = json.getLong("turnTtlSeconds", turnTtlSeconds);
+      publishLifecycleEvents = json.getBoolean("publishLifecycleEvents", publishLifecycleEvents);
       clustered = json.getBoolean("clustered", clustered);
       clusterHost = json.getString("clusterHost", clusterHost);
       clusterConfig = json.getString("clusterConfig", clusterConfig);
@@ -343,6 +348,7 @@ public class HubOptions {
       .put("turnUrls", turnUrls)
       .put("turnSecret", turnSecret)
       .put("turnTtlSeconds", turnTtlSeconds)
+      .put("publishLifecycleEvents", publishLifecycleEvents)
       .put("clustered", clustered)
       .put("clusterHost", clusterHost)
       .put("clusterConfig", clusterConfig);
@@ -747,6 +753,22 @@ public class HubOptions {
   /** Interface of the standalone node's clustered event bus. */
   public HubOptions setClusterHost(String clusterHost) {
     this.clusterHost = clusterHost;
+    return this;
+  }
+
+  public boolean isPublishLifecycleEvents() {
+    return publishLifecycleEvents;
+  }
+
+  /**
+   * Whether room-registry and router also publish each lifecycle event as JSON, local to their node, on
+   * {@link Addresses#LIFECYCLE_REGISTER}, {@link Addresses#LIFECYCLE_BROADCAST} and
+   * {@link Addresses#LIFECYCLE_UNREGISTER}, for other verticles to observe (after the fact: a publication
+   * cannot refuse anything; the typed, vetoable hook is {@link HubEvent}). Off by default: the router then
+   * builds and publishes nothing per routed message.
+   */
+  public HubOptions setPublishLifecycleEvents(boolean publishLifecycleEvents) {
+    this.publishLifecycleEvents = publishLifecycleEvents;
     return this;
   }
 

@@ -2,6 +2,8 @@ package io.signalhub.verticles;
 
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.ProtocolException;
+import io.signalhub.verticles.impl.EventHook;
+import io.signalhub.verticles.impl.HubEventImpl;
 import io.signalhub.verticles.impl.Member;
 import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.Replies;
@@ -9,6 +11,7 @@ import io.signalhub.verticles.impl.RoomState;
 import io.signalhub.verticles.impl.RoomStore;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -22,9 +25,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Serves {@link Addresses#ROOM_JOIN}, {@link Addresses#ROOM_LEAVE} and {@link Addresses#ROOM_GET} for
  * its own node, over a {@link RoomStore} (Hazelcast map with entry processors when clustered). Publishes
- * every change on {@link Addresses#ROOM_EVENTS} and the lifecycle events
- * {@link Addresses#LIFECYCLE_REGISTER} and {@link Addresses#LIFECYCLE_UNREGISTER}. Deploy one instance
- * per node.
+ * every change on {@link Addresses#ROOM_EVENTS}. With an event handler ({@link HubEvent}), asks it about each
+ * join of one of this node's peers before the room is written (REGISTER: a refusal is {@code join-refused} and
+ * nothing is stored) and tells it of each removal (UNREGISTER); with
+ * {@link HubOptions#isPublishLifecycleEvents()}, also publishes them on {@link Addresses#LIFECYCLE_REGISTER}
+ * and {@link Addresses#LIFECYCLE_UNREGISTER}. Deploy one instance per node.
  */
 public class RoomRegistryVerticle extends VerticleBase {
 
@@ -34,18 +39,36 @@ public class RoomRegistryVerticle extends VerticleBase {
   public static final String NODE_FAILED = "node-failed";
 
   private HubOptions options;
+  private final Handler<HubEvent> eventHandler;
+  /** The application's event handler, or {@code null}: then no event is built. */
+  private EventHook hook;
   private RoomStore store;
   private String node;
   /** Rooms with peers of this node, with how many (joins and leaves of this node's peers go through here). */
   private final java.util.Map<String, Integer> localRooms = new java.util.HashMap<>();
+  /**
+   * Joins being decided by the application, as {@code <room>/<peer>/<session>}: a leave for one of them (the
+   * joining connection gave up waiting) removes it, and the join is then not written when the answer comes.
+   */
+  private final java.util.Set<String> admitting = new java.util.HashSet<>();
 
   /** Reads its options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}). */
   public RoomRegistryVerticle() {
+    this.eventHandler = null;
   }
 
   /** Uses {@code options} instead of the deployment config. */
   public RoomRegistryVerticle(HubOptions options) {
+    this(options, null);
+  }
+
+  /**
+   * Uses {@code options} instead of the deployment config, and asks {@code eventHandler} about the joins of
+   * this node's peers (REGISTER) and tells it of removals (UNREGISTER); {@code null} for none.
+   */
+  public RoomRegistryVerticle(HubOptions options, Handler<HubEvent> eventHandler) {
     this.options = options;
+    this.eventHandler = eventHandler;
   }
 
   @Override
@@ -55,6 +78,7 @@ public class RoomRegistryVerticle extends VerticleBase {
     }
     store = RoomStore.create(vertx);
     node = Nodes.nodeId(vertx);
+    hook = EventHook.of(eventHandler, context, options);
     EventBus eb = vertx.eventBus();
     return Future.all(
       eb.<JsonObject>localConsumer(Addresses.ROOM_JOIN, this::join).completion(),
@@ -76,7 +100,10 @@ public class RoomRegistryVerticle extends VerticleBase {
       return;
     }
     localRooms.merge(room, 1, Integer::sum); // counted from now, so racing joins see it
-    store.join(room, peer, session, options.getRoomCapacity(), resumeFrom).onComplete(ar -> {
+    Future<RoomStore.Joined> write = hook == null || resumeFrom != null
+      ? store.join(room, peer, session, options.getRoomCapacity(), resumeFrom)
+      : admit(room, peer, peerNode, session).compose(v -> store.join(room, peer, session, options.getRoomCapacity(), null));
+    write.onComplete(ar -> {
       if (ar.failed()) {
         uncount(room);
         Replies.fail(msg, ar.cause());
@@ -92,8 +119,10 @@ public class RoomRegistryVerticle extends VerticleBase {
       if (joined.added()) {
         eb.publish(Addresses.ROOM_EVENTS, json.copy().put("event", "joined").put("peer", peer).put("node", peerNode)
           .put("previous", joined.previous()));
-        eb.publish(Addresses.LIFECYCLE_REGISTER, new JsonObject()
-          .put("peer", peer).put("room", room).put("node", peerNode).put("members", state.members().size()), LOCAL);
+        if (options.isPublishLifecycleEvents()) {
+          eb.publish(Addresses.LIFECYCLE_REGISTER, new JsonObject()
+            .put("peer", peer).put("room", room).put("node", peerNode).put("members", state.members().size()), LOCAL);
+        }
       } else if (joined.resumed()) {
         // the same peer on a new connection: routers switch to it, the room is not told anything
         eb.publish(Addresses.ROOM_EVENTS, json.copy().put("event", "resumed").put("peer", peer).put("node", peerNode)
@@ -103,11 +132,50 @@ public class RoomRegistryVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * REGISTER: asks the application whether {@code peer} may join {@code room}, before anything is written.
+   * A room already full (without this peer) is left to the store to refuse ({@code room-full}) without
+   * asking. Fails with {@code join-refused} when the application refuses.
+   */
+  private Future<Void> admit(String room, String peer, String peerNode, String session) {
+    return store.get(room).compose(before -> {
+      int members = before == null ? 0 : before.members().size();
+      boolean seated = before != null && before.members().containsKey(peer);
+      if (!seated && members >= options.getRoomCapacity()) {
+        return Future.succeededFuture(); // room-full from the store: no REGISTER to ask about
+      }
+      String key = room + "/" + peer + "/" + session;
+      admitting.add(key);
+      return hook.ask(HubEventImpl.register(hook.promise(), peer, room, peerNode, members)).transform(decision -> {
+        if (!admitting.remove(key)) {
+          return Future.failedFuture("the joining connection left while the application decided");
+        }
+        return EventHook.accepted(decision) ? Future.<Void>succeededFuture()
+          : Future.failedFuture(new ProtocolException(ErrorCode.JOIN_REFUSED, "the application refused this join"));
+      });
+    });
+  }
+
+  /** UNREGISTER, to the application's handler and, when enabled, as a JSON publication. */
+  private void unregistered(String peer, RoomState after, String peerNode, String reason) {
+    boolean removed = after.members().isEmpty();
+    if (hook != null) {
+      hook.tell(HubEventImpl.unregister(hook.promise(), peer, after.room(), peerNode, after.members().size(), reason, removed));
+    }
+    if (options.isPublishLifecycleEvents()) {
+      vertx.eventBus().publish(Addresses.LIFECYCLE_UNREGISTER, new JsonObject().put("peer", peer).put("room", after.room())
+        .put("node", peerNode).put("reason", reason).put("roomRemoved", removed), LOCAL);
+    }
+  }
+
   private void leave(Message<JsonObject> msg) {
     String room = msg.body().getString("room");
     String peer = msg.body().getString("peer");
     String reason = msg.body().getString("reason", "left");
     String epoch = msg.body().getString("epoch");
+    if (epoch != null && !admitting.isEmpty()) {
+      admitting.remove(room + "/" + peer + "/" + Member.of(node, epoch)); // a join still being decided is given up
+    }
     store.leave(room, peer, epoch == null ? null : Member.of(node, epoch)).onComplete(ar -> {
       if (ar.failed()) {
         Replies.fail(msg, ar.cause());
@@ -123,8 +191,7 @@ public class RoomRegistryVerticle extends VerticleBase {
       EventBus eb = vertx.eventBus();
       eb.publish(Addresses.ROOM_EVENTS, state.toJson()
         .put("event", "left").put("peer", peer).put("node", node).put("reason", reason));
-      eb.publish(Addresses.LIFECYCLE_UNREGISTER, new JsonObject()
-        .put("peer", peer).put("room", room).put("node", node).put("reason", reason).put("roomRemoved", removed), LOCAL);
+      unregistered(peer, state, node, reason);
       msg.reply(new JsonObject().put("removed", removed));
     });
   }
@@ -153,8 +220,7 @@ public class RoomRegistryVerticle extends VerticleBase {
         String deadNode = Member.node(eviction.session());
         eb.publish(Addresses.ROOM_EVENTS, room.toJson()
           .put("event", "left").put("peer", eviction.peer()).put("node", deadNode).put("reason", NODE_FAILED));
-        eb.publish(Addresses.LIFECYCLE_UNREGISTER, new JsonObject().put("peer", eviction.peer()).put("room", room.room())
-          .put("node", deadNode).put("reason", NODE_FAILED).put("roomRemoved", room.members().isEmpty()), LOCAL);
+        unregistered(eviction.peer(), room, deadNode, NODE_FAILED);
         LOG.info("peer {} of departed node {} removed from room {}", eviction.peer(), deadNode, room.room());
       }
       msg.reply(new JsonObject().put("evicted", ar.result().size()));

@@ -5,11 +5,15 @@ import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.Frames;
 import io.signalhub.protocol.Ids;
 import io.signalhub.verticles.impl.EnvelopeCodec;
+import io.signalhub.verticles.impl.EventHook;
+import io.signalhub.verticles.impl.HubEventImpl;
 import io.signalhub.verticles.impl.HubMetrics;
 import io.signalhub.verticles.impl.Member;
 import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.RoomState;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -29,8 +33,13 @@ import java.util.Map;
  * <p>For each {@link Envelope} that ws-ingress hands it on {@link Addresses#ROUTE}, it checks that the
  * recipient {@code to} is in the sender's room, stamps {@code from} and {@code room} from the sender's
  * session (whatever the client wrote) in front of the rest of the frame as the client wrote it, and sends it to the recipient's
- * {@code peer.<id>.<epoch>}; without {@code to} it sends it to every other member of the room. Each routed
- * message is published on {@link Addresses#LIFECYCLE_BROADCAST}.
+ * {@code peer.<id>.<epoch>}; without {@code to} it sends it to every other member of the room.
+ *
+ * <p>With an event handler ({@link HubEvent}), each message is first a BROADCAST event the application may
+ * refuse ({@code message-refused} to its sender, delivered to no one); while one is being decided, the later
+ * messages of the same sender wait behind it, so each sender's order holds. With
+ * {@link HubOptions#isPublishLifecycleEvents()}, each message delivered is also published on
+ * {@link Addresses#LIFECYCLE_BROADCAST}. Without either, routing builds no event.
  *
  * <p>A message for a peer that is not in the room (yet), or a room broadcast sent while the sender is
  * alone, is held for {@link HubOptions#getHoldMs()} and delivered in order when a peer joins (seed 002's
@@ -66,14 +75,34 @@ public class RouterVerticle extends VerticleBase {
   private String node;
   private long sweepTimer = -1;
   private HubMetrics metrics;
+  private final Handler<HubEvent> eventHandler;
+  /** The application's event handler, or {@code null}: then messages are delivered at once, no event built. */
+  private EventHook hook;
+  /** {@link HubOptions#isPublishLifecycleEvents()}, read once for the hot path. */
+  private boolean publish;
+  /**
+   * With a hook: by sender, its messages from the one being decided (the head) on, in the order they came;
+   * a sender is absent when none of its messages awaits a decision.
+   */
+  private final Map<String, ArrayDeque<Envelope>> deciding = new HashMap<>();
 
   /** Reads its options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}). */
   public RouterVerticle() {
+    this.eventHandler = null;
   }
 
   /** Uses {@code options} instead of the deployment config. */
   public RouterVerticle(HubOptions options) {
+    this(options, null);
+  }
+
+  /**
+   * Uses {@code options} instead of the deployment config, and asks {@code eventHandler} about each message
+   * before routing it (BROADCAST); {@code null} for none.
+   */
+  public RouterVerticle(HubOptions options, Handler<HubEvent> eventHandler) {
     this.options = options;
+    this.eventHandler = eventHandler;
   }
 
   @Override
@@ -84,6 +113,8 @@ public class RouterVerticle extends VerticleBase {
     EnvelopeCodec.register(vertx);
     metrics = HubMetrics.of(vertx);
     node = Nodes.nodeId(vertx);
+    hook = EventHook.of(eventHandler, context, options);
+    publish = options.isPublishLifecycleEvents();
     EventBus eb = vertx.eventBus();
     if (options.getHoldMs() > 0) {
       sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, options.getHoldMs() / 4)), t -> expireHeld());
@@ -184,8 +215,80 @@ public class RouterVerticle extends VerticleBase {
       new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, env.room()));
   }
 
+  /** Routes {@code env} with {@code room} (the cached state, current enough for it), once the application agrees. */
   private void deliver(Envelope env, RoomState room) {
-    EventBus eb = vertx.eventBus();
+    if (hook == null) {
+      send(env, room);
+      return;
+    }
+    ArrayDeque<Envelope> queue = deciding.get(env.from());
+    if (queue != null) {
+      queue.add(env); // behind the sender's message being decided
+      return;
+    }
+    queue = new ArrayDeque<>();
+    queue.add(env);
+    deciding.put(env.from(), queue);
+    decide(env.from(), queue);
+  }
+
+  /**
+   * Asks the application about the sender's messages one at a time, oldest first, and routes each accepted one
+   * with the room's state as it is then; the next is asked only once the previous is routed or refused.
+   */
+  private void decide(String sender, ArrayDeque<Envelope> queue) {
+    while (!queue.isEmpty()) {
+      Envelope env = queue.peek();
+      Future<Boolean> decision = ask(env, rooms.get(env.room()));
+      if (decision != null && !decision.isComplete()) {
+        decision.onComplete(ar -> {
+          queue.poll();
+          decided(env, ar);
+          decide(sender, queue);
+        });
+        return;
+      }
+      queue.poll();
+      if (decision == null) {
+        send(env, rooms.get(env.room())); // refused by the hub itself (not-in-room): nothing to ask
+      } else {
+        decided(env, decision);
+      }
+    }
+    deciding.remove(sender);
+  }
+
+  /** The BROADCAST event of {@code env}, asked; {@code null} when the hub refuses it anyway ({@link #send}). */
+  private Future<Boolean> ask(Envelope env, RoomState room) {
+    String to = env.to();
+    boolean present = to != null && room != null && room.members().containsKey(to);
+    if (to != null && (to.equals(env.from()) || (!present && options.getHoldMs() <= 0))) {
+      return null;
+    }
+    int recipients;
+    if (to != null) {
+      recipients = present ? 1 : 0;
+    } else {
+      recipients = room == null ? 0 : room.members().size() - (room.members().containsKey(env.from()) ? 1 : 0);
+    }
+    int length = HubEventImpl.utf8Length(Frames.routed(env.type(), env.from(), env.room(), to, env.members()));
+    return hook.ask(HubEventImpl.broadcast(hook.promise(), env.type(), env.from(), env.room(), node, to, recipients, length));
+  }
+
+  private void decided(Envelope env, AsyncResult<Boolean> decision) {
+    if (EventHook.accepted(decision)) {
+      send(env, rooms.get(env.room()));
+      return;
+    }
+    metrics.error(ErrorCode.MESSAGE_REFUSED.code());
+    String to = env.to();
+    String message = (to == null ? "room broadcast" : "message for '" + to + "'") + " refused by the application";
+    vertx.eventBus().send(env.replyTo(), Frames.error(ErrorCode.MESSAGE_REFUSED, message, env.type(), to),
+      new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, env.room()));
+  }
+
+  /** Refuses, holds or sends {@code env} to its recipients in {@code room}. */
+  private void send(Envelope env, RoomState room) {
     String to = env.to();
     boolean holding = options.getHoldMs() > 0;
     if (to != null && to.equals(env.from())) {
@@ -219,12 +322,14 @@ public class RouterVerticle extends VerticleBase {
         }
       }
     }
-    JsonObject event = new JsonObject().put("type", env.type()).put("room", env.room()).put("from", env.from())
-      .put("recipients", recipients).put("length", text.length());
-    if (to != null) {
-      event.put("to", to);
+    if (publish) {
+      JsonObject event = new JsonObject().put("type", env.type()).put("room", env.room()).put("from", env.from())
+        .put("recipients", recipients).put("length", HubEventImpl.utf8Length(text));
+      if (to != null) {
+        event.put("to", to);
+      }
+      vertx.eventBus().publish(Addresses.LIFECYCLE_BROADCAST, event, LOCAL);
     }
-    eb.publish(Addresses.LIFECYCLE_BROADCAST, event, LOCAL);
   }
 
   /** Options of one routed message (local-only: {@link Member#send} copies them only for a session on another node). */

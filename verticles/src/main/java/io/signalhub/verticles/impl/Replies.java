@@ -52,6 +52,7 @@ public final class Replies {
     return switch (code) {
       case ROOM_FULL -> "the room is full";
       case ID_TAKEN -> "another connection already uses this peer id";
+      case JOIN_REFUSED -> "the application refused this join";
       default -> code.code();
     };
   }
