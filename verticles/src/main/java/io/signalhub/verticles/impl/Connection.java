@@ -1,13 +1,11 @@
 package io.signalhub.verticles.impl;
 
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.signalhub.protocol.CloseCodes;
 import io.signalhub.protocol.Dialect;
 import io.signalhub.protocol.Dialects;
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.Frames;
-import io.signalhub.protocol.Ids;
 import io.signalhub.protocol.Inbound;
 import io.signalhub.protocol.MdnDialect;
 import io.signalhub.protocol.MessageType;
@@ -15,11 +13,9 @@ import io.signalhub.protocol.PrivateMeetDialect;
 import io.signalhub.protocol.ProtocolException;
 import io.signalhub.protocol.V1Dialect;
 import io.signalhub.verticles.HubOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 import java.util.Map;
@@ -68,15 +64,7 @@ final class Connection {
   private Dialect dialect;
   private long dialectTimer = -1;
   private long joinTimer = -1;
-  /** The peer id fixed by the URL ({@code ClientId}) or the token ({@code sub}), or {@code null}. */
-  private String urlId;
-  private String urlRoom;
-  /** The verified token's claims, or {@code null}: its {@code room}, if any, is the only room it may join. */
-  private TokenAuth.Claims claims;
-  /** The resume token the client offered ({@code ?resume=} or {@code join}'s {@code data.resume}). */
-  private String offeredResume;
-  /** The {@code seq} of the last frame the client got before it resumed ({@code -1}: not told). */
-  private long offeredReceived = -1;
+  private final Handshake handshake = new Handshake();
   /** A frame to handle once the join it caused has completed (an MDN client's first frame). */
   private String afterJoin;
   private long lastSeen = System.currentTimeMillis();
@@ -113,29 +101,26 @@ final class Connection {
       "binary frames are not supported, send JSON text frames"), null));
     ws.pongHandler(payload -> {
       lastSeen = System.currentTimeMillis();
-      session.onPong(parseReceived(payload.toString())); // the seq written in our ping (RFC 6455: echoed), if any
+      session.onPong(Handshake.parseReceived(payload.toString())); // the seq written in our ping (RFC 6455: echoed), if any
     });
     ws.exceptionHandler(this::onSocketError);
     ws.closeHandler(v -> onClosed(false));
 
     Map<String, List<String>> query;
     try {
-      query = new QueryStringDecoder(ws.uri()).parameters();
+      query = handshake.read(ws.uri());
     } catch (IllegalArgumentException malformed) {
       sendError(new ProtocolException(ErrorCode.INVALID_FIELD, "the URL's query string is malformed"), null);
       closeWith(CloseCodes.POLICY_VIOLATION, "malformed query", "refused");
       return;
     }
-    urlId = first(query, "ClientId", "clientId");
-    offeredResume = first(query, "resume", null);
-    offeredReceived = parseReceived(first(query, "received", null));
-    urlRoom = first(query, "roomId", null);
-    String protocol = first(query, "protocol", null);
-    String token = first(query, "token", null);
+    String urlId = handshake.urlId();
+    String protocol = Handshake.first(query, "protocol", null);
+    String token = Handshake.first(query, "token", null);
     try {
       if (protocol != null) {
         setDialect(Dialects.named(protocol));
-      } else if (token != null && urlId == null && urlRoom == null) {
+      } else if (token != null && urlId == null && handshake.urlRoom() == null) {
         setDialect(PrivateMeetDialect.INSTANCE); // GET /ws?token=<jwt>, exactly as seed 001
       } else if (urlId != null) {
         setDialect(V1Dialect.INSTANCE);
@@ -143,16 +128,15 @@ final class Connection {
     } catch (ProtocolException e) {
       sendError(e, null);
     }
-    if (urlId != null && !Ids.isValid(urlId)) {
-      sendError(invalidId(urlId, "ClientId"), MessageType.JOIN);
-      urlId = null;
-      urlRoom = null; // not joined: the client may send a join frame (after its token, if one is needed)
+    ProtocolException invalidId = handshake.dropInvalidUrlId();
+    if (invalidId != null) { // not joined: the client may send a join frame (after its token, if one is needed)
+      sendError(invalidId, MessageType.JOIN);
     }
     if (token != null) {
       authenticate(token);
     } else if (dialect == PrivateMeetDialect.INSTANCE) {
       refuse("Private Meet connections need ?token=<jwt>");
-    } else if (!options.isAnonymous() && urlRoom != null) {
+    } else if (!options.isAnonymous() && handshake.urlRoom() != null) {
       refuse("this hub needs a token: add ?token=<jwt> to a URL that joins a room");
     } else if (options.isAnonymous()) {
       begin();
@@ -186,6 +170,7 @@ final class Connection {
     if (state == State.AUTHENTICATING) {
       to(dialect == null ? State.DETECTING : State.OPEN);
     }
+    String urlRoom = handshake.urlRoom();
     if (urlRoom != null && (dialect == MdnDialect.INSTANCE || dialect == V1Dialect.INSTANCE
       || dialect == PrivateMeetDialect.INSTANCE)) {
       joinFromUrl();
@@ -202,39 +187,26 @@ final class Connection {
 
   private void joinFromUrl() {
     try {
-      if (urlRoom == null) {
+      if (handshake.urlRoom() == null) {
         throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing query parameter 'roomId'");
       }
-      session.join(urlRoom, null);
+      session.join(handshake.urlRoom(), null);
     } catch (ProtocolException e) {
       sendError(e, MessageType.JOIN);
     }
   }
 
-  /**
-   * Verifies the connection's JWT: its {@code sub} becomes the peer id (a {@code ClientId} in the URL must
-   * be the same) and its optional {@code room} claim the only room it may join; a bad token is refused
-   * with {@code unauthorized} and close 1008.
-   */
+  /** Verifies the connection's JWT ({@link Handshake#verify}); a bad token is refused with close 1008. */
   private void authenticate(String token) {
     ws.pause();
-    Future<TokenAuth.Claims> verified = auth == null
-      ? Future.failedFuture(new ProtocolException(ErrorCode.UNAUTHORIZED, "this hub accepts no tokens (no jwtSecret or jwtPublicKey configured)"))
-      : auth.verify(token);
-    verified.onComplete(ar -> {
+    handshake.verify(auth, token).onComplete(ar -> {
       if (state.isClosed()) {
         return;
       }
       if (ar.failed()) {
-        refuse(Replies.toProtocol(ar.cause()).getMessage());
+        refuse(ar.cause().getMessage());
         return;
       }
-      if (urlId != null && !urlId.equals(ar.result().subject())) {
-        refuse("ClientId differs from the token's subject");
-        return;
-      }
-      urlId = ar.result().subject();
-      claims = ar.result();
       ws.resume();
       begin();
     });
@@ -245,32 +217,19 @@ final class Connection {
     closeWith(CloseCodes.POLICY_VIOLATION, "unauthorized", "refused");
   }
 
-  /** Without anonymous mode, a connection with no token in its URL must first send {@code {"type":"auth","token"}}. */
-  private void authenticateFirstFrame(String text) {
-    Object token = null;
-    try {
-      JsonObject frame = new JsonObject(text);
-      if ("auth".equals(frame.getValue("type"))) {
-        token = frame.getValue("token");
-      }
-    } catch (RuntimeException malformed) {
-      // refused below
-    }
-    if (token instanceof String t) {
-      authenticate(t);
-    } else {
-      refuse("this hub needs a token: ?token=<jwt> in the URL or a first frame {\"type\":\"auth\",\"token\":\"<jwt>\"}");
-    }
-  }
-
   /** Frame in: rate limit, then authentication or dialect detection while those last, then the decoded frame. */
   private void onText(String text) {
     lastSeen = System.currentTimeMillis();
     if (state.isClosed() || !withinRateLimit()) {
       return;
     }
-    if (state == State.AUTHENTICATING) {
-      authenticateFirstFrame(text);
+    if (state == State.AUTHENTICATING) { // outside anonymous mode, a URL without a token: {"type":"auth","token"} first
+      String token = Handshake.tokenOfAuthFrame(text);
+      if (token != null) {
+        authenticate(token);
+      } else {
+        refuse("this hub needs a token: ?token=<jwt> in the URL or a first frame {\"type\":\"auth\",\"token\":\"<jwt>\"}");
+      }
       return;
     }
     try {
@@ -295,7 +254,7 @@ final class Connection {
     }
     vertx.cancelTimer(dialectTimer);
     setDialect(detected);
-    if (detected == PrivateMeetDialect.INSTANCE && claims == null) {
+    if (detected == PrivateMeetDialect.INSTANCE && !handshake.verified()) {
       refuse("Private Meet frames need a token: ?token=<jwt> in the URL");
       return false;
     }
@@ -317,8 +276,7 @@ final class Connection {
     }
     try {
       if (inbound instanceof Inbound.Join join && join.resume() != null) {
-        offeredResume = join.resume();
-        offeredReceived = join.received();
+        handshake.offerResume(join.resume(), join.received());
       }
       session.onInbound(inbound);
     } catch (ProtocolException e) {
@@ -473,49 +431,7 @@ final class Connection {
     ws.resume();
   }
 
-  String urlId() {
-    return urlId;
-  }
-
-  String urlRoom() {
-    return urlRoom;
-  }
-
-  /** The only room the connection's token lets it join, or {@code null} for any. */
-  String authRoom() {
-    return claims == null ? null : claims.room();
-  }
-
-  String offeredResume() {
-    return offeredResume;
-  }
-
-  long offeredReceived() {
-    return offeredReceived;
-  }
-
-  static long parseReceived(String text) {
-    try {
-      return text == null ? -1 : Math.max(-1, Long.parseLong(text));
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
-
-  private static String first(Map<String, List<String>> query, String name, String alt) {
-    List<String> values = query.get(name);
-    if ((values == null || values.isEmpty()) && alt != null) {
-      values = query.get(alt);
-    }
-    return values == null || values.isEmpty() ? null : values.get(0);
-  }
-
-  private static ProtocolException invalidId(String value, String what) {
-    try {
-      Ids.require(value, what);
-      throw new IllegalStateException();
-    } catch (ProtocolException e) {
-      return e;
-    }
+  Handshake handshake() {
+    return handshake;
   }
 }

@@ -69,12 +69,12 @@ final class JoinFlow {
         + (session.room != null ? session.room : session.join.room) + "', send 'leave' first");
     }
     Ids.require(roomName, "room");
-    if (conn.authRoom() != null && !conn.authRoom().equals(roomName)) {
-      throw new ProtocolException(ErrorCode.FORBIDDEN, "the token allows room '" + conn.authRoom() + "' only");
+    if (conn.handshake().authRoom() != null && !conn.handshake().authRoom().equals(roomName)) {
+      throw new ProtocolException(ErrorCode.FORBIDDEN, "the token allows room '" + conn.handshake().authRoom() + "' only");
     }
     String peerId;
-    if (session.id != null || conn.urlId() != null) {
-      peerId = session.id != null ? session.id : conn.urlId();
+    if (session.id != null || conn.handshake().urlId() != null) {
+      peerId = session.id != null ? session.id : conn.handshake().urlId();
       if (requestedId != null && !requestedId.equals(peerId)) {
         throw new ProtocolException(ErrorCode.INVALID_FIELD,
           "field 'data.id' differs from this connection's peer id '" + peerId + "'");
@@ -212,7 +212,7 @@ final class JoinFlow {
     Session s = session;
     EventBus eb = s.vertx.eventBus();
     String claimEpoch = Ids.random();
-    String offered = s.conn == null ? null : s.conn.offeredResume();
+    String offered = s.conn == null ? null : s.conn.handshake().offeredResume();
     // the resume token stays the same across resumes, so a client that never got a welcome can come back with it;
     // a parked session keeps the stopping node's one; a fresh connection draws one
     String token = adoptHash != null ? null
@@ -245,7 +245,7 @@ final class JoinFlow {
         return s.consumer.completion().compose(v -> replaced == null ? Future.succeededFuture() : replace(replaced));
       })
       .compose(v -> s.resumedFrom() == null ? Future.succeededFuture()
-        : s.handover().takeOver(room, 1, adoptHash != null ? 0 : s.conn.offeredReceived(), adoptHash != null));
+        : s.handover().takeOver(room, 1, adoptHash != null ? 0 : s.conn.handshake().offeredReceived(), adoptHash != null));
   }
 
   /**

@@ -238,7 +238,7 @@ public final class Session {
     } else if (inbound instanceof Inbound.Join j) {
       join(j.room(), j.id());
     } else if (inbound instanceof Inbound.Hello hello) {
-      join(conn.urlRoom() != null ? conn.urlRoom() : options.getDefaultRoom(), hello.id());
+      join(conn.handshake().urlRoom() != null ? conn.handshake().urlRoom() : options.getDefaultRoom(), hello.id());
     } else {
       leave();
     }
