@@ -160,7 +160,7 @@ final class Connection {
       case CLOSED, DROPPED -> false;
     };
     if (!legal) {
-      throw new IllegalStateException("connection of peer " + session.id() + ": " + state + " -> " + next);
+      throw new IllegalStateException("connection of peer " + session.id + ": " + state + " -> " + next);
     }
     state = next;
   }
@@ -238,7 +238,7 @@ final class Connection {
       }
       handle(text);
     } catch (RuntimeException bug) {
-      Session.LOG.error("closing peer {} after an unexpected failure: {}", session.id(), bug.toString(), bug);
+      Session.LOG.error("closing peer {} after an unexpected failure: {}", session.id, bug.toString(), bug);
       closeWith(CloseCodes.INTERNAL_ERROR, "internal error", "disconnected");
     }
   }
@@ -376,7 +376,7 @@ final class Connection {
     if (state.isClosed()) {
       return;
     }
-    session.leaveReason(peerLeftReason);
+    session.leaveReason = peerLeftReason;
     ws.close(code, reason);
     onClosed(true);
   }
@@ -390,7 +390,7 @@ final class Connection {
     if (state.isClosed()) {
       return;
     }
-    String reason = session.leaveReason();
+    String reason = session.leaveReason;
     boolean dropped = "idle-timeout".equals(reason)
       || (!byHub && "disconnected".equals(reason) && noClosingHandshake());
     to(dropped ? State.DROPPED : State.CLOSED);

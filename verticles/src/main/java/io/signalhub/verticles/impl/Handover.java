@@ -1,6 +1,7 @@
 package io.signalhub.verticles.impl;
 
 import io.signalhub.protocol.CloseCodes;
+import io.signalhub.protocol.ErrorCode;
 import io.signalhub.verticles.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -184,6 +185,23 @@ final class Handover {
     fenced = null;
     for (Message<String> m : due) {
       session.onPeerMessage(m);
+    }
+  }
+
+  /**
+   * Answers another connection of this peer: {@link Addresses#OP_REPLACE} (it came without the token: a suspended
+   * session leaves its room first) or {@link Addresses#OP_HANDOVER} (it resumes: {@link #handOver}). A session in
+   * another state fails the request: not set up yet (asked again), or gone.
+   */
+  static void answer(Session session, Message<String> msg, String op) {
+    if (Addresses.OP_REPLACE.equals(op) && session.keeping()) {
+      session.leaveSuspended();
+      session.ended().onComplete(ar -> msg.reply(null));
+    } else if (Addresses.OP_HANDOVER.equals(op) && !session.forwarding()
+      && (session.state() == Session.State.JOINED || session.state() == Session.State.SUSPENDED)) {
+      session.handover().handOver(msg);
+    } else {
+      msg.fail(Replies.PROTOCOL_FAILURE, ErrorCode.UNAVAILABLE.code());
     }
   }
 

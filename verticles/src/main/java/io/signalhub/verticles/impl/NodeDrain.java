@@ -47,7 +47,7 @@ final class NodeDrain {
   static Future<Void> adopt(Session session, JsonObject request) {
     String peerId = request.getString("peer");
     String roomName = request.getString("room");
-    session.leaveReason(request.getString("reason", "disconnected"));
+    session.leaveReason = request.getString("reason", "disconnected");
     JoinFlow flow = new JoinFlow(session, roomName, peerId, request.getString("tokenHash"));
     return flow.claim()
       .compose(v -> session.resumedFrom() == null ? Future.failedFuture("peer " + peerId + " is no longer connected")
@@ -77,7 +77,7 @@ final class NodeDrain {
     long graceMs = suspended ? Math.max(0, session.suspendedUntil - System.currentTimeMillis()) : session.options.getResumeGraceMs();
     JsonObject adopt = new JsonObject().put("peer", session.id).put("room", session.room).put("node", session.node)
       .put("tokenHash", session.tokenHash).put("graceMs", graceMs)
-      .put("reason", suspended ? session.leaveReason() : "node-stopped"); // the peer-left reason should it not come back
+      .put("reason", suspended ? session.leaveReason : "node-stopped"); // the peer-left reason should it not come back
     session.vertx.eventBus().<JsonObject>request(Addresses.PEER_ADOPT, adopt,
         new DeliveryOptions().setSendTimeout(session.options.getRequestTimeoutMs()))
       .onComplete(ar -> {
@@ -97,7 +97,7 @@ final class NodeDrain {
   private static void leaveAsTheNodeStops(Session session) {
     Session.State state = session.state();
     if (state == Session.State.SUSPENDED || state == Session.State.ADOPTING) {
-      session.leaveReason("node-stopped");
+      session.leaveReason = "node-stopped";
       session.leaveSuspended();
     } else {
       session.closeWith(CloseCodes.GOING_AWAY, "node stopping", "node-stopped");

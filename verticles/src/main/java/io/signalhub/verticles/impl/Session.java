@@ -176,20 +176,8 @@ public final class Session {
   }
 
   /** Whether what arrives is kept for a resume (suspended, or parked). */
-  private boolean keeping() {
+  boolean keeping() {
     return state == State.SUSPENDED || state == State.ADOPTING;
-  }
-
-  String id() {
-    return id;
-  }
-
-  String leaveReason() {
-    return leaveReason;
-  }
-
-  void leaveReason(String reason) {
-    leaveReason = reason;
   }
 
   Dialect dialect() {
@@ -270,21 +258,8 @@ public final class Session {
   /** Frame out: what arrives at {@code peer.<id>.<epoch>}, from routers, presence, or a session of this peer. */
   void onPeerMessage(Message<String> msg) {
     String op = msg.headers().get(Addresses.HEADER_OP);
-    if (Addresses.OP_REPLACE.equals(op)) {
-      if (keeping()) {
-        leaveSuspended();
-        ended.future().onComplete(ar -> msg.reply(null));
-      } else {
-        msg.fail(Replies.PROTOCOL_FAILURE, ErrorCode.UNAVAILABLE.code());
-      }
-      return;
-    }
-    if (Addresses.OP_HANDOVER.equals(op)) {
-      if (!forwarding() && (state == State.JOINED || state == State.SUSPENDED)) {
-        handover().handOver(msg);
-      } else {
-        msg.fail(Replies.PROTOCOL_FAILURE, ErrorCode.UNAVAILABLE.code()); // not set up (yet), or gone: ask again
-      }
+    if (Addresses.OP_REPLACE.equals(op) || Addresses.OP_HANDOVER.equals(op)) {
+      Handover.answer(this, msg, op); // another connection of this peer replaces or takes over this session
       return;
     }
     String via = msg.headers().get(Addresses.HEADER_VIA);
