@@ -51,8 +51,8 @@ class ReconcilerTest {
         evicted.flag();
       }).completion().await(10, TimeUnit.SECONDS);
 
-      SignalingHub hub = SignalingHub.create(node, new HubOptions().setAnonymous(true).setPort(0));
-      hub.deploy().await(30, TimeUnit.SECONDS);
+      SignalingHub hub = SignalingHub.create(node, new HubOptions().setAnonymous(true));
+      hub.deploy(new HubServerOptions().setPort(0)).await(30, TimeUnit.SECONDS);
       assertTrue(test.awaitCompletion(10, TimeUnit.SECONDS), "the stale member was evicted");
       if (test.failed()) {
         throw new AssertionError(test.causeOfFailure());

@@ -1,5 +1,6 @@
 package io.signalhub.example;
 
+import io.signalhub.HubServerOptions;
 import io.signalhub.SignalingHub;
 import io.signalhub.verticles.Addresses;
 import io.signalhub.verticles.HubOptions;
@@ -72,8 +73,8 @@ class EmbeddingExampleTest {
     io.signalhub.TestClusterAccess cluster = new io.signalhub.TestClusterAccess();
     try {
       Vertx hubNode = cluster.startNode();
-      SignalingHub hub = SignalingHub.create(hubNode, new HubOptions().setAnonymous(true).setPort(0));
-      hub.deploy().await(30, TimeUnit.SECONDS);
+      SignalingHub hub = SignalingHub.create(hubNode, new HubOptions().setAnonymous(true));
+      hub.deploy(new HubServerOptions().setPort(0)).await(30, TimeUnit.SECONDS);
 
       // another node of the cluster, running nothing but the room-registry, configured by JSON
       Vertx adminNode = cluster.startNode();
