@@ -55,7 +55,7 @@ public final class Setting<T> {
     return new Setting<>(key, Integer.class, defaultValue, unit, description, false, List.of());
   }
 
-  /** A {@code long} setting; a key ending in {@code Ms} takes unit {@code ms}. */
+  /** A {@code long} setting; {@code unit} is {@code ms} for a duration (its key ending in {@code Ms}). */
   public static Setting<Long> ofLong(String key, long defaultValue, String unit, String description) {
     return new Setting<>(key, Long.class, defaultValue, unit, description, false, List.of());
   }
