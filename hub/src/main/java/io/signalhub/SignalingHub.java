@@ -12,8 +12,8 @@ import io.vertx.ext.web.RoutingContext;
  * A WebRTC signaling hub running in a given {@link Vertx}: the room-registry, presence, router and
  * ws-ingress verticles (package {@code io.signalhub.verticles}), talking over the event bus.
  *
- * <p>Standalone: {@link #deploy()} also starts the hub's own HTTP server with the WebSocket endpoint
- * ({@link HubOptions#getWsPath()}, protocol v1 of {@code docs/protocol.md}) and the demo page at {@code /}.
+ * <p>Standalone: {@link #deploy(HubServerOptions)} also starts the hub's own HTTP server with the WebSocket
+ * endpoint ({@link HubOptions#getWsPath()}, protocol v1 of {@code docs/protocol.md}) and the demo page at {@code /}.
  * Embedded: {@link #deployVerticles()} deploys the verticles only, and the application mounts
  * {@link #webSocketHandler()} on its own {@code Router}:
  *
@@ -63,19 +63,27 @@ public interface SignalingHub {
   SignalingHub eventHandler(Handler<HubEvent> handler);
 
   /**
-   * Deploys the verticles and starts the hub's HTTP server on {@link HubOptions#getHost()}:
-   * {@link HubOptions#getPort()}.
+   * Deploys the verticles and starts the hub's own HTTP server with {@code server}'s address and demo page.
    *
-   * @return completes when the server listens; fails when a verticle fails to start or the port is taken
+   * @param server copied; see {@link HubServerOptions} for the defaults
+   * @return completes when the server listens; fails when a verticle fails to start, the port is taken, or
+   *     with {@link IllegalArgumentException} when a setting of {@code server} is invalid
    */
-  Future<Void> deploy();
+  Future<Void> deploy(HubServerOptions server);
+
+  /**
+   * {@link #deploy(HubServerOptions)} with the defaults: {@code 127.0.0.1:8080}, demo page at {@code /}.
+   */
+  default Future<Void> deploy() {
+    return deploy(new HubServerOptions());
+  }
 
   /** Deploys the verticles without an HTTP server of the hub's own; mount {@link #webSocketHandler()}. */
   Future<Void> deployVerticles();
 
   /**
    * The route handler of the WebSocket endpoint, to mount on an application's router at any path. Valid
-   * once {@link #deploy()} or {@link #deployVerticles()} has completed. Apply
+   * once {@link #deploy(HubServerOptions)} or {@link #deployVerticles()} has completed. Apply
    * {@link io.signalhub.verticles.WsIngressVerticle#serverOptions(HubOptions)}'s WebSocket limits to the
    * application's server.
    */

@@ -50,10 +50,10 @@ class AttackMatrixTest {
   @BeforeEach
   void start(Vertx vertx) throws Exception {
     this.vertx = vertx;
-    hub = SignalingHub.create(vertx, new HubOptions().setPort(0).setJwtSecret(SECRET).setJwtAudience(AUDIENCE)
+    hub = SignalingHub.create(vertx, new HubOptions().setJwtSecret(SECRET).setJwtAudience(AUDIENCE)
       .setJoinTimeoutMs(500).setMaxConnectionsPerIp(7).setRoomCapacity(3).setMaxRoomsPerNode(4).setHoldMs(300)
       .setRateLimitPerSecond(20).setRateLimitBurst(10).setMaxQueuedBytes(256 * 1024).setAllowedOrigins("https://app.example.org"));
-    hub.deploy().await(20, TimeUnit.SECONDS);
+    hub.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
     port = hub.actualPort();
     good1 = join("calm", "good1");
     good2 = join("calm", "good2");
@@ -198,7 +198,7 @@ class AttackMatrixTest {
   @Test
   void oversizedFrameIsClosedWith1009() throws Exception {
     try (TestPeer p = join("big", "big1")) {
-      p.sendText(TestPeer.offer("x", "x".repeat(HubOptions.DEFAULT_MAX_FRAME_BYTES + 1)).encode());
+      p.sendText(TestPeer.offer("x", "x".repeat(HubOptions.MAX_FRAME_BYTES.defaultValue() + 1)).encode());
       assertEquals(1009, p.awaitClose());
     }
   }

@@ -42,8 +42,8 @@ class AuthTest {
   }
 
   private static SignalingHub start(Vertx vertx, HubOptions options) throws Exception {
-    SignalingHub hub = SignalingHub.create(vertx, options.setPort(0));
-    hub.deploy().await(20, TimeUnit.SECONDS);
+    SignalingHub hub = SignalingHub.create(vertx, options);
+    hub.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
     return hub;
   }
 

@@ -39,9 +39,9 @@ class ClusteredHubTest {
     for (int i = 0; i < 3; i++) {
       Vertx node = cluster.startNode();
       // the ordering test sends 10,000 messages as fast as it can: far over the default rate limit
-      SignalingHub hub = SignalingHub.create(node, new HubOptions().setAnonymous(true).setPort(0).setRoomCapacity(CAPACITY).setHoldMs(300)
+      SignalingHub hub = SignalingHub.create(node, new HubOptions().setAnonymous(true).setRoomCapacity(CAPACITY).setHoldMs(300)
         .setRateLimitPerSecond(1_000_000).setRateLimitBurst(20_000).setMaxQueuedBytes(64 << 20));
-      hub.deploy().await(30, TimeUnit.SECONDS);
+      hub.deploy(new HubServerOptions().setPort(0)).await(30, TimeUnit.SECONDS);
       ports[i] = hub.actualPort();
       if (i == 0) {
         node1 = node;

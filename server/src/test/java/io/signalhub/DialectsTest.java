@@ -41,8 +41,8 @@ class DialectsTest {
   @BeforeEach
   void start(Vertx vertx) throws Exception {
     this.vertx = vertx;
-    hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPort(0).setJwtSecret(SECRET).setHoldMs(2000).setRoomCapacity(2));
-    hub.deploy().await(20, TimeUnit.SECONDS);
+    hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setJwtSecret(SECRET).setHoldMs(2000).setRoomCapacity(2));
+    hub.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
     port = hub.actualPort();
   }
 

@@ -1,5 +1,6 @@
 package io.signalhub;
 
+import io.signalhub.HubServerOptions;
 import io.signalhub.verticles.Addresses;
 import io.signalhub.verticles.HubEvent;
 import io.signalhub.verticles.HubOptions;
@@ -39,8 +40,8 @@ class HubEventsTest {
 
   private void start(Vertx vertx, HubOptions options, Handler<HubEvent> handler) throws Exception {
     this.vertx = vertx;
-    hub = SignalingHub.create(vertx, options.setAnonymous(true).setPort(0)).eventHandler(handler);
-    hub.deploy().await(20, TimeUnit.SECONDS);
+    hub = SignalingHub.create(vertx, options.setAnonymous(true)).eventHandler(handler);
+    hub.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
     port = hub.actualPort();
   }
 

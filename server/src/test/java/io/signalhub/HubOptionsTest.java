@@ -1,23 +1,80 @@
 package io.signalhub;
 
+import io.signalhub.launcher.ClusterOptions;
 import io.signalhub.launcher.HubConfig;
 import io.signalhub.verticles.HubOptions;
+import io.signalhub.verticles.Setting;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code config/hub.json} and {@link HubOptions} agree, and bad settings are named. */
+/**
+ * {@code config/hub.json}, the settings table of {@code docs/configuration.md} and {@code --help} all come from
+ * the {@link Setting} constants of {@link HubServerOptions}, {@link HubOptions} and {@link ClusterOptions}, and
+ * bad settings are named.
+ */
 class HubOptionsTest {
 
+  private static final String TABLE_START = "| key | default | unit | meaning |";
+  private static final String TABLE_END = "<!-- end of settings table -->";
+
   @Test
-  void hubJsonHoldsEveryDefault() {
-    assertEquals(new HubOptions().toJson(), HubConfig.defaults());
+  void hubJsonHoldsEveryDefault() throws Exception {
+    assertEquals(new HubConfig().toJson(), HubConfig.defaults());
+    assertEquals(HubConfig.defaultsText(), Files.readString(Path.of("../config/hub.json")),
+      "config/hub.json differs from the settings; regenerate it with HubMain --print-settings json");
+  }
+
+  @Test
+  void theDocsTableIsTheGeneratedOne() throws Exception {
+    String doc = Files.readString(Path.of("../docs/configuration.md"));
+    int start = doc.indexOf(TABLE_START);
+    int end = doc.indexOf(TABLE_END);
+    assertTrue(start >= 0 && end > start, "docs/configuration.md has the settings table, ending with " + TABLE_END);
+    String expected = HubConfig.markdownTable();
+    assertEquals(expected, doc.substring(start, end),
+      "docs/configuration.md's settings table differs from the settings (HubMain --print-settings markdown); "
+        + "replace it with:\n" + expected);
+  }
+
+  @Test
+  void eachClassReadsItsOwnKeysOfTheOneFlatFile() {
+    List<String> keys = new ArrayList<>();
+    HubConfig.SETTINGS.forEach(s -> keys.add(s.key()));
+    assertEquals(new ArrayList<>(HubConfig.defaults().fieldNames()), keys, "config/hub.json lists every setting in order");
+    assertEquals(keys.size(), keys.stream().distinct().count(), "no key in two tables");
+    HubConfig config = HubConfig.of(new JsonObject().put("port", 9000).put("roomCapacity", 4).put("clustered", false));
+    assertEquals(9000, config.server().getPort());
+    assertEquals(4, config.hub().getRoomCapacity());
+    assertFalse(config.cluster().isClustered());
+    assertFalse(new HubOptions().toJson().containsKey("port"), "the library's options have no server or cluster keys");
+    assertFalse(new HubOptions().toJson().containsKey("clustered"));
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+      () -> HubConfig.of(new JsonObject().put("turnTtlSeconds", 60)));
+    assertTrue(unknown.getMessage().contains("unknown setting 'turnTtlSeconds'"), unknown.getMessage());
+  }
+
+  @Test
+  void unitsAreInTheNames() {
+    for (Setting<?> s : HubConfig.SETTINGS) {
+      if (s.unit().equals("ms")) {
+        assertTrue(s.key().endsWith("Ms"), s.key());
+      }
+      if (s.unit().equals("bytes")) {
+        assertTrue(s.key().endsWith("Bytes"), s.key());
+      }
+      assertFalse(s.key().endsWith("Seconds"), s.key() + ": durations are in ms");
+      assertFalse(s.description().isBlank(), s.key());
+    }
   }
 
   @Test
@@ -25,43 +82,68 @@ class HubOptionsTest {
     Path file = dir.resolve("node.json");
     Files.writeString(file, "{\"port\": 9000, \"roomCapacity\": 4}");
     io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
-    HubOptions options;
+    HubConfig options;
     try {
       options = HubConfig.load(vertx, file, new JsonObject().put("port", 9001)).await(10, java.util.concurrent.TimeUnit.SECONDS);
     } finally {
       vertx.close();
     }
-    assertEquals(9001, options.getPort());
-    assertEquals(4, options.getRoomCapacity());
-    assertEquals(HubOptions.DEFAULT_WS_PATH, options.getWsPath());
+    assertEquals(9001, options.server().getPort());
+    assertEquals(4, options.hub().getRoomCapacity());
+    assertEquals(HubOptions.WS_PATH.defaultValue(), options.hub().getWsPath());
   }
 
   @Test
   void anInvalidSettingIsRefusedWithItsName() {
     IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
       () -> new HubOptions(new JsonObject().put("roomCapacity", 0)));
-    assertTrue(range.getMessage().contains("roomCapacity"), range.getMessage());
-    IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
+    assertEquals("invalid hub setting 'roomCapacity': must be >= 1", range.getMessage());
+    IllegalArgumentException cross = assertThrows(IllegalArgumentException.class,
       () -> new HubOptions(new JsonObject().put("idleTimeoutMs", 10).put("pingIntervalMs", 100)));
-    assertTrue(type.getMessage().contains("idleTimeoutMs"), type.getMessage());
+    assertTrue(cross.getMessage().contains("idleTimeoutMs"), cross.getMessage());
+    IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
+      () -> new HubOptions(new JsonObject().put("holdMs", "soon")));
+    assertTrue(type.getMessage().contains("'holdMs': wrong JSON type"), type.getMessage());
+    IllegalArgumentException ttl = assertThrows(IllegalArgumentException.class,
+      () -> new HubOptions().setTurnTtlMs(59_999).validate());
+    assertTrue(ttl.getMessage().contains("turnTtlMs"), ttl.getMessage());
+    IllegalArgumentException port = assertThrows(IllegalArgumentException.class,
+      () -> new HubServerOptions(new JsonObject().put("port", 70000)));
+    assertTrue(port.getMessage().contains("'port'"), port.getMessage());
+    IllegalArgumentException nul = assertThrows(IllegalArgumentException.class,
+      () -> new HubOptions().setJwtSecret(null).validate());
+    assertTrue(nul.getMessage().contains("'jwtSecret': must be a string"), nul.getMessage());
   }
 
   @Test
-  void everySettingIsDescribedAndListedByHelp() {
-    java.util.Set<String> described = new java.util.LinkedHashSet<>();
-    HubOptions.SETTINGS.forEach(setting -> described.add(setting.key()));
-    assertEquals(new HubOptions().toJson().fieldNames(), described);
+  void settersAndJsonAgreeAndSecretsAreMasked() {
+    HubOptions options = new HubOptions().setRoomCapacity(8).setHoldMs(0).setJwtSecret("x".repeat(32));
+    HubOptions copy = new HubOptions(options.toJson());
+    assertEquals(8, copy.getRoomCapacity());
+    assertEquals(0, copy.getHoldMs());
+    assertEquals(options.toJson(), copy.toJson());
+    assertTrue(options.toString().contains("\"jwtSecret\":\"***\""), options.toString());
+    assertEquals(86_400_000L, new HubOptions().getTurnTtlMs());
+  }
+
+  @Test
+  void everySettingIsListedByHelpWithItsDefaultAndUnit() {
     java.io.StringWriter help = new java.io.StringWriter();
     io.signalhub.launcher.HubMainAccess.commandLine().setOut(new java.io.PrintWriter(help)).execute("--help");
-    for (HubOptions.Setting setting : HubOptions.SETTINGS) {
-      assertTrue(help.toString().contains(setting.key()) && help.toString().contains(setting.envName()), setting.key());
+    for (Setting<?> setting : HubConfig.SETTINGS) {
+      String line = help.toString().lines().filter(l -> l.startsWith("  " + setting.key() + " ")).findFirst().orElse("");
+      assertTrue(line.contains(setting.envName()), setting.key() + " in --help: " + help);
+      String shown = setting.shownDefault() + (setting.unit().isEmpty() ? "" : " " + setting.unit());
+      assertTrue(line.contains(shown), setting.key() + " shows " + shown + ": " + line);
     }
-    assertEquals("HUB_ROOM_CAPACITY", HubOptions.SETTINGS.get(3).envName());
+    assertEquals("HUB_ROOM_CAPACITY", HubOptions.ROOM_CAPACITY.envName());
+    assertEquals("HUB_TURN_TTL_MS", HubOptions.TURN_TTL_MS.envName());
   }
 
   @Test
   void aBadEnvironmentValueStopsTheNodeAtStartWithItsName() throws Exception {
-    for (String[] bad : new String[][]{{"HUB_ROOM_CAPACITY", "0", "roomCapacity"}, {"HUB_HOLD_MS", "soon", "holdMs"}}) {
+    for (String[] bad : new String[][]{{"HUB_ROOM_CAPACITY", "0", "roomCapacity"}, {"HUB_HOLD_MS", "soon", "holdMs"},
+      {"HUB_PORT", "http", "port"}}) {
       ProcessBuilder pb = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), "io.signalhub.launcher.HubMain", "--no-cluster", "--port", "0")
         .redirectErrorStream(true);
@@ -76,9 +158,9 @@ class HubOptionsTest {
 
   @Test
   void theKubernetesClusterConfigIsAValidHazelcastConfig() {
-    com.hazelcast.config.Config k8s = HubConfig.clusterConfig(new HubOptions().setClusterConfig("../config/cluster-kubernetes.xml"));
+    com.hazelcast.config.Config k8s = HubConfig.clusterConfig(new ClusterOptions().setClusterConfig("../config/cluster-kubernetes.xml"));
     assertTrue(k8s.getNetworkConfig().getJoin().getKubernetesConfig().isEnabled());
-    assertEquals(HubConfig.clusterConfig(new HubOptions()).getMapConfigs().keySet(), k8s.getMapConfigs().keySet(),
+    assertEquals(HubConfig.clusterConfig(new ClusterOptions()).getMapConfigs().keySet(), k8s.getMapConfigs().keySet(),
       "the same maps as config/cluster.xml");
   }
 }

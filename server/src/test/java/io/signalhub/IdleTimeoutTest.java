@@ -29,9 +29,9 @@ class IdleTimeoutTest {
 
   @Test
   void aPeerThatNeverAnswersPingsIsClosedWith4000(Vertx vertx) throws Exception {
-    SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPort(0).setPingIntervalMs(200).setIdleTimeoutMs(500)
+    SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPingIntervalMs(200).setIdleTimeoutMs(500)
       .setResumeGraceMs(300));
-    hub.deploy().await(20, TimeUnit.SECONDS);
+    hub.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
     try (TestPeer watcher = TestPeer.join(vertx, hub.actualPort(), "quiet", "watcher");
          Socket silent = new Socket("127.0.0.1", hub.actualPort())) {
       silent.setSoTimeout(10_000);

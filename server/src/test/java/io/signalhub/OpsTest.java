@@ -29,8 +29,8 @@ class OpsTest {
     Vertx vertx = Vertx.vertx(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
       .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))));
     try {
-      SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPort(0));
-      hub.deploy().await(20, TimeUnit.SECONDS);
+      SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true));
+      hub.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
       int port = hub.actualPort();
       String before = get(vertx, port, "/metrics").getString("body");
       assertEquals(0.0, metric(before, "signalhub_peers"));
@@ -67,7 +67,7 @@ class OpsTest {
     TestCluster cluster = new TestCluster();
     try {
       Vertx node = cluster.startNode();
-      SignalingHub hub = SignalingHub.create(node, new HubOptions().setAnonymous(true).setPort(0));
+      SignalingHub hub = SignalingHub.create(node, new HubOptions().setAnonymous(true));
       // an application's router, with the handlers mounted before the hub is deployed
       Router router = Router.router(node);
       router.get("/app/ready").handler(hub.readinessHandler());
@@ -76,7 +76,7 @@ class OpsTest {
       assertEquals(503, get(node, appPort, "/app/ready").getInteger("status"), "not deployed yet");
       assertEquals(200, get(node, appPort, "/app/health").getInteger("status"));
 
-      hub.deploy().await(30, TimeUnit.SECONDS);
+      hub.deploy(new HubServerOptions().setPort(0)).await(30, TimeUnit.SECONDS);
       assertEquals(200, get(node, appPort, "/app/ready").getInteger("status"));
       JsonObject ready = get(node, hub.actualPort(), "/ready");
       assertEquals(200, ready.getInteger("status"));

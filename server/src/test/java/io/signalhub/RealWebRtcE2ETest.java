@@ -41,8 +41,8 @@ class RealWebRtcE2ETest {
     require(new File(CHROMIUM).canExecute(), "Chromium at " + CHROMIUM + " (apt-get install chromium)");
     Vertx vertx = Vertx.vertx();
     try {
-      SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPort(0));
-      hub.deploy().await(30, TimeUnit.SECONDS);
+      SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true));
+      hub.deploy(new HubServerOptions().setPort(0)).await(30, TimeUnit.SECONDS);
       JsonObject result = runNode("chromium-demo.js", "http://127.0.0.1:" + hub.actualPort(), "demo-e2e");
       System.out.println("e2e chromium demo page, one node: " + result.encode());
     } finally {
@@ -57,10 +57,10 @@ class RealWebRtcE2ETest {
     try {
       Vertx node1 = cluster.startNode();
       Vertx node2 = cluster.startNode();
-      SignalingHub hub1 = SignalingHub.create(node1, new HubOptions().setAnonymous(true).setPort(0).setDemo(false));
-      SignalingHub hub2 = SignalingHub.create(node2, new HubOptions().setAnonymous(true).setPort(0).setDemo(false));
-      hub1.deploy().await(30, TimeUnit.SECONDS);
-      hub2.deploy().await(30, TimeUnit.SECONDS);
+      SignalingHub hub1 = SignalingHub.create(node1, new HubOptions().setAnonymous(true));
+      SignalingHub hub2 = SignalingHub.create(node2, new HubOptions().setAnonymous(true));
+      hub1.deploy(new HubServerOptions().setPort(0).setDemo(false)).await(30, TimeUnit.SECONDS);
+      hub2.deploy(new HubServerOptions().setPort(0).setDemo(false)).await(30, TimeUnit.SECONDS);
       JsonObject result = runNode("wrtc-peers.js", "ws://127.0.0.1:" + hub1.actualPort() + "/ws",
         "ws://127.0.0.1:" + hub2.actualPort() + "/ws", "wrtc-e2e");
       System.out.println("e2e simple-peer on @roamhq/wrtc, two nodes: " + result.encode());
@@ -89,8 +89,8 @@ class RealWebRtcE2ETest {
     requireNodeModules();
     Vertx vertx = Vertx.vertx();
     try {
-      SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPort(0).setDemo(false).setJwtSecret(DialectsTest.SECRET));
-      hub.deploy().await(30, TimeUnit.SECONDS);
+      SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setJwtSecret(DialectsTest.SECRET));
+      hub.deploy(new HubServerOptions().setPort(0).setDemo(false)).await(30, TimeUnit.SECONDS);
       List<String> args = new ArrayList<>(List.of(scenario, "http://127.0.0.1:" + hub.actualPort()));
       if (scenario.equals("s1")) {
         args.add(new JsonObject().put("idA", "alice").put("idB", "bob")
@@ -129,10 +129,10 @@ class RealWebRtcE2ETest {
     try {
       String turnUrl = "turn:127.0.0.1:" + turnPort + "?transport=udp";
       for (String expect : new String[]{"connect", "fail"}) {
-        HubOptions options = new HubOptions().setAnonymous(true).setPort(0).setDemo(false).setTurnUrls(turnUrl)
+        HubOptions options = new HubOptions().setAnonymous(true).setTurnUrls(turnUrl)
           .setTurnSecret(expect.equals("connect") ? secret : "not-the-coturn-secret");
         SignalingHub hub = SignalingHub.create(vertx, options);
-        hub.deploy().await(30, TimeUnit.SECONDS);
+        hub.deploy(new HubServerOptions().setPort(0).setDemo(false)).await(30, TimeUnit.SECONDS);
         try {
           JsonObject result = runNode("turn-relay.js", "ws://127.0.0.1:" + hub.actualPort(), "turn-" + expect, expect);
           System.out.println("e2e coturn relay, " + expect + ": " + result.encode());

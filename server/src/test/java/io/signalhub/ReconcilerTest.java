@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import io.signalhub.verticles.HubEvent;
 import io.signalhub.verticles.HubOptions;
+import io.signalhub.HubServerOptions;
 import io.signalhub.verticles.impl.Member;
 import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.RoomState;
@@ -42,7 +43,7 @@ class ReconcilerTest {
 
       VertxTestContext test = new VertxTestContext();
       Checkpoint evicted = test.checkpoint();
-      SignalingHub hub = SignalingHub.create(node, new HubOptions().setAnonymous(true).setPort(0)).eventHandler(event -> {
+      SignalingHub hub = SignalingHub.create(node, new HubOptions().setAnonymous(true)).eventHandler(event -> {
         if (event.type() == HubEvent.Type.UNREGISTER) {
           test.verify(() -> {
             assertEquals("ghost", event.peer());
@@ -57,7 +58,7 @@ class ReconcilerTest {
           event.complete(true);
         }
       });
-      hub.deploy().await(30, TimeUnit.SECONDS);
+      hub.deploy(new HubServerOptions().setPort(0)).await(30, TimeUnit.SECONDS);
       assertTrue(test.awaitCompletion(10, TimeUnit.SECONDS), "the stale member was evicted");
       if (test.failed()) {
         throw new AssertionError(test.causeOfFailure());

@@ -49,7 +49,7 @@ class ResumeTest {
     for (int i = 0; i < 2; i++) {
       nodes[i] = cluster.startNode();
       SignalingHub hub = SignalingHub.create(nodes[i], options());
-      hub.deploy().await(30, TimeUnit.SECONDS);
+      hub.deploy(new HubServerOptions().setPort(0)).await(30, TimeUnit.SECONDS);
       ports[i] = hub.actualPort();
     }
     node1 = nodes[0];
@@ -60,7 +60,7 @@ class ResumeTest {
 
   private static HubOptions options() {
     // the streaming case sends 1,000 messages per second, more than the default rate limit allows
-    return new HubOptions().setAnonymous(true).setPort(0).setResumeGraceMs(GRACE_MS).setRateLimitPerSecond(100_000)
+    return new HubOptions().setAnonymous(true).setResumeGraceMs(GRACE_MS).setRateLimitPerSecond(100_000)
       .setRateLimitBurst(10_000).setHoldMaxMessages(10_000).setHoldMaxBytes(16 << 20);
   }
 
@@ -210,7 +210,7 @@ class ResumeTest {
   void thePeersOfANodeStoppedGracefullyResumeOnOthersWithWhatWasSentToThemMeanwhile() throws Exception {
     Vertx node3 = cluster.startNode();
     SignalingHub hub3 = SignalingHub.create(node3, options());
-    hub3.deploy().await(30, TimeUnit.SECONDS);
+    hub3.deploy(new HubServerOptions().setPort(0)).await(30, TimeUnit.SECONDS);
     int port3 = hub3.actualPort();
     try (TestPeer alice = TestPeer.join(node1, port1, "restart", "alice5"); LinkCutter link = LinkCutter.to(node3, port3)) {
       // bob's link stays up until the node stops; carol's is cut before, so she is suspended on node3

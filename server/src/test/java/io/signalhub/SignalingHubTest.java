@@ -41,9 +41,9 @@ class SignalingHubTest {
   @BeforeEach
   void start(Vertx vertx) throws Exception {
     this.vertx = vertx;
-    hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPort(0).setRoomCapacity(CAPACITY).setHoldMs(HOLD_MS)
+    hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setRoomCapacity(CAPACITY).setHoldMs(HOLD_MS)
       .setHoldMaxMessages(HOLD_MAX));
-    hub.deploy().await(20, TimeUnit.SECONDS);
+    hub.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
     port = hub.actualPort();
   }
 
@@ -232,8 +232,8 @@ class SignalingHubTest {
   void withHoldingOffAToOutsideTheRoomIsRefusedAtOnce() throws Exception {
     Vertx other = Vertx.vertx(); // one hub per Vertx: the hub's event-bus addresses are the Vertx's
     try {
-      SignalingHub strict = SignalingHub.create(other, new HubOptions().setAnonymous(true).setPort(0).setHoldMs(0));
-      strict.deploy().await(20, TimeUnit.SECONDS);
+      SignalingHub strict = SignalingHub.create(other, new HubOptions().setAnonymous(true).setHoldMs(0));
+      strict.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
       try (TestPeer a = TestPeer.join(other, strict.actualPort(), "strict", "a")) {
         a.send(TestPeer.offer("nobody", "x"));
         assertEquals("not-in-room", a.next("error").getJsonObject("data").getString("code"));
@@ -393,7 +393,7 @@ class SignalingHubTest {
   void aFrameOverTheSizeLimitClosesTheSocketWith1009() throws Exception {
     try (TestPeer a = TestPeer.join(vertx, port, "r", "big");
          TestPeer b = TestPeer.join(vertx, port, "r", "b")) {
-      a.sendText(TestPeer.offer("b", "x".repeat(HubOptions.DEFAULT_MAX_FRAME_BYTES + 1)).encode());
+      a.sendText(TestPeer.offer("b", "x".repeat(HubOptions.MAX_FRAME_BYTES.defaultValue() + 1)).encode());
       assertEquals(1009, a.awaitClose());
       b.next("peer-left");
     }
@@ -413,8 +413,8 @@ class SignalingHubTest {
   @Test
   void joinsBeyondMaxJoinsInFlightWaitTheirTurnAndAllGetIn() throws Exception {
     Vertx vertx = Vertx.vertx(); // one hub per Vertx: this test's hub is not the one of start()
-    SignalingHub gated = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPort(0).setMaxJoinsInFlight(1));
-    gated.deploy().await(20, TimeUnit.SECONDS);
+    SignalingHub gated = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setMaxJoinsInFlight(1));
+    gated.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
     List<TestPeer> peers = new ArrayList<>();
     try {
       // 30 peers in 10 rooms and 10 connections that close at once (while they may be waiting their turn) all race

@@ -2,7 +2,6 @@ package io.signalhub;
 
 import com.hazelcast.config.Config;
 import io.signalhub.launcher.HubConfig;
-import io.signalhub.verticles.HubOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -25,7 +24,7 @@ final class TestCluster {
 
   /** Starts one more clustered Vertx and waits until it has joined the others. */
   Vertx startNode() throws Exception {
-    Config hz = HubConfig.clusterConfig(new HubOptions());
+    Config hz = HubConfig.clusterConfig(new io.signalhub.launcher.ClusterOptions());
     hz.setClusterName(name);
     hz.getNetworkConfig().setPort(basePort).setPortCount(10).setPortAutoIncrement(true);
     List<String> members = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.signalhub.impl;
 
+import io.signalhub.HubServerOptions;
 import io.signalhub.SignalingHub;
 import io.signalhub.verticles.HubEvent;
 import io.signalhub.verticles.HubOptions;
@@ -11,6 +12,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -46,26 +48,36 @@ public final class SignalingHubImpl implements SignalingHub {
   }
 
   @Override
-  public Future<Void> deploy() {
-    return deploy(true);
+  public Future<Void> deploy(HubServerOptions server) {
+    HubServerOptions copy;
+    try {
+      copy = new HubServerOptions(server).validate();
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    return start(copy);
   }
 
   @Override
   public Future<Void> deployVerticles() {
-    return deploy(false);
+    return start(null);
   }
 
-  private synchronized Future<Void> deploy(boolean listen) {
+  /** Deploys the verticles, with the hub's own server when {@code server} is not {@code null}. */
+  private synchronized Future<Void> start(HubServerOptions server) {
     if (!deployments.isEmpty()) {
       return Future.failedFuture(new IllegalStateException("already deployed"));
     }
+    SocketAddress listenOn = server == null ? null
+      : SocketAddress.inetSocketAddress(server.getPort(), server.getHost());
     DeploymentOptions one = new DeploymentOptions().setInstances(1);
     Handler<HubEvent> events = eventHandler;
     return vertx.deployVerticle(() -> new RoomRegistryVerticle(options, events), one).map(this::track)
       .compose(v -> vertx.deployVerticle(() -> new PresenceVerticle(options), one).map(this::track))
       .compose(v -> vertx.deployVerticle(() -> new RouterVerticle(options, events), one).map(this::track))
       .compose(v -> vertx.deployVerticle(() -> {
-        WsIngressVerticle ingress = new WsIngressVerticle(options, listen, listen ? this::hubRoutes : null);
+        WsIngressVerticle ingress = new WsIngressVerticle(options, listenOn,
+          server == null ? null : router -> hubRoutes(router, server.isDemo()));
         ingresses.add(ingress);
         return ingress;
       }, new DeploymentOptions().setInstances(options.getIngressInstances())).map(this::track))
@@ -80,9 +92,9 @@ public final class SignalingHubImpl implements SignalingHub {
   }
 
   /** The hub's own server: operations endpoints, then the demo page. */
-  private void hubRoutes(Router router) {
+  private void hubRoutes(Router router, boolean demo) {
     OpsRoutes.mount(router, vertx, this::ready);
-    if (options.isDemo()) {
+    if (demo) {
       router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     }
   }

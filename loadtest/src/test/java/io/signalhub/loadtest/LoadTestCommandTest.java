@@ -1,5 +1,6 @@
 package io.signalhub.loadtest;
 
+import io.signalhub.HubServerOptions;
 import io.signalhub.SignalingHub;
 import io.signalhub.verticles.HubOptions;
 import io.vertx.core.Vertx;
@@ -32,8 +33,8 @@ class LoadTestCommandTest {
 
   @Test
   void aShortRunAgainstOneNodeLosesNothingAndReportsPercentiles(Vertx vertx, @TempDir Path out) throws Exception {
-    SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setPort(0));
-    hub.deploy().await(20, TimeUnit.SECONDS);
+    SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true));
+    hub.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
     try {
       JsonObject report = run(out, "hub", "--target", "ws://127.0.0.1:" + hub.actualPort() + "/ws",
         "--rooms", "12", "--peers", "3", "--candidates", "4", "--sdp-bytes", "2048-4096",

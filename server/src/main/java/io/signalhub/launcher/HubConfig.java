@@ -2,7 +2,10 @@ package io.signalhub.launcher;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.XmlConfigBuilder;
+import io.signalhub.HubServerOptions;
 import io.signalhub.verticles.HubOptions;
+import io.signalhub.verticles.Setting;
+import io.signalhub.verticles.Settings;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.config.ConfigRetrieverOptions;
 import io.vertx.config.ConfigStoreOptions;
@@ -16,22 +19,72 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 
 /**
- * Loads a node's settings with vertx-config, each layer overriding the one before: the defaults of
- * {@code config/hub.json} (built into the jar as {@code signalhub/hub.json}), a JSON file
- * ({@code --config}), environment variables ({@code HUB_} and the key in upper snake case, e.g.
- * {@code HUB_ROOM_CAPACITY}), and command-line flags. Also loads the Hazelcast configuration
- * ({@code config/cluster.xml}, built in as {@code signalhub/cluster.xml}, or a file).
+ * A standalone node's settings, split from one flat JSON into the hub's ({@link HubOptions}), its own HTTP
+ * server's ({@link HubServerOptions}) and the cluster's ({@link ClusterOptions}).
+ *
+ * <p>{@link #load} reads them with vertx-config, each layer overriding the one before: the defaults of
+ * {@code config/hub.json} (built into the jar as {@code signalhub/hub.json}), a JSON file ({@code --config}),
+ * environment variables ({@code HUB_} and the key in upper snake case, e.g. {@code HUB_ROOM_CAPACITY}), and
+ * command-line flags. {@link #clusterConfig} loads the Hazelcast configuration ({@code config/cluster.xml},
+ * built in as {@code signalhub/cluster.xml}, or a file).
+ *
+ * @param hub the verticles' settings
+ * @param server the settings of the hub's own HTTP server
+ * @param cluster the settings of the node's cluster
  */
-public final class HubConfig {
+public record HubConfig(HubOptions hub, HubServerOptions server, ClusterOptions cluster) {
 
   /** Class-path location of the built-in defaults. */
   public static final String DEFAULTS_RESOURCE = "signalhub/hub.json";
   /** Class-path location of the built-in Hazelcast configuration. */
   public static final String CLUSTER_RESOURCE = "signalhub/cluster.xml";
 
-  private HubConfig() {
+  /** Every setting of a node, in the order of {@code config/hub.json}: server, hub, cluster. */
+  public static final List<Setting<?>> SETTINGS = concat(HubServerOptions.SETTINGS, HubOptions.SETTINGS,
+    ClusterOptions.SETTINGS);
+
+  @SafeVarargs
+  private static List<Setting<?>> concat(List<Setting<?>>... tables) {
+    List<Setting<?>> all = new ArrayList<>();
+    for (List<Setting<?>> table : tables) {
+      all.addAll(table);
+    }
+    return Collections.unmodifiableList(all);
+  }
+
+  /** Every default. */
+  public HubConfig() {
+    this(new HubOptions(), new HubServerOptions(), new ClusterOptions());
+  }
+
+  /**
+   * Each class's settings read from one flat JSON object.
+   *
+   * @throws IllegalArgumentException naming the key, when a key is no setting, a value has the wrong type or
+   *     breaks a rule
+   */
+  public static HubConfig of(JsonObject json) {
+    for (String key : json.fieldNames()) {
+      if (setting(key) == null) {
+        throw new IllegalArgumentException("unknown setting '" + key + "' (see --help)");
+      }
+    }
+    return new HubConfig(new HubOptions(json), new HubServerOptions(json), new ClusterOptions(json));
+  }
+
+  /** The setting named {@code key}, or {@code null}. */
+  public static Setting<?> setting(String key) {
+    return SETTINGS.stream().filter(s -> s.key().equals(key)).findFirst().orElse(null);
+  }
+
+  /** Every setting as one flat JSON object, as {@code config/hub.json}. */
+  public JsonObject toJson() {
+    return server.toJson().mergeIn(hub.toJson()).mergeIn(cluster.toJson());
   }
 
   /** The built-in defaults, {@code config/hub.json}. */
@@ -39,16 +92,26 @@ public final class HubConfig {
     return new JsonObject(readResource(DEFAULTS_RESOURCE));
   }
 
+  /** What {@code config/hub.json} holds: every default of {@link #SETTINGS}, pretty-printed. */
+  public static String defaultsText() {
+    return Settings.defaults(SETTINGS).encodePrettily() + "\n";
+  }
+
+  /** The settings table of {@code docs/configuration.md}. */
+  public static String markdownTable() {
+    return Setting.markdownTable(SETTINGS);
+  }
+
   /**
    * The settings: defaults, then {@code file} (if not {@code null}), then the {@code HUB_*} environment,
    * then {@code flags}.
    *
    * @return fails with {@link IllegalArgumentException} naming the file, variable or setting that is
-   *     unreadable or invalid
+   *     unreadable, unknown or invalid
    */
-  public static Future<HubOptions> load(Vertx vertx, Path file, JsonObject flags) {
+  public static Future<HubConfig> load(Vertx vertx, Path file, JsonObject flags) {
     JsonArray envKeys = new JsonArray();
-    HubOptions.SETTINGS.forEach(s -> envKeys.add(s.envName()));
+    SETTINGS.forEach(s -> envKeys.add(s.envName()));
     ConfigRetrieverOptions layers = new ConfigRetrieverOptions().setScanPeriod(0)
       .addStore(new ConfigStoreOptions().setType("json").setConfig(defaults()));
     if (file != null) {
@@ -67,47 +130,27 @@ public final class HubConfig {
       .compose(json -> {
         retriever.close();
         try {
-          return Future.succeededFuture(new HubOptions(fromEnv(json).mergeIn(flags)));
+          return Future.succeededFuture(of(fromEnv(json).mergeIn(flags)));
         } catch (IllegalArgumentException e) {
           return Future.failedFuture(e);
         }
       });
   }
 
-  /** Replaces each {@code HUB_*} entry by its setting, converted to the type of the setting's default. */
+  /** Replaces each {@code HUB_*} entry by its setting, converted to the setting's type. */
   private static JsonObject fromEnv(JsonObject merged) {
-    JsonObject defaults = new HubOptions().toJson();
     JsonObject out = merged.copy();
-    for (HubOptions.Setting setting : HubOptions.SETTINGS) {
+    for (Setting<?> setting : SETTINGS) {
       Object raw = out.remove(setting.envName());
-      if (raw == null) {
-        continue;
-      }
-      String text = raw.toString().trim();
-      Object def = defaults.getValue(setting.key());
-      try {
-        Object value = def instanceof Integer ? Integer.valueOf(text)
-          : def instanceof Long ? Long.valueOf(text)
-          : def instanceof Boolean ? parseBoolean(text)
-          : text;
-        out.put(setting.key(), value);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("invalid hub setting '" + setting.key() + "' from " + setting.envName()
-          + ": '" + text + "' is not a " + def.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT));
+      if (raw != null) {
+        out.put(setting.key(), setting.parse(raw.toString(), setting.envName()));
       }
     }
     return out;
   }
 
-  private static Boolean parseBoolean(String text) {
-    if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
-      return Boolean.valueOf(text);
-    }
-    throw new IllegalArgumentException(text);
-  }
-
-  /** The Hazelcast configuration named by {@link HubOptions#getClusterConfig()}, or the built-in one. */
-  public static Config clusterConfig(HubOptions options) {
+  /** The Hazelcast configuration named by {@link ClusterOptions#getClusterConfig()}, or the built-in one. */
+  public static Config clusterConfig(ClusterOptions options) {
     String path = options.getClusterConfig();
     try (InputStream in = path.isEmpty() ? resource(CLUSTER_RESOURCE) : Files.newInputStream(Path.of(path))) {
       return new XmlConfigBuilder(in).build();

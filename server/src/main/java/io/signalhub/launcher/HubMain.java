@@ -1,8 +1,9 @@
 package io.signalhub.launcher;
 
 import com.hazelcast.config.Config;
+import io.signalhub.HubServerOptions;
 import io.signalhub.SignalingHub;
-import io.signalhub.verticles.HubOptions;
+import io.signalhub.verticles.Setting;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -20,6 +21,9 @@ import picocli.CommandLine.Option;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -38,35 +42,56 @@ public final class HubMain implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "JSON file overriding the defaults of config/hub.json")
   Path config;
 
-  @Option(names = "--host", description = "HTTP/WebSocket interface (default from config: 127.0.0.1, loopback only)")
+  @Option(names = "--host", description = "interface of the hub's HTTP/WebSocket server: --set host=...")
   String host;
 
-  @Option(names = "--port", description = "HTTP/WebSocket port (default from config: 8080)")
+  @Option(names = "--port", description = "port of the hub's HTTP/WebSocket server: --set port=...")
   Integer port;
 
-  @Option(names = "--cluster-config", paramLabel = "FILE", description = "Hazelcast XML (default: the built-in config/cluster.xml)")
+  @Option(names = "--cluster-config", paramLabel = "FILE", description = "Hazelcast XML: --set clusterConfig=FILE")
   String clusterConfig;
 
-  @Option(names = "--cluster-host", description = "interface of the clustered event bus (default from config: 127.0.0.1)")
+  @Option(names = "--cluster-host", description = "interface of the clustered event bus: --set clusterHost=...")
   String clusterHost;
 
-  @Option(names = "--no-cluster", description = "run one node on its own, without Hazelcast")
+  @Option(names = "--no-cluster", description = "run one node on its own, without Hazelcast: --set clustered=false")
   boolean noCluster;
 
   @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "any setting listed below, e.g. --set roomCapacity=8")
   java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
 
-  /** The settings table printed after the options by {@code --help}. */
+  @Option(names = "--print-settings", paramLabel = "FORMAT",
+    description = "print every setting's default and exit: json (config/hub.json) or markdown (the table of docs/configuration.md)")
+  String printSettings;
+
+  /** The settings table printed after the options by {@code --help}: every setting, its default and unit. */
   static String settingsHelp() {
-    JsonObject defaults = new HubOptions().toJson();
     StringBuilder b = new StringBuilder("%nSettings (config/hub.json, then --config FILE, then environment, then flags):%n");
-    b.append(String.format("  %-20s %-28s %-15s %s%n", "key", "environment", "default", "meaning"));
-    for (HubOptions.Setting s : HubOptions.SETTINGS) {
-      String def = String.valueOf(defaults.getValue(s.key()));
-      String shown = (def.isEmpty() ? "\"\"" : def) + (s.unit().isEmpty() ? "" : " " + s.unit());
-      b.append(String.format("  %-20s %-28s %-15s %s%n", s.key(), s.envName(), shown, s.description()));
+    String row = "  %-22s %-30s %-17s %s%n";
+    b.append(String.format(row, "key", "environment", "default", "meaning"));
+    String indent = " ".repeat(2 + 22 + 1 + 30 + 1 + 17 + 1);
+    for (Setting<?> s : HubConfig.SETTINGS) {
+      String shown = s.shownDefault() + (s.unit().isEmpty() ? "" : " " + s.unit());
+      List<String> lines = wrap(s.description().replace("`", ""), 80);
+      b.append(String.format(row, s.key(), s.envName(), shown, lines.get(0)));
+      lines.subList(1, lines.size()).forEach(line -> b.append(indent).append(line).append("%n"));
     }
     return b.toString().replace("%", "%%").replace("%%n", "%n");
+  }
+
+  /** {@code text} cut at spaces into lines of at most {@code width} characters (or one longer word). */
+  private static List<String> wrap(String text, int width) {
+    List<String> lines = new ArrayList<>();
+    StringBuilder line = new StringBuilder();
+    for (String word : text.split(" ")) {
+      if (line.length() > 0 && line.length() + 1 + word.length() > width) {
+        lines.add(line.toString());
+        line.setLength(0);
+      }
+      line.append(line.length() > 0 ? " " : "").append(word);
+    }
+    lines.add(line.toString());
+    return lines;
   }
 
   public static void main(String[] args) {
@@ -74,13 +99,6 @@ public final class HubMain implements Callable<Integer> {
     if (code != 0) {
       System.exit(code);
     }
-  }
-
-  private static Boolean strictBoolean(String text) {
-    if ("true".equalsIgnoreCase(text) || "false".equalsIgnoreCase(text)) {
-      return Boolean.valueOf(text);
-    }
-    throw new IllegalArgumentException(text);
   }
 
   /** The command line, with the settings table in its help. */
@@ -93,42 +111,43 @@ public final class HubMain implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
+    if (printSettings != null) {
+      switch (printSettings) {
+        case "json" -> System.out.print(HubConfig.defaultsText());
+        case "markdown" -> System.out.print(HubConfig.markdownTable());
+        default -> {
+          System.err.println("signalhub: --print-settings takes json or markdown");
+          return 2;
+        }
+      }
+      return 0;
+    }
     JsonObject flags = new JsonObject();
     if (host != null) {
-      flags.put("host", host);
+      flags.put(HubServerOptions.HOST.key(), host);
     }
     if (port != null) {
-      flags.put("port", port);
+      flags.put(HubServerOptions.PORT.key(), port);
     }
     if (clusterConfig != null) {
-      flags.put("clusterConfig", clusterConfig);
+      flags.put(ClusterOptions.CLUSTER_CONFIG.key(), clusterConfig);
     }
     if (clusterHost != null) {
-      flags.put("clusterHost", clusterHost);
+      flags.put(ClusterOptions.CLUSTER_HOST.key(), clusterHost);
     }
     if (noCluster) {
-      flags.put("clustered", false);
+      flags.put(ClusterOptions.CLUSTERED.key(), false);
     }
-    JsonObject defaults = new HubOptions().toJson();
-    for (java.util.Map.Entry<String, String> set : settings.entrySet()) {
-      Object def = defaults.getValue(set.getKey());
-      if (def == null) {
-        System.err.println("signalhub: unknown setting '" + set.getKey() + "' (see --help)");
-        return 2;
-      }
-      try {
-        flags.put(set.getKey(), def instanceof Integer ? Integer.valueOf(set.getValue())
-          : def instanceof Long ? Long.valueOf(set.getValue())
-          : def instanceof Boolean ? strictBoolean(set.getValue()) : set.getValue());
-      } catch (IllegalArgumentException e) {
-        System.err.println("signalhub: invalid hub setting '" + set.getKey() + "': '" + set.getValue() + "' is not a "
-          + (def instanceof Boolean ? "boolean (true or false)" : "number"));
-        return 2;
-      }
-    }
-    HubOptions options;
+    HubConfig options;
     Vertx loader = Vertx.vertx();
     try {
+      for (Map.Entry<String, String> set : settings.entrySet()) {
+        Setting<?> setting = HubConfig.setting(set.getKey());
+        if (setting == null) {
+          throw new IllegalArgumentException("unknown setting '" + set.getKey() + "' (see --help)");
+        }
+        flags.put(setting.key(), setting.parse(set.getValue()));
+      }
       options = HubConfig.load(loader, config, flags).await(30, TimeUnit.SECONDS);
     } catch (IllegalArgumentException e) {
       System.err.println("signalhub: " + e.getMessage());
@@ -137,11 +156,11 @@ public final class HubMain implements Callable<Integer> {
       loader.close();
     }
 
-    Vertx vertx = startVertx(options).await(60, TimeUnit.SECONDS);
+    Vertx vertx = startVertx(options.cluster()).await(60, TimeUnit.SECONDS);
     SignalingHub hub;
     try {
-      hub = SignalingHub.create(vertx, options);
-      hub.deploy().await(30, TimeUnit.SECONDS);
+      hub = SignalingHub.create(vertx, options.hub());
+      hub.deploy(options.server()).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.error("signalhub failed to start: {}", e.getMessage());
       vertx.close().await(30, TimeUnit.SECONDS);
@@ -158,18 +177,18 @@ public final class HubMain implements Callable<Integer> {
 
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     long jvmMs = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
-    String url = "http://" + options.getHost() + ":" + hub.actualPort() + "/";
-    String mode = options.isClustered()
+    String url = "http://" + options.server().getHost() + ":" + hub.actualPort() + "/";
+    String mode = options.cluster().isClustered()
       ? "clustered, " + ((VertxInternal) vertx).clusterManager().getNodes().size() + " node(s) in the cluster"
       : "standalone";
     LOG.info("signalhub listening on {} (WebSocket {}{}), {}, started in {} ms ({} ms since JVM start)", url,
-      url.replaceFirst("^http", "ws").replaceAll("/$", ""), options.getWsPath(), mode, ms, jvmMs);
+      url.replaceFirst("^http", "ws").replaceAll("/$", ""), options.hub().getWsPath(), mode, ms, jvmMs);
     System.out.println("signalhub listening on " + url);
     System.out.flush();
     return 0;
   }
 
-  private static Future<Vertx> startVertx(HubOptions options) {
+  private static Future<Vertx> startVertx(ClusterOptions options) {
     // Vert.x's event-bus meters are off: every connection has its own address (peer.<id>.<epoch>), so they would
     // register meters per peer and look them up on every message (a tenth of the CPU per message when measured).
     VertxOptions vertxOptions = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()

@@ -20,6 +20,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -41,8 +42,8 @@ import java.util.function.Consumer;
  * {@link io.signalhub.protocol.Envelope}s; what {@code peer.<id>} receives is written to the socket. Close
  * and error share one clean-up path that leaves the room and releases the id.
  *
- * <p>It either listens on its own HTTP server ({@link HubOptions#getHost()}, {@link HubOptions#getPort()},
- * WebSocket at {@link HubOptions#getWsPath()}), or, created with {@code listen = false}, only serves
+ * <p>It either listens on its own HTTP server (at the address given to its constructor, WebSocket at
+ * {@link HubOptions#getWsPath()}), or, created without an address, only serves
  * sockets handed to {@link #webSocketHandler()} / {@link #accept(ServerWebSocket)} by an application's
  * own server. Stopping it closes every socket with 1001 (going away) and removes its peers from their
  * rooms before the stop completes.
@@ -52,7 +53,8 @@ public class WsIngressVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(WsIngressVerticle.class);
 
   private HubOptions options;
-  private final boolean listen;
+  private final SocketAddress listenOn;
+  private boolean listenFromConfig;
   private final Consumer<Router> routes;
   private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
   /** Bounds this instance's joins in flight ({@link HubOptions#getMaxJoinsInFlight()}); set in {@link #start()}. */
@@ -72,19 +74,25 @@ public class WsIngressVerticle extends VerticleBase {
   /** Path of the REST join of seed 004 on the verticle's own server. */
   public static final String ROOMS_JOIN_PATH = "/rooms/join";
 
-  /** Listens on its own server, options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}). */
+  /**
+   * Deployed by class name: options from the deployment config ({@link HubOptions#HubOptions(JsonObject)}),
+   * listening on its own server at the config's {@code host} and {@code port} (the keys of the hub's server
+   * options; absent: {@code 127.0.0.1} and a free port, see {@link #actualPort()}).
+   */
   public WsIngressVerticle() {
-    this(null, true, null);
+    this(null, null, null);
+    listenFromConfig = true;
   }
 
   /**
    * @param options the hub's options, or {@code null} to read them from the deployment config
-   * @param listen whether to start an HTTP server of its own
+   * @param listenOn the address of an HTTP server of its own ({@code 0.0.0.0} for every interface, port 0
+   *     for a free one), or {@code null} for none: the application mounts {@link #webSocketHandler()}
    * @param routes adds more routes (e.g. a demo page) to its own server's router; may be {@code null}
    */
-  public WsIngressVerticle(HubOptions options, boolean listen, Consumer<Router> routes) {
+  public WsIngressVerticle(HubOptions options, SocketAddress listenOn, Consumer<Router> routes) {
     this.options = options;
-    this.listen = listen;
+    this.listenOn = listenOn;
     this.routes = routes;
   }
 
@@ -92,12 +100,10 @@ public class WsIngressVerticle extends VerticleBase {
    * Server options that enforce the hub's WebSocket limits: frame and message size
    * ({@link HubOptions#getMaxFrameBytes()}, over it the socket is closed with 1009) and no per-message
    * or per-frame compression. An application mounting {@link #webSocketHandler()} on its own server should
-   * apply the same.
+   * apply the same, and set its own host and port.
    */
   public static HttpServerOptions serverOptions(HubOptions options) {
     return new HttpServerOptions()
-      .setHost(options.getHost())
-      .setPort(options.getPort())
       .setMaxWebSocketFrameSize(options.getMaxFrameBytes())
       .setMaxWebSocketMessageSize(options.getMaxFrameBytes())
       .setPerMessageWebSocketCompressionSupported(false)
@@ -106,8 +112,12 @@ public class WsIngressVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    SocketAddress address = listenOn;
     if (options == null) {
       options = new HubOptions(config());
+    }
+    if (listenFromConfig) {
+      address = SocketAddress.inetSocketAddress(config().getInteger("port", 0), config().getString("host", "127.0.0.1"));
     }
     EnvelopeCodec.register(vertx);
     node = Nodes.nodeId(vertx);
@@ -127,7 +137,7 @@ public class WsIngressVerticle extends VerticleBase {
       }
     }
     adoptions = vertx.eventBus().consumer(Addresses.PEER_ADOPT, this::adopt);
-    if (!listen) {
+    if (address == null) {
       return adoptions.completion();
     }
     Router router = Router.router(vertx);
@@ -137,7 +147,8 @@ public class WsIngressVerticle extends VerticleBase {
     if (routes != null) {
       routes.accept(router);
     }
-    server = vertx.createHttpServer(serverOptions(options)).requestHandler(router);
+    server = vertx.createHttpServer(serverOptions(options).setHost(address.host()).setPort(address.port()))
+      .requestHandler(router);
     return adoptions.completion().compose(v -> server.listen());
   }
 

@@ -36,7 +36,7 @@ public final class TurnCredentials {
     if (urls.isEmpty()) {
       return new JsonArray();
     }
-    String username = (nowSeconds + options.getTurnTtlSeconds()) + ":" + peer;
+    String username = (nowSeconds + options.getTurnTtlMs() / 1000) + ":" + peer;
     return new JsonArray().add(new JsonObject().put("urls", urls).put("username", username)
       .put("credential", credential(options.getTurnSecret(), username)));
   }

@@ -1,0 +1,62 @@
+package io.signalhub;
+
+import io.signalhub.verticles.HubOptions;
+import io.signalhub.verticles.Setting;
+import io.signalhub.verticles.Settings;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/**
+ * Settings of the hub's own HTTP server, the one {@link SignalingHub#deploy(HubServerOptions)} starts: where
+ * it listens and whether it serves the demo page. An application that mounts
+ * {@link SignalingHub#webSocketHandler()} on its own router has no use for them.
+ *
+ * <p>Like {@link HubOptions}, each setting is written once, as a {@link Setting} constant (key, default,
+ * meaning, rule), and the accessors delegate to it; the keys sit in the same flat {@code config/hub.json}.
+ */
+public class HubServerOptions extends Settings<HubServerOptions> {
+
+  public static final Setting<String> HOST = Setting.ofString("host", "127.0.0.1",
+      "interface of the hub's HTTP/WebSocket server; `0.0.0.0` for all interfaces (default: loopback only)")
+    .rule(v -> !v.isBlank(), "must not be empty");
+  public static final Setting<Integer> PORT = Setting.ofInt("port", 8080, "",
+      "port of the hub's HTTP/WebSocket server; `0` picks a free one")
+    .rule(v -> v >= 0 && v <= 65535, "must be 0..65535 (0 = any free port)");
+  public static final Setting<Boolean> DEMO = Setting.ofBoolean("demo", true,
+      "serve the demo page at `/` of the hub's server");
+
+  /** Every setting, in the order of {@code config/hub.json}. */
+  public static final List<Setting<?>> SETTINGS = List.of(HOST, PORT, DEMO);
+
+  /** Every default: loopback, port 8080, demo page on. */
+  public HubServerOptions() {
+    super(SETTINGS);
+  }
+
+  /** A copy of {@code other}. */
+  public HubServerOptions(HubServerOptions other) {
+    this(other.toJson());
+  }
+
+  /**
+   * Options read from JSON, then validated; absent keys keep their defaults, other keys are ignored.
+   *
+   * @throws IllegalArgumentException naming the key, when a value has the wrong type or breaks a rule
+   */
+  public HubServerOptions(JsonObject json) {
+    super(SETTINGS, json);
+  }
+
+  /** {@link #HOST}. */
+  public String getHost() { return get(HOST); }
+  public HubServerOptions setHost(String v) { return set(HOST, v); }
+
+  /** {@link #PORT}. */
+  public int getPort() { return get(PORT); }
+  public HubServerOptions setPort(int v) { return set(PORT, v); }
+
+  /** {@link #DEMO}. */
+  public boolean isDemo() { return get(DEMO); }
+  public HubServerOptions setDemo(boolean v) { return set(DEMO, v); }
+}
