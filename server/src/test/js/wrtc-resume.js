@@ -8,10 +8,16 @@
 // (both TCP sides end, no closing handshake) while peerA goes on trickling candidates; peerB then reconnects
 // to <wsUrlB2> (another node) with its resume token and the seq of the last frame it got, gets the
 // candidates it missed, answers, and both end with an open data channel and a message each way.
+// So that something is surely missed, peerA also sends marker frames to peerB while peerB is away (when the link
+// is cut, and when peerB's socket has seen the cut): `ice-candidate` frames whose data carries `note: "outage-<n>"`,
+// which peerB does not pass to its peer connection.
 // One JSON line on stdout:
-//   {"ok":true,"resumed":true,"connectMs":...,"candidatesSent":n,"candidatesReceived":n,"replayed":k,...}  exit 0
+//   {"ok":true,"resumed":true,"connectMs":...,"candidatesSent":n,"candidatesReceived":n,"replayed":k,
+//    "sentWhileAway":m,"missedReplayed":j,...}                                                           exit 0
 //   {"ok":false,"error":"..."}                                                                            exit 1
-// Fails on a peer-left, a duplicate or missing candidate, a gap in seq, or resumed != true.
+// Fails on a peer-left, a duplicate or missing candidate, a gap in seq, resumed != true, or unless the frames
+// peerB got from peerA are exactly what peerA sent it, in order, each once, with every frame it missed (those
+// peerA sent while it was away, and those lost in flight on the cut link) arriving after the resumed welcome.
 'use strict';
 
 const net = require('net');
@@ -32,11 +38,30 @@ const log = (...parts) => trace.push(`+${String(Date.now() - start).padStart(5)}
 let finished = false;
 const overallTimer = setTimeout(() => fail(`overall timeout after ${OVERALL_TIMEOUT_MS} ms`), OVERALL_TIMEOUT_MS);
 
-const A = { name: 'peerA', other: 'peerB', ws: null, sp: null, received: [], candidatesSent: 0 };
+const OUTAGE_MARKERS_PER_STEP = 2;
+// sentToB: every signaling frame peerA sent to peerB, in order, as {key, away} (away: peerB was cut off and not
+// yet resumed when it was sent)
+const A = { name: 'peerA', other: 'peerB', ws: null, sp: null, received: [], candidatesSent: 0, sentToB: [], outage: 0 };
 const B = {
   name: 'peerB', other: 'peerA', ws: null, sp: null, received: [], candidatesReceived: new Set(), duplicates: 0,
   token: null, lastSeq: 0, outbox: [], cut: false, resumed: null, replayed: 0, reconnectedAt: null,
+  fromA: [], // every signaling frame peerB got from peerA, in order, as {key, afterResume}
 };
+
+/** What identifies a signaling frame between the two peers (candidates and markers are unique). */
+function frameKey(frame) {
+  if (frame.type !== 'ice-candidate') return frame.type;
+  return frame.data.note || frame.data.candidate;
+}
+
+/** peerA sends OUTAGE_MARKERS_PER_STEP marker frames to peerB, which is away. */
+function sendOutageMarkers() {
+  for (let i = 0; i < OUTAGE_MARKERS_PER_STEP; i++) {
+    A.outage++;
+    send(A, { type: 'ice-candidate', to: 'peerB',
+      data: { candidate: '', sdpMid: '0', sdpMLineIndex: 0, note: `outage-${A.outage}` } });
+  }
+}
 let connectMs = null;
 
 // ---- the relay that drops peerB's link
@@ -58,6 +83,7 @@ function cutPeerBLink() {
   log('cutting peerB link');
   for (const socket of relayed) socket.destroy();
   relayed.clear();
+  sendOutageMarkers();
 }
 
 function url(base, params) {
@@ -72,7 +98,8 @@ function send(side, frame) {
     return;
   }
   side.ws.send(JSON.stringify(frame));
-  if (side === A && frame.type === 'ice-candidate') A.candidatesSent++;
+  if (side === A && frame.to === 'peerB') A.sentToB.push({ key: frameKey(frame), away: B.cut && !B.resumed });
+  if (side === A && frame.type === 'ice-candidate' && !frame.data.note) A.candidatesSent++;
   log(`${side.name} -> ${frame.type}`);
 }
 
@@ -144,6 +171,8 @@ function onFrame(side, raw) {
     case 'offer':
     case 'answer':
     case 'ice-candidate': {
+      if (side === B && frame.from === 'peerA') B.fromA.push({ key: frameKey(frame), afterResume: B.resumed === true });
+      if (frame.type === 'ice-candidate' && frame.data.note) return; // an outage marker, not a real candidate
       const sp = side.sp || createPeer(side, false);
       if (frame.type === 'ice-candidate') {
         if (side === B) {
@@ -173,6 +202,7 @@ function open(side, address) {
     if (finished || side.ws !== ws) return;
     if (side === B && B.cut && B.reconnectedAt === null) {
       B.reconnectedAt = Date.now() - start; // as client.js does: back with the token, to another node
+      sendOutageMarkers(); // more while peerB is away
       open(B, url(wsUrlB2, { roomId: room, ClientId: 'peerB', resume: B.token, received: B.lastSeq }));
     } else {
       fail(`${side.name}: socket closed (${code}) before the exchange finished`);
@@ -183,11 +213,29 @@ function open(side, address) {
 function succeed() {
   if (finished) return;
   if (B.duplicates > 0) return fail(`peerB got ${B.duplicates} duplicate candidate(s)`);
+  // what peerB got from peerA is what peerA sent it, in order, each once (a later candidate may still be on its
+  // way: a prefix of it), and it includes every frame sent while peerB was away
+  const sent = A.sentToB.map((f) => f.key);
+  const got = B.fromA.map((f) => f.key);
+  const lastAway = A.sentToB.map((f) => f.away).lastIndexOf(true);
+  if (JSON.stringify(got) !== JSON.stringify(sent.slice(0, got.length)) || got.length <= lastAway) {
+    return fail(`peerB got from peerA ${JSON.stringify(got)}, peerA sent ${JSON.stringify(A.sentToB)}`);
+  }
+  const sentWhileAway = A.sentToB.filter((f) => f.away).length;
+  if (sentWhileAway < 2 * OUTAGE_MARKERS_PER_STEP) return fail(`only ${sentWhileAway} frame(s) sent while peerB was away`);
+  // everything peerB missed came after the resumed welcome: nothing it got before the cut is in the replay, and
+  // nothing sent while it was away reached it before
+  const gotBeforeResume = B.fromA.filter((f) => !f.afterResume).length;
+  if (B.fromA.slice(gotBeforeResume).some((f) => !f.afterResume) || gotBeforeResume > A.sentToB.findIndex((f) => f.away)) {
+    return fail(`peerB's frames from peerA before and after the resume: ${JSON.stringify(B.fromA)}; sent ${JSON.stringify(A.sentToB)}`);
+  }
+  const missedReplayed = lastAway + 1 - gotBeforeResume;
   finished = true;
   clearTimeout(overallTimer);
   const result = {
     ok: true, resumed: B.resumed, connectMs, totalMs: Date.now() - start, reconnectedAtMs: B.reconnectedAt,
     candidatesSent: A.candidatesSent, candidatesReceived: B.candidatesReceived.size, replayed: B.replayed,
+    sentWhileAway, missedReplayed,
   };
   if (process.env.E2E_VERBOSE) process.stderr.write(trace.join('\n') + '\n');
   process.stdout.write(JSON.stringify(result) + '\n');

@@ -188,11 +188,30 @@ class ClusteredHubTest {
   @Test
   void aPeerIdIsUniqueAcrossTheCluster() throws Exception {
     try (TestPeer first = TestPeer.join(node1, port1, "ids", "unique");
+         TestPeer witness = TestPeer.join(node2, port2, "ids", "witness");
          TestPeer second = TestPeer.connect(node2, port2, "/ws?roomId=ids&ClientId=unique")) {
+      first.next("peer-joined"); // witness
       assertEquals("id-taken", second.next("error").getJsonObject("data").getString("code"));
-      first.send(TestPeer.offer("unique", "x"));
-      assertEquals("not-in-room", first.next("error").getJsonObject("data").getString("code"),
+
+      // the refused connection is in no room: what it sends is refused, not relayed to the room
+      second.send(TestPeer.offer("witness", "from the refused twin"));
+      assertEquals("not-joined", second.next("error").getJsonObject("data").getString("code"),
         "the refused connection never joined the room");
+
+      // a message to "unique" reaches the first connection, and the refused one gets nothing
+      witness.send(TestPeer.offer("unique", "for the first"));
+      assertEquals("for the first", first.next("offer").getJsonObject("data").getString("sdp"));
+      // the room heard nothing of the refused join (no peer-joined, no peer-left, no offer from it): the
+      // next frame witness gets is this marker
+      first.send(TestPeer.offer("witness", "marker"));
+      JsonObject next = witness.next();
+      assertEquals("marker", next.getJsonObject("data", new JsonObject()).getString("sdp"), next.encode());
+
+      // a newcomer on the third node sees "unique" once among the room's peers
+      try (TestPeer late = TestPeer.connect(node1, ports[2], "/ws?roomId=ids&ClientId=late")) {
+        assertEquals(new JsonArray().add("unique").add("witness"),
+          late.next("welcome").getJsonObject("data").getJsonArray("peers"));
+      }
     }
   }
 }

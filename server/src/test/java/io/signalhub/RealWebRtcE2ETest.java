@@ -71,6 +71,9 @@ class RealWebRtcE2ETest {
         "ws://127.0.0.1:" + hub2.actualPort() + "/ws", "ws://127.0.0.1:" + hub1.actualPort() + "/ws", "wrtc-resume");
       assertTrue(resumed.getBoolean("resumed"), resumed.encode());
       assertEquals(resumed.getInteger("candidatesSent"), resumed.getInteger("candidatesReceived"), resumed.encode());
+      // the script fails unless what peerB missed came after its resumed welcome, in order, each once; here: it
+      // did miss something (the 4 outage markers peerA sent while it was away, at least)
+      assertTrue(resumed.getInteger("missedReplayed") >= 4, resumed.encode());
       System.out.println("e2e resume after a cut link, real WebRTC peers: " + resumed.encode());
     } finally {
       cluster.close();
@@ -106,8 +109,10 @@ class RealWebRtcE2ETest {
 
   /**
    * TURN with a real coturn on loopback: with the hub's credentials (coturn's REST API scheme, from
-   * {@code welcome}) two peers restricted to {@code iceTransportPolicy: 'relay'} connect through the relay;
-   * with a hub holding a wrong secret they get no relay candidate and no connection.
+   * {@code welcome}) two peers restricted to {@code iceTransportPolicy: 'relay'} connect through the relay (each
+   * one's selected candidate pair, from getStats, is a succeeded pair with a relay candidate); with a hub holding
+   * a wrong secret, although it offers the TURN server and the offer/answer went both ways, they finish ICE
+   * gathering with no relay candidate and no connection. A hub error or a closed signaling socket fails both.
    */
   @Test
   void peersConnectThroughCoturnWithTheHubsCredentialsAndNotWithAWrongSecret() throws Exception {
