@@ -184,7 +184,7 @@ final class Handover {
     List<Message<String>> due = fenced;
     fenced = null;
     for (Message<String> m : due) {
-      session.onPeerMessage(m);
+      session.inbox.onPeerMessage(m);
     }
   }
 
@@ -195,8 +195,8 @@ final class Handover {
    */
   static void answer(Session session, Message<String> msg, String op) {
     if (Addresses.OP_REPLACE.equals(op) && session.keeping()) {
-      session.leaveSuspended();
-      session.ended().onComplete(ar -> msg.reply(null));
+      session.departure.leaveSuspended();
+      session.departure.ended().onComplete(ar -> msg.reply(null));
     } else if (Addresses.OP_HANDOVER.equals(op) && !session.forwarding()
       && (session.state() == Session.State.JOINED || session.state() == Session.State.SUSPENDED)) {
       session.handover().handOver(msg);
@@ -213,15 +213,15 @@ final class Handover {
       // a resume into another room: this session leaves its room (peer-left), the new connection joins afresh
       Session.LOG.info("peer {} resumed into another room than {}: leaving it", session.id, session.room);
       if (suspended) {
-        session.leaveSuspended();
+        session.departure.leaveSuspended();
       } else {
         session.closeWith(CloseCodes.SESSION_TAKEN_OVER, "session resumed by another connection", "disconnected");
       }
-      session.ended().onComplete(ar -> msg.reply(new JsonObject().put("replaced", true)));
+      session.departure.ended().onComplete(ar -> msg.reply(new JsonObject().put("replaced", true)));
       return;
     }
     forwardTo = body.getString("to");
-    session.vertx.cancelTimer(session.graceTimer);
+    session.departure.cancelGrace();
     boolean wasOpen = session.isOpen();
     session.to(Session.State.HANDED_OVER);
     // replay what the client did not get (it says up to which seq it did), then what was kept since the link dropped
@@ -240,6 +240,6 @@ final class Handover {
     session.vertx.eventBus().send(Addresses.PRESENCE_DISCONNECT, new JsonObject().put("peer", session.id)
       .put("node", session.node).put("epoch", session.epoch), Session.LOCAL);
     Session.LOG.info("peer {} handed over to {}; node {} forwards to it", session.id, adopting ? "another node" : "a new connection", session.node);
-    session.vertx.setTimer(FORWARD_MS, t -> session.unregisterAndEnd());
+    session.vertx.setTimer(FORWARD_MS, t -> session.departure.unregisterAndEnd());
   }
 }

@@ -147,14 +147,14 @@ final class JoinFlow {
       if (early != null) {
         early.forEach(m -> s.replay.remember(m.body()));
       }
-      s.suspend();
+      s.departure.suspend();
       return;
     }
     if (!conn.isOpen()) {
       if (ar.failed() && s.id != null && !Replies.isRefusal(ar.cause()) && ar.cause() != CLOSED_BEFORE_JOIN) {
         s.room = room; // the join may have been applied: teardown leaves it
       }
-      s.teardown();
+      s.departure.teardown();
       return;
     }
     conn.resume();
@@ -190,12 +190,12 @@ final class JoinFlow {
     conn.write(conn.dialect().welcome(room, peerId, state.othersThan(peerId), extra));
     if (handed != null) {
       for (String frame : handed) {
-        s.deliver(frame); // kept or unacknowledged by the previous connection, oldest first
+        s.inbox.deliver(frame); // kept or unacknowledged by the previous connection, oldest first
       }
     }
     if (early != null) {
       for (Message<String> frame : early) {
-        s.write(frame);
+        s.inbox.write(frame);
       }
       early = null;
     }
@@ -241,7 +241,7 @@ final class JoinFlow {
           s.handover().resumedFrom = resumedFrom;
         }
         String replaced = reply.body() == null ? null : reply.body().getString("replaced");
-        s.consumer = eb.localConsumer(s.address, s::onPeerMessage); // other nodes come through the node relay
+        s.consumer = eb.localConsumer(s.address, s.inbox::onPeerMessage); // other nodes come through the node relay
         return s.consumer.completion().compose(v -> replaced == null ? Future.succeededFuture() : replace(replaced));
       })
       .compose(v -> s.resumedFrom() == null ? Future.succeededFuture()

@@ -29,7 +29,7 @@ final class NodeDrain {
   /** The node is stopping (on the session's context): migrate a resumable peer, else leave at once. */
   static void shutdown(Session session) {
     if (session.forwarding()) {
-      session.unregisterAndEnd();
+      session.departure.unregisterAndEnd();
     } else if ((session.state() == Session.State.JOINED || session.state() == Session.State.SUSPENDED)
       && session.resumable()) {
       migrate(session);
@@ -60,11 +60,11 @@ final class NodeDrain {
         }
         session.room = roomName;
         session.handover().startFenceWait();
-        session.suspendFor(request.getLong("graceMs", session.options.getResumeGraceMs()));
+        session.departure.suspendFor(request.getLong("graceMs", session.options.getResumeGraceMs()));
         Session.LOG.info("peer {} of room {} adopted by node {} from a stopping node; resumable", peerId, roomName, session.node);
         return null;
       })
-      .onFailure(t -> session.teardown());
+      .onFailure(t -> session.departure.teardown());
   }
 
   /**
@@ -74,7 +74,7 @@ final class NodeDrain {
    */
   private static void migrate(Session session) {
     boolean suspended = session.state() == Session.State.SUSPENDED;
-    long graceMs = suspended ? Math.max(0, session.suspendedUntil - System.currentTimeMillis()) : session.options.getResumeGraceMs();
+    long graceMs = suspended ? session.departure.graceLeftMs() : session.options.getResumeGraceMs();
     JsonObject adopt = new JsonObject().put("peer", session.id).put("room", session.room).put("node", session.node)
       .put("tokenHash", session.tokenHash).put("graceMs", graceMs)
       .put("reason", suspended ? session.leaveReason : "node-stopped"); // the peer-left reason should it not come back
@@ -86,7 +86,7 @@ final class NodeDrain {
         }
         if (session.forwarding()) { // handed over to the adopter, which asked for it before replying
           session.closeWith(CloseCodes.GOING_AWAY, "node stopping", "node-stopped");
-          session.vertx.setTimer(DRAIN_MS, t -> session.unregisterAndEnd());
+          session.vertx.setTimer(DRAIN_MS, t -> session.departure.unregisterAndEnd());
         } else {
           leaveAsTheNodeStops(session);
         }
@@ -98,7 +98,7 @@ final class NodeDrain {
     Session.State state = session.state();
     if (state == Session.State.SUSPENDED || state == Session.State.ADOPTING) {
       session.leaveReason = "node-stopped";
-      session.leaveSuspended();
+      session.departure.leaveSuspended();
     } else {
       session.closeWith(CloseCodes.GOING_AWAY, "node stopping", "node-stopped");
     }

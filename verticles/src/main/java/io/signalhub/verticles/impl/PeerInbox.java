@@ -1,0 +1,122 @@
+package io.signalhub.verticles.impl;
+
+import io.signalhub.protocol.Dialect;
+import io.signalhub.verticles.Addresses;
+import io.vertx.core.eventbus.Message;
+
+/**
+ * The frame-out path of one {@link Session}: what arrives at its address {@code peer.<id>.<epoch>} (from routers,
+ * presence, or another session of the same peer) until it is written to the client (docs/protocol.md, "Delivery
+ * contract", "Resume"). {@link #onPeerMessage} (the address's consumer) passes the ops
+ * {@link Addresses#OP_REPLACE} and {@link Addresses#OP_HANDOVER} to {@link Handover#answer} and lets the
+ * {@link Handover} forward, take fences, or hold behind them; {@link #accept} keeps what a suspended session gets
+ * in its {@link ReplayLog}, answers {@link Addresses#OP_PING}, checks the room, and hands a frame of the room being
+ * joined to its {@link JoinFlow}; {@link #write} notes the room state it announces; {@link #deliver} renders the
+ * canonical frame in the connection's dialect, numbers it ({@link ReplayLog#remember}) and
+ * {@link Connection#write}s it. {@link #onPong} takes the acknowledgements.
+ *
+ * <p>No states of its own: it reads its session's ({@link Session#keeping}, the room, the join in flight) and its
+ * connection's. The hot path: one call chain per frame, no allocation but the rendered text. Confined to the
+ * session's context.
+ */
+final class PeerInbox {
+
+  private final Session session;
+
+  PeerInbox(Session session) {
+    this.session = session;
+  }
+
+  /** Frame out: what arrives at {@code peer.<id>.<epoch>}, from routers, presence, or a session of this peer. */
+  void onPeerMessage(Message<String> msg) {
+    String op = msg.headers().get(Addresses.HEADER_OP);
+    if (Addresses.OP_REPLACE.equals(op) || Addresses.OP_HANDOVER.equals(op)) {
+      Handover.answer(session, msg, op); // another connection of this peer replaces or takes over this session
+      return;
+    }
+    String via = msg.headers().get(Addresses.HEADER_VIA);
+    if ((session.handoverIfAny() != null || via != null || Addresses.OP_FENCE.equals(op))
+      && session.handover().screen(msg, op, via)) {
+      return; // forwarded to the session that took this one over, a fence, or held behind a fence
+    }
+    accept(msg, op);
+  }
+
+  /** A frame past the handover's screen: kept while suspended, written in the room, or held while joining it. */
+  private void accept(Message<String> msg, String op) {
+    Session s = session;
+    if (s.keeping()) {
+      if (op == null && msg.body() != null && !s.replay.keep(msg.body())) {
+        Session.LOG.info("peer {}: more kept for its resume than the hold bounds allow; leaving", s.id);
+        s.departure.leaveSuspended();
+      }
+      return;
+    }
+    JoinFlow join = s.join;
+    if (!s.isOpen() && (join == null || op != null)) {
+      return; // (a join in flight when the link dropped may still end suspended: its frames wait in the join)
+    }
+    if (Addresses.OP_PING.equals(op)) {
+      s.conn.heartbeat(s.replay.seq());
+      return;
+    }
+    String frameRoom = msg.headers().get(Addresses.HEADER_ROOM);
+    if (frameRoom != null && frameRoom.equals(s.room)) {
+      write(msg);
+    } else if (frameRoom != null && join != null && frameRoom.equals(join.room)) {
+      join.hold(msg);
+    }
+    // else: the frame belongs to a room this peer is no longer in; dropped
+  }
+
+  /** Writes a frame of this peer's room, noting the room state it announces, if any. */
+  void write(Message<String> msg) {
+    Session s = session;
+    String sentAt = msg.headers().get(Addresses.HEADER_SENT_AT);
+    if (sentAt != null) {
+      s.metrics.latencyFrom(Long.parseLong(sentAt));
+    }
+    String roomState = msg.headers().get(Addresses.HEADER_ROOM_STATE);
+    if (roomState != null) {
+      int colon = roomState.lastIndexOf(':');
+      String gen = roomState.substring(0, colon);
+      long version = Long.parseLong(roomState.substring(colon + 1));
+      if (!gen.equals(s.roomGen) || version > s.roomVersion) {
+        s.roomGen = gen;
+        s.roomVersion = version;
+      }
+    }
+    deliver(msg.body());
+  }
+
+  /**
+   * Writes one canonical frame in this peer's dialect; where the dialect numbers frames (and resume is on),
+   * with the next {@code seq}, kept in the {@link ReplayLog} until a pong acknowledges it.
+   */
+  void deliver(String canonical) {
+    Session s = session;
+    Connection conn = s.conn;
+    Dialect dialect = conn.dialect();
+    String rendered;
+    try {
+      rendered = dialect.render(canonical, s.id);
+    } catch (RuntimeException unrenderable) {
+      Session.LOG.warn("peer {}: a frame could not be rendered for its dialect and was dropped: {}", s.id, unrenderable.toString());
+      return;
+    }
+    if (rendered != null && s.options.getResumeGraceMs() > 0 && dialect.numbersFrames()) {
+      long seq = s.replay.remember(canonical);
+      conn.write(dialect.withSeq(rendered, seq));
+      if (conn.isOpen() && s.replay.needsAckPing()) {
+        conn.ping(seq); // its pong lets the frames up to seq go
+      }
+      return;
+    }
+    conn.write(rendered);
+  }
+
+  /** A pong echoed {@code upTo} ({@code -1}: none of our numbers): the frames up to it are acknowledged. */
+  void onPong(long upTo) {
+    session.replay.pong(upTo);
+  }
+}

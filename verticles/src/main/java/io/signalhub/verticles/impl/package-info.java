@@ -1,0 +1,52 @@
+/**
+ * The hub's internals: one {@link io.signalhub.verticles.impl.Session} per peer connection, and the stores,
+ * directories and helpers behind the verticles.
+ *
+ * <h2>Where a frame goes</h2>
+ *
+ * <p>A session's jobs, one class each: {@link io.signalhub.verticles.impl.Connection} (the WebSocket),
+ * {@link io.signalhub.verticles.impl.Opening} (its authentication and dialect detection),
+ * {@link io.signalhub.verticles.impl.RateLimit}, {@link io.signalhub.verticles.impl.Session} (the peer, its state,
+ * frames in), {@link io.signalhub.verticles.impl.JoinFlow} (the way in), {@link io.signalhub.verticles.impl.PeerInbox}
+ * (frames out), {@link io.signalhub.verticles.impl.Departure} (the way out), {@link io.signalhub.verticles.impl.Handover}
+ * (resume), {@link io.signalhub.verticles.impl.ReplayLog}, {@link io.signalhub.verticles.impl.NodeDrain}.
+ *
+ * <p><b>Frame in</b> (client to hub), all on the socket's context:
+ * <pre>
+ * ServerWebSocket text frame
+ *   -> Connection.onText          rate limit: RateLimit.take (over it: rate-limited, then close 1008)
+ *        AUTHENTICATING -> Opening.onAuthFrame          (first frame {"type":"auth","token"})
+ *        DETECTING      -> Opening.detect               (Dialects.detect; an MDN first frame waits for the URL's join)
+ *   -> Connection.handle          Dialect.decode (the streaming parse; error frame if malformed)
+ *   -> Session.onInbound(Inbound)
+ *        Signal      -> event bus Addresses.ROUTE (Envelope, EnvelopeCodec) -> RouterVerticle.route
+ *        Join, Hello -> Session.join -> JoinFlow.start -> run: JoinGate, claim (presence, registers the consumer
+ *                       of peer.&lt;id&gt;.&lt;epoch&gt;, Handover.takeOver on a resume), Addresses.ROOM_JOIN
+ *                       -> JoinFlow.completed: welcome, handed-over frames, held frames -> Connection.joined
+ *        Leave       -> Session.leave -> Addresses.ROOM_LEAVE, then Dialect.left
+ * </pre>
+ *
+ * <p><b>Frame out</b> (hub to client):
+ * <pre>
+ * RouterVerticle.send / presence / another session of the peer (Member.send; from another node through
+ * that node's relay signalhub.node.&lt;node&gt;, Member.relay)
+ *   -> local consumer of peer.&lt;id&gt;.&lt;epoch&gt; (registered in JoinFlow.claim)
+ *   -> PeerInbox.onPeerMessage
+ *        OP_REPLACE, OP_HANDOVER -> Handover.answer (-> Handover.handOver)
+ *        Handover.screen         -> forwarded (handed over), a fence taken, or held behind a fence
+ *                                   (Handover.releaseFenced -> PeerInbox.onPeerMessage again)
+ *   -> PeerInbox.accept
+ *        suspended or parked     -> ReplayLog.keep (over the hold bounds: Departure.leaveSuspended)
+ *        OP_PING                 -> Connection.heartbeat (idle: close 4000, else a ping)
+ *        the room being joined   -> JoinFlow.hold (written after welcome by PeerInbox.write)
+ *        another room            -> dropped
+ *   -> PeerInbox.write            latency metric, room state (gen:version) noted
+ *   -> PeerInbox.deliver          Dialect.render; numbering dialects: ReplayLog.remember, Dialect.withSeq
+ *   -> Connection.write           full outbound queue: close 1013; else ServerWebSocket.writeTextMessage
+ *      (ReplayLog.needsAckPing -> Connection.ping; its pong: Connection's pong handler -> PeerInbox.onPong
+ *       -> ReplayLog.pong)
+ * </pre>
+ *
+ * <p>docs/protocol.md: "Delivery contract", "Resume".
+ */
+package io.signalhub.verticles.impl;
