@@ -1,30 +1,30 @@
 #!/usr/bin/env node
 // End-to-end check of the hub's dialects (docs/protocol.md, "Dialects: clients of the seed documents")
-// with real WebRTC peers: one client per seed document, written to the letter of that document.
+// with real WebRTC peers: one client per existing client library or sample (the project's seed documents), written to the letter of its document.
 //
 //   node dialects.js <scenario> <httpBase> [jsonOptions]
 //
-//   s0     SimplePeer hello/signal (seed 000): simple-peer on @roamhq/wrtc, ids poopush_controller / poopush
-//   s1     Private Meet (seed 001): ?token=<jwt>, room.join, webrtc.offer/answer/iceCandidate;
+//   simple-peer   SimplePeer hello/signal (source: seed document 000): simple-peer on @roamhq/wrtc, ids poopush_controller / poopush
+//   private-meet  Private Meet (seed document 001): ?token=<jwt>, room.join, webrtc.offer/answer/iceCandidate;
 //          options {"tokenA","tokenB","idA","idB"} (the caller mints the tokens); also checks that
 //          ?token=garbage gets an `unauthorized` error and a 1008 close
-//   s2     PEER1/PEER2 timing (seed 002) with v1 frames: PEER1's offer is held until PEER2 connects 2 s
+//   peer1-peer2   the PEER1/PEER2 tutorial's timing (seed document 002) with v1 frames: PEER1's offer is held until PEER2 connects 2 s
 //          later; each side sends its ICE candidates in one batch
-//   s3     MDN demoapp (seed 003): ?roomId= only, {type:'offer',sdp}, {type:'new-ice-candidate',candidate}
-//   s4     Go hub (seed 004): POST /rooms/join, then ?roomId=&ClientId=, v1 frames with from/to
-//   mixed  an S4 (v1) peer and an S3 (MDN) peer in one room
+//   mdn           the MDN sample, demoapp (seed document 003): ?roomId= only, {type:'offer',sdp}, {type:'new-ice-candidate',candidate}
+//   go-room-hub   the Go room hub (seed document 004): POST /rooms/join, then ?roomId=&ClientId=, v1 frames with from/to
+//   mixed         a Go room hub (v1) peer and an MDN sample peer in one room
 //
-// jsonOptions may also give {"room": "<name>"} (default: a random room per run; s4 and mixed take the
+// jsonOptions may also give {"room": "<name>"} (default: a random room per run; go-room-hub and mixed take the
 // room from POST /rooms/join).
 //
 // Every scenario ends with an open RTCDataChannel and one message each way (A sends hello-from-A, B
 // replies hello-from-B). One JSON line on stdout:
-//   {"ok":true,"scenario":"s3","connectMs":...,"totalMs":...,"facts":{...}}   exit 0
-//   {"ok":false,"scenario":"s3","error":"..."}                                exit 1 (diagnostics, with
+//   {"ok":true,"scenario":"mdn","connectMs":...,"totalMs":...,"facts":{...}}   exit 0
+//   {"ok":false,"scenario":"mdn","error":"..."}                                exit 1 (diagnostics, with
 //                                                                               every frame received per
 //                                                                               peer, on stderr)
-// facts: what the run observed, e.g. s2 offerAfterPeer2OpenMs (how long after PEER2's socket opened the
-// held offer arrived), s0 offerAfterHelloMs, s1 garbageTokenClose / iceCandidateFallback, mixed mdnPeerId.
+// facts: what the run observed, e.g. peer1-peer2 offerAfterPeer2OpenMs (how long after PEER2's socket opened the
+// held offer arrived), simple-peer offerAfterHelloMs, private-meet garbageTokenClose / iceCandidateFallback, mixed mdnPeerId.
 // Loopback only: iceServers is always empty and ICE candidates whose candidate string lacks 127.0.0.1
 // are dropped before signaling. Set E2E_VERBOSE=1 to get the trace on stderr when the run succeeds.
 //
@@ -32,16 +32,16 @@
 // - all: iceServers [] instead of the documents' public STUN servers; non-127.0.0.1 candidates dropped;
 //   every client ignores frames of types its document does not handle, but the run fails on a hub
 //   `error` frame and on frames a dialect must never get (docs/protocol.md).
-// - s0: the documents' "user clicks Initiate" is right after hello; poopush connects once
+// - simple-peer: the documents' "user clicks Initiate" is right after hello; poopush connects once
 //   poopush_controller's offer is sent, so the hub must hold it.
-// - s1: step 15 reads setRemoteDescription(message.sdp), but the frames carry the SDP in data.sdp (as
+// - private-meet: step 15 reads setRemoteDescription(message.sdp), but the frames carry the SDP in data.sdp (as
 //   step 10 reads it): the answer is set from {type:'answer', sdp: message.data.sdp}. onicecandidate is
 //   registered when the RTCPeerConnection is created (step 16 shows it after the offer). If wrtc refused
 //   addIceCandidate({candidate}) alone, it would retry with data.sdpMid/sdpMLineIndex (facts say so).
-// - s2: the document's buttons become timers: PEER2 opens 2 s after PEER1's offer; each side's batch is
+// - peer1-peer2: the document's buttons become timers: PEER2 opens 2 s after PEER1's offer; each side's batch is
 //   sent once its ICE gathering is complete. PEER1 follows steps 24-26 in order: buffer PEER2's
 //   candidates, send its own, setRemoteDescription(answer), then add the buffered ones.
-// - s3: the document shows no handleOffer; B's is the usual MDN one (setRemoteDescription(new
+// - mdn: the document shows no handleOffer; B's is the usual MDN one (setRemoteDescription(new
 //   RTCSessionDescription(message.sdp)), createAnswer, setLocalDescription, send {type:'answer', sdp:
 //   pc.localDescription}). JSON.stringify of wrtc's description and candidate calls their toJSON, so
 //   the objects are sent as the document does.
@@ -56,7 +56,7 @@ const OVERALL_TIMEOUT_MS = 20000;
 const CLOSE_GRACE_MS = 2000;
 const S2_PEER2_DELAY_MS = 2000;
 const PC_CONFIG = { iceServers: [] };
-const SCENARIOS = ['s0', 's1', 's2', 's3', 's4', 'mixed'];
+const SCENARIOS = ['simple-peer', 'private-meet', 'peer1-peer2', 'mdn', 'go-room-hub', 'mixed'];
 const USAGE = `usage: node dialects.js <${SCENARIOS.join('|')}> <httpBase> [jsonOptions]`;
 
 const start = Date.now();
@@ -439,10 +439,10 @@ function gatheringComplete(pc) {
 const roles = {};
 
 // ---------------------------------------------------------------------------------------------------
-// s0: SimplePeer hello/signal (seed 000)
+// simple-peer: SimplePeer hello/signal (seed 000)
 // ---------------------------------------------------------------------------------------------------
 
-function runS0() {
+function runSimplePeer() {
   const SimplePeer = require('simple-peer');
   const A = makePeer('poopush_controller'); // initiator
   const B = makePeer('poopush'); // non-initiator
@@ -510,12 +510,12 @@ function runS0() {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// s1: Private Meet (seed 001)
+// private-meet: Private Meet (seed 001)
 // ---------------------------------------------------------------------------------------------------
 
-function runS1() {
+function runPrivateMeet() {
   for (const k of ['tokenA', 'tokenB', 'idA', 'idB']) {
-    if (typeof options[k] !== 'string' || !options[k]) return fail(`s1 needs jsonOptions.${k} (a string)`);
+    if (typeof options[k] !== 'string' || !options[k]) return fail(`private-meet needs jsonOptions.${k} (a string)`);
   }
   facts.iceCandidateFallback = false;
 
@@ -674,10 +674,10 @@ function runS1() {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// s2: PEER1 / PEER2 timing (seed 002), v1 frames
+// peer1-peer2: PEER1 / PEER2 timing (seed 002), v1 frames
 // ---------------------------------------------------------------------------------------------------
 
-function runS2() {
+function runPeer1Peer2() {
   const P1 = makePeer('peer1');
   const P2 = makePeer('peer2');
   P1.role = 'A';
@@ -841,7 +841,7 @@ function runS2() {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// s3 (MDN demoapp, seed 003) and the MDN side of `mixed`
+// mdn (MDN demoapp, seed 003) and the MDN side of `mixed`
 // ---------------------------------------------------------------------------------------------------
 
 /**
@@ -934,7 +934,7 @@ function mdnClient(p, url, { offerer, onOpen }) {
   return { startOffer, signalingChannel };
 }
 
-function runS3() {
+function runMdn() {
   const A = makePeer('A-mdn');
   const B = makePeer('B-mdn');
   A.role = 'A';
@@ -962,7 +962,7 @@ function runS3() {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// s4 (Go hub, seed 004) and the v1 side of `mixed`
+// go-room-hub (Go hub, seed 004) and the v1 side of `mixed`
 // ---------------------------------------------------------------------------------------------------
 
 async function restJoin(body) {
@@ -1080,7 +1080,7 @@ function goHubClient(p, { roomId, clientId, offerer, acceptPeer, onWelcome }) {
   });
 }
 
-async function runS4() {
+async function runGoRoomHub() {
   const first = await restJoin(undefined);
   const second = await restJoin({ roomId: first.roomId });
   if (second.roomId !== first.roomId) return fail(`POST /rooms/join {roomId:'${first.roomId}'} answered roomId '${second.roomId}'`);
@@ -1126,7 +1126,7 @@ async function runS4() {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// mixed: an S4 (v1) peer A and an S3 (MDN) peer B in one room
+// mixed: a Go room hub (v1) peer A and an MDN sample peer B in one room
 // ---------------------------------------------------------------------------------------------------
 
 async function runMixed() {
@@ -1180,7 +1180,7 @@ async function runMixed() {
 
 overallTimer = setTimeout(() => fail(`overall timeout after ${OVERALL_TIMEOUT_MS} ms`), OVERALL_TIMEOUT_MS);
 log(`scenario ${scenario}, http ${HTTP_BASE}, ws ${WS_BASE}, room ${room}`);
-const runners = { s0: runS0, s1: runS1, s2: runS2, s3: runS3, s4: runS4, mixed: runMixed };
+const runners = { 'simple-peer': runSimplePeer, 'private-meet': runPrivateMeet, 'peer1-peer2': runPeer1Peer2, 'mdn': runMdn, 'go-room-hub': runGoRoomHub, mixed: runMixed };
 Promise.resolve()
   .then(() => runners[scenario]())
   .catch((e) => fail(e && e.message ? e.message : String(e)));

@@ -81,21 +81,21 @@ class RealWebRtcE2ETest {
   }
 
   /**
-   * One client per seed document, written to the letter of that document (hub/src/test/js/dialects.js),
-   * ends with an open data channel and a message each way: S0 SimplePeer, S1 Private Meet (JWT), S2 the
-   * PEER1/PEER2 timing (offer held until PEER2 arrives 2 s later), S3 MDN, S4 Go hub with its REST step,
-   * and an S4 peer with an S3 peer in one room.
+   * One client per existing client (each written to the letter of its seed document, src/test/js/dialects.js)
+   * ends with an open data channel and a message each way: SimplePeer, Private Meet (JWT), the PEER1/PEER2
+   * tutorial's timing (offer held until PEER2 arrives 2 s later), the MDN sample, the Go room hub with its
+   * REST step, and a Go room hub peer with an MDN sample peer in one room.
    */
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"s0", "s1", "s2", "s3", "s4", "mixed"})
-  void eachSeedDocumentsClientOpensADataChannel(String scenario) throws Exception {
+  @ValueSource(strings = {"simple-peer", "private-meet", "peer1-peer2", "mdn", "go-room-hub", "mixed"})
+  void eachExistingClientOpensADataChannel(String scenario) throws Exception {
     requireNodeModules();
     Vertx vertx = Vertx.vertx();
     try {
       SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setJwtSecret(DialectsTest.SECRET));
       hub.deploy(new HubServerOptions().setPort(0).setDemo(false)).await(30, TimeUnit.SECONDS);
       List<String> args = new ArrayList<>(List.of(scenario, "http://127.0.0.1:" + hub.actualPort()));
-      if (scenario.equals("s1")) {
+      if (scenario.equals("private-meet")) {
         args.add(new JsonObject().put("idA", "alice").put("idB", "bob")
           .put("tokenA", DialectsTest.token(vertx, DialectsTest.SECRET, "alice", true, 120))
           .put("tokenB", DialectsTest.token(vertx, DialectsTest.SECRET, "bob", true, 120)).encode());
