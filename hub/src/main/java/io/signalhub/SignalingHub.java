@@ -90,7 +90,7 @@ public interface SignalingHub {
   Handler<RoutingContext> webSocketHandler();
 
   /**
-   * The REST join of seed 004 ({@code POST /rooms/join}), to mount on an application's router behind a
+   * The Go room hub's REST join ({@code POST /rooms/join}; seed document 004), to mount on an application's router behind a
    * {@code BodyHandler}; see {@link io.signalhub.verticles.WsIngressVerticle#roomsJoinHandler()}.
    */
   Handler<RoutingContext> roomsJoinHandler();

@@ -4,7 +4,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 
-/** Protocol v1, the shape of seed 004 and the hub's internal shape: frames pass through unchanged. */
+/** Protocol v1, the shape of the Go room hub's protocol (seed document 004) and the hub's internal shape: frames pass through unchanged. */
 public final class V1Dialect implements Dialect {
 
   public static final V1Dialect INSTANCE = new V1Dialect();

@@ -71,7 +71,7 @@ public class WsIngressVerticle extends VerticleBase {
 
   /** Path of the TURN credentials endpoint on the verticle's own server. */
   public static final String ICE_SERVERS_PATH = "/ice-servers";
-  /** Path of the REST join of seed 004 on the verticle's own server. */
+  /** Path of the Go room hub's REST join (seed document 004) on the verticle's own server. */
   public static final String ROOMS_JOIN_PATH = "/rooms/join";
 
   /**
@@ -220,7 +220,7 @@ public class WsIngressVerticle extends VerticleBase {
   }
 
   /**
-   * The REST join of seed 004 (the Go hub's {@code room.go}): {@code POST /rooms/join} with an optional
+   * The Go room hub's REST join (its {@code room.go}, seed document 004): {@code POST /rooms/join} with an optional
    * JSON body {@code {"roomId":"..."}} answers {@code 200 {"roomId","clientId"}}: the room (a new name when
    * none is given) and a fresh peer id, to use in {@code GET /ws?roomId=...&ClientId=...}. It reads the same
    * cluster-wide room state as the WebSocket: {@code 409 {"error":"room-full"}} when the room is full,
