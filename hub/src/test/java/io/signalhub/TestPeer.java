@@ -124,6 +124,11 @@ final class TestPeer implements AutoCloseable {
     client.close();
   }
 
+  /** Starts a normal close (1000) without waiting for it: for peers that leave at the same time. */
+  Future<Void> closeAsync() {
+    return (closed.isDone() ? Future.<Void>succeededFuture() : ws.close()).eventually(client::close);
+  }
+
   static JsonObject offer(String to, String sdp) {
     return new JsonObject().put("type", "offer").put("to", to).put("data", new JsonObject().put("type", "offer").put("sdp", sdp));
   }

@@ -40,6 +40,8 @@ public final class HubMetrics {
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger peers = new AtomicInteger();
   private final AtomicInteger rooms = new AtomicInteger();
+  /** Sessions of this node's ws-ingress (open, suspended or parked); not a meter, see {@link #sessions()}. */
+  private final AtomicInteger sessions = new AtomicInteger();
   private final Timer latency;
   private final Counter held;
   private final Counter expired;
@@ -99,6 +101,36 @@ public final class HubMetrics {
   /** Sets the number of rooms the router knows of. */
   public void rooms(int count) {
     rooms.set(count);
+  }
+
+  /** A session object was created (a connection, or a peer parked by a stopping node). */
+  public void sessionCreated() {
+    sessions.incrementAndGet();
+  }
+
+  /** A session was torn down for good. */
+  public void sessionRemoved() {
+    sessions.decrementAndGet();
+  }
+
+  /** {@code signalhub_connections} as it reads now (for diagnostics and the tests' leak check). */
+  public int connections() {
+    return connections.get();
+  }
+
+  /** {@code signalhub_peers} as it reads now. */
+  public int peers() {
+    return peers.get();
+  }
+
+  /** {@code signalhub_rooms} as it reads now. */
+  public int rooms() {
+    return rooms.get();
+  }
+
+  /** Sessions of this node not torn down yet: open, suspended (waiting for a resume) or parked. */
+  public int sessions() {
+    return sessions.get();
   }
 
   /** Counts a message forwarded, by its type (a per-type counter, looked up once: this is the hot path). */
