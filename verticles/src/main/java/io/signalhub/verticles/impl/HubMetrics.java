@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code signalhub_connections} open WebSocket connections on this node;</li>
  *   <li>{@code signalhub_peers} connections of this node that are in a room;</li>
- *   <li>{@code signalhub_rooms} rooms with members in the cluster, as this node's router knows them;</li>
+ *   <li>{@code signalhub_rooms} rooms with peers of this node (its router's view: a room leaves it when its last peer here does);</li>
  *   <li>{@code signalhub_cluster_members} nodes in the cluster (1 when not clustered);</li>
  *   <li>{@code signalhub_messages_forwarded_total{type}} signaling messages routed from this node's peers;</li>
  *   <li>{@code signalhub_errors_total{code}} error frames sent, by error code;</li>
@@ -63,7 +63,7 @@ public final class HubMetrics {
     Gauge.builder("signalhub.peers", peers, AtomicInteger::get)
       .description("connections of this node that are in a room").register(registry);
     Gauge.builder("signalhub.rooms", rooms, AtomicInteger::get)
-      .description("rooms with members in the cluster, as this node's router knows them").register(registry);
+      .description("rooms with peers of this node").register(registry);
     Gauge.builder("signalhub.cluster.members", vertx, v -> {
       ClusterManager cm = Nodes.clusterManager(v);
       return cm == null ? 1 : cm.getNodes().size();
@@ -98,7 +98,7 @@ public final class HubMetrics {
     peers.decrementAndGet();
   }
 
-  /** Sets the number of rooms the router knows of. */
+  /** Sets the number of rooms in the router's view (the rooms with peers of this node). */
   public void rooms(int count) {
     rooms.set(count);
   }
