@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The dialects of the seed documents, frame by frame through one hub (the real-WebRTC proof of each is in
  * {@link RealWebRtcE2ETest}): what each client sends arrives in the recipient's own dialect.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, LeakCheck.class})
 class DialectsTest {
 
   static final String SECRET = "a-test-secret-that-is-at-least-32-characters-long";

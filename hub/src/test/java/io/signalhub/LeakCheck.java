@@ -76,7 +76,12 @@ public final class LeakCheck implements AfterTestExecutionCallback {
   }
 
   /** Waits until every one of {@code nodes} drained (bounded by {@link #DEADLINE_MS}); fails naming what is left. */
-  static void assertDrained(Vertx... nodes) throws Exception {
+  public static void assertDrained(Vertx... nodes) throws Exception {
+    assertDrained(DEADLINE_MS, nodes);
+  }
+
+  /** {@link #assertDrained(Vertx...)} with another deadline. */
+  static void assertDrained(long deadlineMs, Vertx... nodes) throws Exception {
     List<String> left = awaitEmpty(nodes[0], () -> {
       List<Future<List<String>>> all = new ArrayList<>();
       for (int i = 0; i < nodes.length; i++) {
@@ -89,9 +94,9 @@ public final class LeakCheck implements AfterTestExecutionCallback {
         }
         return out;
       });
-    }, DEADLINE_MS);
+    }, deadlineMs);
     if (!left.isEmpty()) {
-      fail("the hub did not drain within " + DEADLINE_MS + " ms: " + String.join("; ", left));
+      fail("the hub did not drain within " + deadlineMs + " ms: " + String.join("; ", left));
     }
   }
 
@@ -100,21 +105,73 @@ public final class LeakCheck implements AfterTestExecutionCallback {
    * {@code deadlineMs} passed; returns what was left at the last poll (empty when drained).
    */
   static List<String> awaitEmpty(Vertx vertx, Supplier<Future<List<String>>> probe, long deadlineMs) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMs);
+    long start = System.nanoTime();
+    long deadline = start + TimeUnit.MILLISECONDS.toNanos(deadlineMs);
     Promise<List<String>> done = Promise.promise();
-    poll(vertx, probe, deadline, done);
-    return done.future().await(deadlineMs + 30_000, TimeUnit.MILLISECONDS);
+    List<String> slow = new ArrayList<>();
+    poll(vertx, probe, start, deadline, done, slow);
+    List<String> left = done.future().await(deadlineMs + 30_000, TimeUnit.MILLISECONDS);
+    if (left.isEmpty() && !slow.isEmpty()) {
+      System.out.println("LeakCheck: drained after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
+        + " ms; a second in, still " + slow);
+    }
+    return left;
   }
 
-  private static void poll(Vertx vertx, Supplier<Future<List<String>>> probe, long deadline, Promise<List<String>> done) {
+  private static void poll(Vertx vertx, Supplier<Future<List<String>>> probe, long start, long deadline,
+                           Promise<List<String>> done, List<String> slow) {
     probe.get().onComplete(ar -> {
       List<String> left = ar.succeeded() ? ar.result() : List.of("the probe failed: " + ar.cause());
-      if (left.isEmpty() || System.nanoTime() - deadline >= 0) {
+      long now = System.nanoTime();
+      if (left.isEmpty() || now - deadline >= 0) {
         done.complete(left);
-      } else {
-        vertx.setTimer(POLL_MS, t -> poll(vertx, probe, deadline, done));
+        return;
       }
+      if (slow.isEmpty() && now - start >= TimeUnit.SECONDS.toNanos(1)) {
+        slow.addAll(left);
+      }
+      vertx.setTimer(POLL_MS, t -> poll(vertx, probe, start, deadline, done, slow));
     });
+  }
+
+  /**
+   * For hubs in other processes: waits until the {@code signalhub_connections}, {@code signalhub_peers} and
+   * {@code signalhub_rooms} of each node's {@code GET /metrics} (at {@code ports}) read 0; fails naming the rest.
+   */
+  static void assertDrainedOverHttp(Vertx client, List<Integer> ports) throws Exception {
+    io.vertx.core.http.HttpClient http = client.createHttpClient();
+    try {
+      List<String> left = awaitEmpty(client, () -> {
+        List<Future<List<String>>> all = new ArrayList<>();
+        for (int port : ports) {
+          all.add(http.request(io.vertx.core.http.HttpMethod.GET, port, "127.0.0.1", "/metrics")
+            .compose(req -> req.send()).compose(resp -> resp.body()).map(body -> {
+              List<String> out = new ArrayList<>();
+              for (String gauge : List.of("signalhub_connections", "signalhub_peers", "signalhub_rooms")) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + gauge + " ([0-9.Ee+-]+)$").matcher(body.toString());
+                if (!m.find()) {
+                  out.add("node :" + port + " has no " + gauge);
+                } else if (Double.parseDouble(m.group(1)) != 0) {
+                  out.add("node :" + port + ": " + gauge + " " + m.group(1));
+                }
+              }
+              return out;
+            }));
+        }
+        return Future.all(all).map(cf -> {
+          List<String> out = new ArrayList<>();
+          for (int i = 0; i < all.size(); i++) {
+            out.addAll(cf.<List<String>>resultAt(i));
+          }
+          return out;
+        });
+      }, DEADLINE_MS);
+      if (!left.isEmpty()) {
+        fail("the hubs did not drain within " + DEADLINE_MS + " ms: " + String.join("; ", left));
+      }
+    } finally {
+      http.close();
+    }
   }
 
   /** What the hub on {@code vertx} still holds, one line per kind ({@code prefix} names the node). */

@@ -65,6 +65,7 @@ class EmbeddingExampleTest {
     assertEquals(List.of("register:a", "register:b", "broadcast:a", "unregister:b"), channels);
     a.close().await(10, TimeUnit.SECONDS);
     client.close();
+    io.signalhub.LeakCheck.assertDrained(vertx);
   }
 
   @Test
@@ -91,6 +92,7 @@ class EmbeddingExampleTest {
       assertTrue(room.getJsonObject("members").containsKey("someone"), room.encode());
       ws.close().await(10, TimeUnit.SECONDS);
       client.close();
+      io.signalhub.LeakCheck.assertDrained(hubNode, adminNode);
     } finally {
       cluster.close();
     }
