@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Checks that a hub left nothing behind once a test's peers closed: on each node the gauges
  * {@code signalhub_connections}, {@code signalhub_peers} and {@code signalhub_rooms} at 0, no session of
- * ws-ingress left (open, suspended or parked), the cluster-wide maps {@code signalhub.rooms} and
+ * ws-ingress left (open, suspended or parked), no room still counted by the room-registry against
+ * {@code maxRoomsPerNode}, the cluster-wide maps {@code signalhub.rooms} and
  * {@code signalhub.peers} empty, no timer of the hub's left but the verticles' own periodic ones (router
  * sweep, presence heartbeat and reconciler), and no event-bus consumer left at a {@code peer.*} address nor a
  * reply still awaited. Clean-up is asynchronous (a close reaches the hub after the client's close returned; a
@@ -182,6 +183,7 @@ public final class LeakCheck implements AfterTestExecutionCallback {
     gauge(left, prefix, "signalhub_peers", metrics.peers());
     gauge(left, prefix, "signalhub_rooms", metrics.rooms());
     gauge(left, prefix, "sessions", metrics.sessions());
+    gauge(left, prefix, "rooms seated by the registry", metrics.seatedRooms());
     Map<String, Integer> timers = hubTimers(vertx);
     if (!timers.isEmpty()) {
       left.add(prefix + "timers " + timers);

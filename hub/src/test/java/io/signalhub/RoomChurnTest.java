@@ -40,7 +40,8 @@ class RoomChurnTest {
   void startTwoNodes() throws Exception {
     for (int i = 0; i < 2; i++) {
       nodes[i] = cluster.startNode();
-      SignalingHub hub = SignalingHub.create(nodes[i], new HubOptions().setAnonymous(true).setPort(0));
+      // a shared CI machine can be slow to join: this test is about what is left, not how fast joins are
+      SignalingHub hub = SignalingHub.create(nodes[i], new HubOptions().setAnonymous(true).setPort(0).setRequestTimeoutMs(30_000));
       hub.deploy().await(30, TimeUnit.SECONDS);
       ports[i] = hub.actualPort();
     }

@@ -39,6 +39,7 @@ class LoadTestCommandTest {
         "--rooms", "12", "--peers", "3", "--candidates", "4", "--sdp-bytes", "2048-4096",
         "--rate", "300,600", "--duration", "2", "--warmup", "1", "--slo-p99-ms", "100000", "--threads", "2");
       checkReport(report, 12, 3, 4, 3);
+      io.signalhub.LeakCheck.assertDrained(vertx);
     } finally {
       hub.undeploy().await(20, TimeUnit.SECONDS);
     }

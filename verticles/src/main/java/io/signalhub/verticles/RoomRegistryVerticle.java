@@ -2,6 +2,7 @@ package io.signalhub.verticles;
 
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.ProtocolException;
+import io.signalhub.verticles.impl.HubMetrics;
 import io.signalhub.verticles.impl.Member;
 import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.Replies;
@@ -36,6 +37,7 @@ public class RoomRegistryVerticle extends VerticleBase {
   private HubOptions options;
   private RoomStore store;
   private String node;
+  private HubMetrics metrics;
   /** Rooms with peers of this node, with how many (joins and leaves of this node's peers go through here). */
   private final java.util.Map<String, Integer> localRooms = new java.util.HashMap<>();
 
@@ -55,6 +57,7 @@ public class RoomRegistryVerticle extends VerticleBase {
     }
     store = RoomStore.create(vertx);
     node = Nodes.nodeId(vertx);
+    metrics = HubMetrics.of(vertx);
     EventBus eb = vertx.eventBus();
     return Future.all(
       eb.<JsonObject>localConsumer(Addresses.ROOM_JOIN, this::join).completion(),
@@ -76,6 +79,7 @@ public class RoomRegistryVerticle extends VerticleBase {
       return;
     }
     localRooms.merge(room, 1, Integer::sum); // counted from now, so racing joins see it
+    metrics.seatedRooms(localRooms.size());
     store.join(room, peer, session, options.getRoomCapacity(), resumeFrom).onComplete(ar -> {
       if (ar.failed()) {
         uncount(room);
@@ -139,6 +143,7 @@ public class RoomRegistryVerticle extends VerticleBase {
 
   private void uncount(String room) {
     localRooms.computeIfPresent(room, (k, n) -> n <= 1 ? null : n - 1);
+    metrics.seatedRooms(localRooms.size());
   }
 
   private void evict(Message<JsonObject> msg) {

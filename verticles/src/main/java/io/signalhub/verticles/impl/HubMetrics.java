@@ -40,6 +40,8 @@ public final class HubMetrics {
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger peers = new AtomicInteger();
   private final AtomicInteger rooms = new AtomicInteger();
+  /** Rooms the room-registry counts seats of this node in (for {@code maxRoomsPerNode}); not a meter. */
+  private final AtomicInteger seatedRooms = new AtomicInteger();
   /** Sessions of this node's ws-ingress (open, suspended or parked); not a meter, see {@link #sessions()}. */
   private final AtomicInteger sessions = new AtomicInteger();
   private final Timer latency;
@@ -101,6 +103,16 @@ public final class HubMetrics {
   /** Sets the number of rooms in the router's view (the rooms with peers of this node). */
   public void rooms(int count) {
     rooms.set(count);
+  }
+
+  /** Sets the number of rooms the room-registry counts seats of this node in. */
+  public void seatedRooms(int count) {
+    seatedRooms.set(count);
+  }
+
+  /** Rooms the room-registry counts seats of this node in ({@code maxRoomsPerNode} is checked against it). */
+  public int seatedRooms() {
+    return seatedRooms.get();
   }
 
   /** A session object was created (a connection, or a peer parked by a stopping node). */
