@@ -139,7 +139,7 @@ class DialectsTest {
       token(vertx, SECRET, "eve.with.dots", true, 60), // a sub that cannot be a peer id
     };
     for (String token : refused) {
-      try (TestPeer eve = TestPeer.connect(vertx, port, "/ws?token=" + token)) {
+      try (TestPeer eve = TestPeer.connectRefused(vertx, port, "/ws?token=" + token)) {
         assertEquals("unauthorized", eve.next("error").getJsonObject("data").getString("code"), token);
         assertEquals(1008, eve.awaitClose());
       }
