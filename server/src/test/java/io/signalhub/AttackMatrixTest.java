@@ -73,6 +73,7 @@ class AttackMatrixTest {
     assertEquals("still here", good2.next("offer").getJsonObject("data").getString("sdp"));
     good1.close();
     good2.close();
+    LeakCheck.assertDrained(vertx);
     hub.undeploy().await(20, TimeUnit.SECONDS);
   }
 

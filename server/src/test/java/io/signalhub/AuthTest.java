@@ -82,6 +82,7 @@ class AuthTest {
       assertEquals("unauthorized", anonymous.next("error").getJsonObject("data").getString("code"), "no anonymous mode");
       assertEquals(1008, anonymous.awaitClose());
     }
+    LeakCheck.assertDrained(vertx);
   }
 
   @Test
@@ -101,6 +102,7 @@ class AuthTest {
     try (TestPeer forged = TestPeer.connect(vertx, hub.actualPort(), "/ws?roomId=rs&token=" + hsToken + "&protocol=v1")) {
       assertEquals("unauthorized", forged.next("error").getJsonObject("data").getString("code"), "an HS256 token when only RS256 is configured");
     }
+    LeakCheck.assertDrained(vertx);
   }
 
   private static String pem(String type, byte[] der) {

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The dialects of the seed documents, frame by frame through one hub (the real-WebRTC proof of each is in
  * {@link RealWebRtcE2ETest}): what each client sends arrives in the recipient's own dialect.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, LeakCheck.class})
 class DialectsTest {
 
   static final String SECRET = "a-test-secret-that-is-at-least-32-characters-long";
@@ -139,7 +139,7 @@ class DialectsTest {
       token(vertx, SECRET, "eve.with.dots", true, 60), // a sub that cannot be a peer id
     };
     for (String token : refused) {
-      try (TestPeer eve = TestPeer.connect(vertx, port, "/ws?token=" + token)) {
+      try (TestPeer eve = TestPeer.connectRefused(vertx, port, "/ws?token=" + token)) {
         assertEquals("unauthorized", eve.next("error").getJsonObject("data").getString("code"), token);
         assertEquals(1008, eve.awaitClose());
       }

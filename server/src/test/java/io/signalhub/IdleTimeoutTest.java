@@ -69,6 +69,8 @@ class IdleTimeoutTest {
       JsonObject left = watcher.next("peer-left").getJsonObject("data");
       assertEquals("silent", left.getString("id"));
       assertEquals("idle-timeout", left.getString("reason"));
+      watcher.close();
+      LeakCheck.assertDrained(vertx);
     } finally {
       hub.undeploy().await(20, TimeUnit.SECONDS);
     }

@@ -65,6 +65,7 @@ class NodeFailureTest {
         // the hub closed it
       }
     }
+    LeakCheck.assertDrainedOverHttp(clients, nodes.stream().filter(NodeProcess::alive).map(NodeProcess::port).toList());
     clients.close().await(30, TimeUnit.SECONDS);
     for (NodeProcess node : nodes) {
       node.close();

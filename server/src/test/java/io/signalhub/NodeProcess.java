@@ -161,6 +161,11 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /** Whether the process still runs (not killed nor stopped). */
+  boolean alive() {
+    return process.isAlive();
+  }
+
   /** {@code kill -9}: no clean-up at all. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

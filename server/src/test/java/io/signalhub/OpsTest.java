@@ -51,6 +51,7 @@ class OpsTest {
         assertEquals(1.0, metric(after, "signalhub_forward_latency_seconds_count"));
         assertTrue(after.contains("vertx_http_server_active_ws_connections"), "Vert.x's own metrics are there too");
       }
+      LeakCheck.assertDrained(vertx);
     } finally {
       vertx.close().await(20, TimeUnit.SECONDS);
     }
@@ -82,6 +83,7 @@ class OpsTest {
       assertEquals(200, ready.getInteger("status"));
       assertEquals("UP", new JsonObject(ready.getString("body")).getString("status"));
 
+      LeakCheck.assertDrained(node);
       HazelcastInstance hz = ((HazelcastClusterManager) Nodes.clusterManager(node)).getHazelcastInstance();
       hz.getLifecycleService().terminate(); // the node drops out of the cluster
       JsonObject out = get(node, hub.actualPort(), "/ready");

@@ -71,6 +71,7 @@ class ReconcilerTest {
       }
       assertEquals("welcome", first.getString("type"), first.encode());
       assertEquals(new JsonArray(), first.getJsonObject("data").getJsonArray("peers"));
+      LeakCheck.assertDrained(node);
     } finally {
       cluster.close();
     }

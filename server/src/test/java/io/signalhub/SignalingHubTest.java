@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Protocol v1 against one hub node (a non-clustered Vertx), through real WebSockets. */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, LeakCheck.class})
 class SignalingHubTest {
 
   private static final int CAPACITY = 3;

@@ -40,6 +40,11 @@ final class TestCluster {
     return vertx;
   }
 
+  /** The nodes started and not stopped yet, first started first. */
+  List<Vertx> nodes() {
+    return List.copyOf(nodes);
+  }
+
   /** Closes one node gracefully (its hubs undeployed first by the caller, or by the close). */
   void stop(Vertx node) throws Exception {
     nodes.remove(node);

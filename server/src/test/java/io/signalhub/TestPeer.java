@@ -52,6 +52,24 @@ final class TestPeer implements AutoCloseable {
     return connectAsync(vertx, port, uri).await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Connects to a URI the hub refuses at once. Vert.x 5.0's {@code ClientWebSocket} installs its handlers after
+   * the handshake completes; when the hub's error frame and close came in the same read, that can find the socket
+   * closed already and fail the connect with "WebSocket is closed" (a client-side race): then connect once more.
+   */
+  static TestPeer connectRefused(Vertx vertx, int port, String uri) throws Exception {
+    try {
+      return connect(vertx, port, uri);
+    } catch (Exception raced) {
+      for (Throwable t = raced; t != null; t = t.getCause()) {
+        if (t instanceof IllegalStateException && "WebSocket is closed".equals(t.getMessage())) {
+          return connect(vertx, port, uri);
+        }
+      }
+      throw raced;
+    }
+  }
+
   /** Starts connecting to {@code ws://127.0.0.1:<port><uri>}, for connections that race. */
   static Future<TestPeer> connectAsync(Vertx vertx, int port, String uri) {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20));
@@ -122,6 +140,11 @@ final class TestPeer implements AutoCloseable {
       ws.close().await(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
     client.close();
+  }
+
+  /** Starts a normal close (1000) without waiting for it: for peers that leave at the same time. */
+  Future<Void> closeAsync() {
+    return (closed.isDone() ? Future.<Void>succeededFuture() : ws.close()).eventually(client::close);
   }
 
   static JsonObject offer(String to, String sdp) {

@@ -4,6 +4,7 @@ import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.ProtocolException;
 import io.signalhub.verticles.impl.EventHook;
 import io.signalhub.verticles.impl.HubEventImpl;
+import io.signalhub.verticles.impl.HubMetrics;
 import io.signalhub.verticles.impl.Member;
 import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.Replies;
@@ -44,6 +45,7 @@ public class RoomRegistryVerticle extends VerticleBase {
   private EventHook hook;
   private RoomStore store;
   private String node;
+  private HubMetrics metrics;
   /** Rooms with peers of this node, with how many (joins and leaves of this node's peers go through here). */
   private final java.util.Map<String, Integer> localRooms = new java.util.HashMap<>();
   /**
@@ -79,6 +81,7 @@ public class RoomRegistryVerticle extends VerticleBase {
     store = RoomStore.create(vertx);
     node = Nodes.nodeId(vertx);
     hook = EventHook.of(eventHandler, context, options);
+    metrics = HubMetrics.of(vertx);
     EventBus eb = vertx.eventBus();
     return Future.all(
       eb.<JsonObject>localConsumer(Addresses.ROOM_JOIN, this::join).completion(),
@@ -100,6 +103,7 @@ public class RoomRegistryVerticle extends VerticleBase {
       return;
     }
     localRooms.merge(room, 1, Integer::sum); // counted from now, so racing joins see it
+    metrics.seatedRooms(localRooms.size());
     Future<RoomStore.Joined> write = hook == null || resumeFrom != null
       ? store.join(room, peer, session, options.getRoomCapacity(), resumeFrom)
       : admit(room, peer, peerNode, session).compose(v -> store.join(room, peer, session, options.getRoomCapacity(), null));
@@ -206,6 +210,7 @@ public class RoomRegistryVerticle extends VerticleBase {
 
   private void uncount(String room) {
     localRooms.computeIfPresent(room, (k, n) -> n <= 1 ? null : n - 1);
+    metrics.seatedRooms(localRooms.size());
   }
 
   private void evict(Message<JsonObject> msg) {

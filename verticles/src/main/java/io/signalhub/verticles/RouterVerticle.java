@@ -48,8 +48,12 @@ import java.util.Map;
  * {@link HubOptions#getHoldMaxBytes()} bound it per recipient). With holding off, a {@code to} outside the
  * room gets {@code not-in-room} at once.
  *
- * <p>Membership comes from a cache of rooms kept up to date by {@link Addresses#ROOM_EVENTS}
- * (newer {@code version} of the same {@code gen} wins; a new {@code gen} replaces the room). When the
+ * <p>Membership comes from a view of the rooms with a member on this node (the only rooms this node's
+ * senders are in), kept up to date by {@link Addresses#ROOM_EVENTS} (newer {@code version} of the same
+ * {@code gen} wins; a new {@code gen} with a member here replaces the room). A room enters the view with the
+ * event of one of this node's peers joining it (or a fetch, below), and leaves it with the first newer state
+ * that has no member here: events from several nodes arrive in any order, and an older state that still
+ * lists a peer that has left since never brings the room back. When the
  * cached room is older than what the sender has been told of ({@link Envelope#roomGen()},
  * {@link Envelope#roomVersion()}), or does not know the recipient, the router asks the room-registry
  * before routing or refusing; messages of that room wait meanwhile, so one sender's messages keep their
@@ -61,9 +65,12 @@ public class RouterVerticle extends VerticleBase {
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private HubOptions options;
+  /** The rooms with a member on this node ({@code signalhub_rooms}). */
   private final Map<String, RoomState> rooms = new HashMap<>();
   /** Rooms whose state is being fetched from the registry, with the messages waiting for it. */
   private final Map<String, ArrayDeque<Envelope>> waiting = new HashMap<>();
+  /** Rooms of {@link #waiting} that had an event meanwhile: the fetched state may be older, it is not kept. */
+  private final java.util.Set<String> changedWhileWaiting = new java.util.HashSet<>();
   /** Held messages by {@code <room>/<recipient>} ({@code <room>/*} for broadcasts sent while alone). */
   private final Map<String, HoldQueue> held = new LinkedHashMap<>(); // expiry reports in the order held
   /** The same held messages by {@code <room>/<sender>}, for the per-sender bound. */
@@ -133,9 +140,13 @@ public class RouterVerticle extends VerticleBase {
   private void roomEvent(Message<JsonObject> msg) {
     JsonObject event = msg.body();
     RoomState state = RoomState.fromJson(event);
-    update(state);
     String peer = event.getString("peer");
     String kind = event.getString("event");
+    boolean joinedHere = ("joined".equals(kind) || "resumed".equals(kind)) && isLocal(state.members().get(peer));
+    if (waiting.containsKey(state.room())) {
+      changedWhileWaiting.add(state.room());
+    }
+    update(state, joinedHere);
     if ("joined".equals(kind) || "resumed".equals(kind)) {
       String session = state.members().get(peer);
       if (session != null) {
@@ -146,22 +157,49 @@ public class RouterVerticle extends VerticleBase {
     }
   }
 
-  private void update(RoomState incoming) {
-    RoomState current = rooms.get(incoming.room());
-    if (current != null && current.gen().equals(incoming.gen()) && current.version() >= incoming.version()) {
-      return;
-    }
-    if (incoming.members().isEmpty()) {
-      if (current == null || current.gen().equals(incoming.gen())) {
-        rooms.remove(incoming.room());
+  /**
+   * Applies a room's state to the view. A room not in the view enters it only when {@code mayEnter} (one of
+   * this node's peers joined it, or a fetch the room had no event during) and the state has a member here;
+   * one in the view is replaced by a newer state of its {@code gen}, or by another {@code gen} with a member
+   * here, and leaves the view with the first newer state of its {@code gen} without a member here. (An
+   * older state, or another {@code gen}'s without a member here, is a late event: ignored.)
+   */
+  private void update(RoomState incoming, boolean mayEnter) {
+    String name = incoming.room();
+    RoomState current = rooms.get(name);
+    boolean here = hasLocalMember(incoming);
+    if (current == null) {
+      if (mayEnter && here) {
+        rooms.put(name, incoming);
       }
-    } else {
-      rooms.put(incoming.room(), incoming);
-      if (current != null) {
+    } else if (current.gen().equals(incoming.gen())) {
+      if (current.version() >= incoming.version()) {
+        return;
+      }
+      if (here) {
+        rooms.put(name, incoming);
         fenceMoves(current, incoming);
+      } else {
+        rooms.remove(name); // its last member on this node left, moved away, or was evicted
       }
+    } else if (here) {
+      rooms.put(name, incoming);
+      fenceMoves(current, incoming);
     }
     metrics.rooms(rooms.size());
+  }
+
+  private boolean isLocal(String session) {
+    return session != null && node.equals(Member.node(session));
+  }
+
+  private boolean hasLocalMember(RoomState state) {
+    for (String session : state.members().values()) {
+      if (isLocal(session)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void route(Envelope env) {
@@ -187,11 +225,13 @@ public class RouterVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>request(Addresses.ROOM_GET, new JsonObject().put("room", first.room()),
         new DeliveryOptions(LOCAL).setSendTimeout(options.getRequestTimeoutMs()))
       .onComplete(ar -> {
+        boolean changed = changedWhileWaiting.remove(first.room());
+        RoomState fetched = null;
         if (ar.succeeded()) {
           if (ar.result().body() != null) {
-            update(RoomState.fromJson(ar.result().body()));
-          } else {
-            rooms.remove(first.room()); // the room no longer exists
+            fetched = RoomState.fromJson(ar.result().body());
+            update(fetched, !changed);
+          } else if (!changed && rooms.remove(first.room()) != null) { // the room no longer exists
             metrics.rooms(rooms.size());
           }
         }
@@ -202,7 +242,7 @@ public class RouterVerticle extends VerticleBase {
           }
           return;
         }
-        RoomState room = rooms.get(first.room());
+        RoomState room = rooms.getOrDefault(first.room(), fetched);
         for (Envelope env : pending) {
           deliver(env, room);
         }

@@ -4,6 +4,7 @@ import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.Ids;
 import io.signalhub.verticles.impl.ConnectionsPerIp;
 import io.signalhub.verticles.impl.EnvelopeCodec;
+import io.signalhub.verticles.impl.HubMetrics;
 import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.JoinGate;
 import io.signalhub.verticles.impl.Session;
@@ -64,6 +65,7 @@ public class WsIngressVerticle extends VerticleBase {
   private MessageConsumer<JsonObject> adoptions;
   private volatile boolean stopping;
   private String node;
+  private HubMetrics metrics;
   private HttpServer server;
   private TokenAuth auth;
   private ConnectionsPerIp perIp;
@@ -121,6 +123,7 @@ public class WsIngressVerticle extends VerticleBase {
     }
     EnvelopeCodec.register(vertx);
     node = Nodes.nodeId(vertx);
+    metrics = HubMetrics.of(vertx);
     joinGate = new JoinGate(options.getMaxJoinsInFlight());
     auth = TokenAuth.create(vertx, options);
     if (options.isAnonymous()) {
@@ -158,8 +161,9 @@ public class WsIngressVerticle extends VerticleBase {
       msg.fail(503, "node stopping"); // the sender asks again: another node's instance, or no one
       return;
     }
-    Session session = Session.parked(vertx, options, node, parked::remove);
+    Session session = Session.parked(vertx, options, node, this::unpark);
     parked.add(session);
+    metrics.sessionCreated();
     session.adopt(msg.body()).onComplete(ar -> {
       if (ar.succeeded()) {
         msg.reply(new JsonObject());
@@ -331,11 +335,24 @@ public class WsIngressVerticle extends VerticleBase {
       ws.close((short) 1001, "node stopping");
       return;
     }
-    Session session = new Session(vertx, ws, options, node, auth, joinGate, onClose, sessions::remove);
+    Session session = new Session(vertx, ws, options, node, auth, joinGate, onClose, this::ended);
     sessions.add(session);
+    metrics.sessionCreated();
     session.start();
     if (stopping) {
       session.shutdown(); // stop() may have taken its snapshot of the sessions before this one was added
+    }
+  }
+
+  private void ended(Session session) {
+    if (sessions.remove(session)) {
+      metrics.sessionRemoved();
+    }
+  }
+
+  private void unpark(Session session) {
+    if (parked.remove(session)) {
+      metrics.sessionRemoved();
     }
   }
 

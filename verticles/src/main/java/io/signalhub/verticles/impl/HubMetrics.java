@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code signalhub_connections} open WebSocket connections on this node;</li>
  *   <li>{@code signalhub_peers} connections of this node that are in a room;</li>
- *   <li>{@code signalhub_rooms} rooms with members in the cluster, as this node's router knows them;</li>
+ *   <li>{@code signalhub_rooms} rooms with peers of this node (its router's view: a room leaves it when its last peer here does);</li>
  *   <li>{@code signalhub_cluster_members} nodes in the cluster (1 when not clustered);</li>
  *   <li>{@code signalhub_messages_forwarded_total{type}} signaling messages routed from this node's peers;</li>
  *   <li>{@code signalhub_errors_total{code}} error frames sent, by error code;</li>
@@ -40,6 +40,10 @@ public final class HubMetrics {
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger peers = new AtomicInteger();
   private final AtomicInteger rooms = new AtomicInteger();
+  /** Rooms the room-registry counts seats of this node in (for {@code maxRoomsPerNode}); not a meter. */
+  private final AtomicInteger seatedRooms = new AtomicInteger();
+  /** Sessions of this node's ws-ingress (open, suspended or parked); not a meter, see {@link #sessions()}. */
+  private final AtomicInteger sessions = new AtomicInteger();
   private final Timer latency;
   private final Counter held;
   private final Counter expired;
@@ -61,7 +65,7 @@ public final class HubMetrics {
     Gauge.builder("signalhub.peers", peers, AtomicInteger::get)
       .description("connections of this node that are in a room").register(registry);
     Gauge.builder("signalhub.rooms", rooms, AtomicInteger::get)
-      .description("rooms with members in the cluster, as this node's router knows them").register(registry);
+      .description("rooms with peers of this node").register(registry);
     Gauge.builder("signalhub.cluster.members", vertx, v -> {
       ClusterManager cm = Nodes.clusterManager(v);
       return cm == null ? 1 : cm.getNodes().size();
@@ -96,9 +100,49 @@ public final class HubMetrics {
     peers.decrementAndGet();
   }
 
-  /** Sets the number of rooms the router knows of. */
+  /** Sets the number of rooms in the router's view (the rooms with peers of this node). */
   public void rooms(int count) {
     rooms.set(count);
+  }
+
+  /** Sets the number of rooms the room-registry counts seats of this node in. */
+  public void seatedRooms(int count) {
+    seatedRooms.set(count);
+  }
+
+  /** Rooms the room-registry counts seats of this node in ({@code maxRoomsPerNode} is checked against it). */
+  public int seatedRooms() {
+    return seatedRooms.get();
+  }
+
+  /** A session object was created (a connection, or a peer parked by a stopping node). */
+  public void sessionCreated() {
+    sessions.incrementAndGet();
+  }
+
+  /** A session was torn down for good. */
+  public void sessionRemoved() {
+    sessions.decrementAndGet();
+  }
+
+  /** {@code signalhub_connections} as it reads now (for diagnostics and the tests' leak check). */
+  public int connections() {
+    return connections.get();
+  }
+
+  /** {@code signalhub_peers} as it reads now. */
+  public int peers() {
+    return peers.get();
+  }
+
+  /** {@code signalhub_rooms} as it reads now. */
+  public int rooms() {
+    return rooms.get();
+  }
+
+  /** Sessions of this node not torn down yet: open, suspended (waiting for a resume) or parked. */
+  public int sessions() {
+    return sessions.get();
   }
 
   /** Counts a message forwarded, by its type (a per-type counter, looked up once: this is the hot path). */

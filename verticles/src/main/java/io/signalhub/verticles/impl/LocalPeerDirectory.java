@@ -56,4 +56,9 @@ final class LocalPeerDirectory implements PeerDirectory, Shareable {
     }
     return Future.succeededFuture();
   }
+
+  /** The peer ids claimed (see {@link StoreContents}). */
+  java.util.Set<String> ids() {
+    return java.util.Set.copyOf(peers.keySet());
+  }
 }

@@ -57,6 +57,11 @@ final class LocalRoomStore implements RoomStore, Shareable {
     return Future.succeededFuture(List.of()); // a non-clustered Vertx is the only node
   }
 
+  /** The rooms stored (see {@link StoreContents}). */
+  synchronized java.util.Set<String> names() {
+    return java.util.Set.copyOf(rooms.keySet());
+  }
+
   @Override
   public synchronized Future<RoomState> get(String room) {
     return Future.succeededFuture(rooms.get(room));
