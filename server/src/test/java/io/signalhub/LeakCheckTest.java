@@ -39,7 +39,7 @@ class LeakCheckTest {
     hub.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
     try (TestPeer idle = TestPeer.connect(vertx, hub.actualPort(), "/ws?protocol=v1")) {
       AssertionFailedError leak = assertThrows(AssertionFailedError.class, () -> LeakCheck.assertDrained(300, vertx));
-      assertTrue(leak.getMessage().contains("timers {io.signalhub.verticles.impl.Session="), leak.getMessage());
+      assertTrue(leak.getMessage().contains("timers {io.signalhub.verticles.impl.Connection="), leak.getMessage());
     }
     LeakCheck.assertDrained(vertx);
     hub.undeploy().await(20, TimeUnit.SECONDS);
