@@ -18,9 +18,13 @@ import io.vertx.ext.web.RoutingContext;
  * {@link #webSocketHandler()} on its own {@code Router}:
  *
  * <pre>{@code
- * SignalingHub hub = SignalingHub.create(vertx, new HubOptions());
+ * SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setJwtSecret(secret)); // or setAnonymous(true)
  * hub.deployVerticles().onSuccess(v -> router.get("/signaling").handler(hub.webSocketHandler()));
  * }</pre>
+ *
+ * Options must say how peers authenticate: a JWT key ({@link HubOptions#setJwtSecret},
+ * {@link HubOptions#setJwtPublicKey}) or anonymous mode for local use; with neither, every WebSocket is refused
+ * with {@code unauthorized} and close code 1008 ({@code docs/protocol.md}, "Authentication").
  *
  * In a {@code Vertx} clustered with Hazelcast, rooms and peer ids are cluster-wide and peers on different
  * nodes reach each other over the clustered event bus; otherwise the same verticles work on local state.
