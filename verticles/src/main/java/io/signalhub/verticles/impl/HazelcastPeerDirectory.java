@@ -29,7 +29,7 @@ final class HazelcastPeerDirectory implements PeerDirectory {
 
   @Override
   public Future<Claimed> claim(String peer, String session, String tokenHash, String resumeHash, boolean mayReplace) {
-    return Future.fromCompletionStage(peers.submitToKey(peer, new Claim(session, tokenHash, resumeHash, mayReplace)), vertx.getOrCreateContext())
+    return HazelcastCalls.on(vertx.getOrCreateContext(), peers.submitToKey(peer, new Claim(session, tokenHash, resumeHash, mayReplace)))
       .compose(outcome -> outcome.equals("taken")
         ? Future.failedFuture(new ProtocolException(ErrorCode.ID_TAKEN, "peer id '" + peer + "' is taken"))
         : Future.succeededFuture(outcome.equals("fresh") ? Claimed.FRESH
@@ -38,12 +38,12 @@ final class HazelcastPeerDirectory implements PeerDirectory {
 
   @Override
   public Future<Void> suspend(String peer, String session) {
-    return Future.fromCompletionStage(peers.submitToKey(peer, new IfHeldBy(session, false)), vertx.getOrCreateContext()).mapEmpty();
+    return HazelcastCalls.on(vertx.getOrCreateContext(), peers.submitToKey(peer, new IfHeldBy(session, false))).mapEmpty();
   }
 
   @Override
   public Future<Void> release(String peer, String session) {
-    return Future.fromCompletionStage(peers.submitToKey(peer, new IfHeldBy(session, true)), vertx.getOrCreateContext()).mapEmpty();
+    return HazelcastCalls.on(vertx.getOrCreateContext(), peers.submitToKey(peer, new IfHeldBy(session, true))).mapEmpty();
   }
 
   @Override

@@ -36,13 +36,14 @@ final class HazelcastRoomStore implements RoomStore {
 
   HazelcastRoomStore(Vertx vertx) {
     this.vertx = vertx;
+    HazelcastCalls.checkCommonPool();
     HazelcastInstance hz = ((HazelcastClusterManager) Nodes.clusterManager(vertx)).getHazelcastInstance();
     this.rooms = hz.getMap(MAP);
   }
 
   @Override
   public Future<Joined> join(String room, String peer, String session, int capacity, String resumeFrom) {
-    return Future.fromCompletionStage(rooms.submitToKey(room, new Join(peer, session, capacity, UUID.randomUUID().toString(), resumeFrom)), context())
+    return HazelcastCalls.on(context(), rooms.submitToKey(room, new Join(peer, session, capacity, UUID.randomUUID().toString(), resumeFrom)))
       .compose(joined -> joined == null
         ? Future.failedFuture(new ProtocolException(ErrorCode.ROOM_FULL, "room '" + room + "' is full"))
         : Future.succeededFuture(joined));
@@ -73,12 +74,12 @@ final class HazelcastRoomStore implements RoomStore {
 
   @Override
   public Future<RoomState> leave(String room, String peer, String session) {
-    return Future.fromCompletionStage(rooms.submitToKey(room, new Leave(peer, session)), context());
+    return HazelcastCalls.on(context(), rooms.submitToKey(room, new Leave(peer, session)));
   }
 
   @Override
   public Future<RoomState> get(String room) {
-    return Future.fromCompletionStage(rooms.getAsync(room), context());
+    return HazelcastCalls.on(context(), rooms.getAsync(room));
   }
 
   @Override
