@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code signalhub loadtest}: many rooms of WebRTC peers against one or more nodes (or another signaling
+ * The load tool ({@code java -jar signalhub-loadtest-<version>-fat.jar}, {@code scripts/loadtest}): many rooms of WebRTC peers against one or more nodes (or another signaling
  * server), with honest latency percentiles.
  *
  * <p>Per room, P peers connect (spread round-robin over the targets, so with two nodes every pair of a
@@ -39,7 +39,6 @@ public final class LoadTestCommand implements Callable<Integer> {
   public static void main(String[] args) {
     System.exit(new CommandLine(new LoadTestCommand()).execute(args));
   }
-
 
   @Option(names = {"-t", "--target"}, required = true, paramLabel = "URL",
     description = "WebSocket URL of a node, e.g. ws://127.0.0.1:8080/ws (repeat for several nodes; a room's peers "

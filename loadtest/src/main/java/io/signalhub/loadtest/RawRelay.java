@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * to the socket of its {@code "to"}; a {@code to} that is not connected gets
  * {@code {"type":"error","data":{"code":"not-in-room"}}}.
  *
- * <p>Run: {@code java -cp signalhub-hub-<version>-fat.jar io.signalhub.loadtest.RawRelay [port] [host]}
+ * <p>Run: {@code java -cp signalhub-loadtest-<version>-fat.jar io.signalhub.loadtest.RawRelay [port] [host]}
  * (default 8090 on 127.0.0.1); one event loop, like the hub's one ws-ingress instance.
  */
 public final class RawRelay extends VerticleBase {
