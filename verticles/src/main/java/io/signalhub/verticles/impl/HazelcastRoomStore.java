@@ -14,7 +14,6 @@ import io.vertx.core.Context;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.io.Serial;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
