@@ -118,8 +118,10 @@ public interface SignalingHub {
   int actualPort();
 
   /**
-   * Undeploys the verticles: ws-ingress first, which closes every peer with 1001 and removes it from its
-   * room, so the other members get {@code peer-left} at once; then router, presence and room-registry.
+   * Undeploys the verticles: ws-ingress first, which hands every resumable peer (protocol v1,
+   * {@link HubOptions#getResumeGraceMs()} &gt; 0) to another node of the cluster, closes every peer with 1001 and
+   * removes from their rooms those that were not handed over (their rooms get {@code peer-left} at once); then
+   * router, presence and room-registry ({@code docs/protocol.md}, "Resume").
    */
   Future<Void> undeploy();
 

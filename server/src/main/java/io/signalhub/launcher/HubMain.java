@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The standalone node: {@code java -jar signalhub-server-<version>-fat.jar [--port 8081] [--config file]}.
  * Clustered by default, with an embedded Hazelcast member that joins the other nodes on this host.
- * Stops gracefully on SIGTERM / Ctrl-C: peers are closed with 1001 and removed from their rooms first.
+ * Stops gracefully on SIGTERM / Ctrl-C ({@link SignalingHub#undeploy()}): resumable peers are handed to another
+ * node, every peer is closed with 1001, and those not handed over are removed from their rooms first.
  */
 @Command(name = "signalhub", mixinStandardHelpOptions = true, version = "signalhub 0.1.0",
   description = "Clustered WebRTC signaling hub. Settings come from config/hub.json (built in), then --config FILE, "
