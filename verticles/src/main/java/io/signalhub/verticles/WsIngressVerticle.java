@@ -46,8 +46,8 @@ import java.util.function.Consumer;
  * <p>It either listens on its own HTTP server (at the address given to its constructor, WebSocket at
  * {@link HubOptions#getWsPath()}), or, created without an address, only serves
  * sockets handed to {@link #webSocketHandler()} / {@link #accept(ServerWebSocket)} by an application's
- * own server. Stopping it closes every socket with 1001 (going away) and removes its peers from their
- * rooms before the stop completes.
+ * own server. Stopping it hands its resumable peers to another node, closes every socket with 1001 (going
+ * away) and removes the peers not handed over from their rooms before the stop completes.
  */
 public class WsIngressVerticle extends VerticleBase {
 
