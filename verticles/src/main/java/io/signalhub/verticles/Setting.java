@@ -24,6 +24,11 @@ public final class Setting<T> {
   /** A rule that may read the other settings of the same options. */
   @FunctionalInterface
   public interface Rule<T> {
+    /**
+     * @param value the setting's value, never {@code null}
+     * @param all the options it belongs to, to read other settings with {@link Settings#get(Setting)}
+     * @return whether {@code value} is valid; {@code false} makes validation throw with the rule's message
+     */
     boolean test(T value, Settings<?> all);
   }
 
@@ -96,6 +101,7 @@ public final class Setting<T> {
     return type;
   }
 
+  /** The default, never {@code null} ({@code ""} for a string setting without one). */
   public T defaultValue() {
     return defaultValue;
   }

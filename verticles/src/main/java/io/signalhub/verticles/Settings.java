@@ -48,12 +48,21 @@ public abstract class Settings<S extends Settings<S>> {
     return table;
   }
 
-  /** The value of {@code setting}, one of {@link #settings()}. */
+  /**
+   * The value of {@code setting}, one of {@link #settings()}.
+   *
+   * @throws IllegalArgumentException when {@code setting} is not one of {@link #settings()}
+   */
   public <T> T get(Setting<T> setting) {
     return setting.type().cast(values.get(known(setting)));
   }
 
-  /** Sets {@code setting}, one of {@link #settings()}; checked by {@link #validate()}. */
+  /**
+   * Sets {@code setting}, one of {@link #settings()}; not checked here, but by {@link #validate()}.
+   *
+   * @return this
+   * @throws IllegalArgumentException when {@code setting} is not one of {@link #settings()}
+   */
   @SuppressWarnings("unchecked")
   public <T> S set(Setting<T> setting, T value) {
     values.put(known(setting), value);
