@@ -14,6 +14,9 @@ import java.util.List;
  *
  * <p>Like {@link HubOptions}, each setting is written once, as a {@link Setting} constant (key, default,
  * meaning, rule), and the accessors delegate to it; the keys sit in the same flat {@code config/hub.json}.
+ * Setters do not check; {@link #validate()} and the JSON constructor throw
+ * {@code IllegalArgumentException("invalid hub setting '<key>': ...")}, and
+ * {@link SignalingHub#deploy(HubServerOptions)} fails its future with it.
  */
 public class HubServerOptions extends Settings<HubServerOptions> {
 

@@ -10,7 +10,8 @@ import java.util.List;
  * Settings of the standalone node's cluster: whether it starts a clustered {@code Vertx} with an embedded
  * Hazelcast member, and how. Only the launcher reads them; an application embedding the hub brings its own
  * {@code Vertx}. Each setting is written once, as a {@link Setting} constant; the keys sit in the same flat
- * {@code config/hub.json} as the hub's.
+ * {@code config/hub.json} as the hub's. Setters do not check; {@link #validate()} and the JSON constructor throw
+ * {@code IllegalArgumentException("invalid hub setting '<key>': ...")}.
  */
 public class ClusterOptions extends Settings<ClusterOptions> {
 
