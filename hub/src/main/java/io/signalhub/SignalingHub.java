@@ -33,7 +33,12 @@ import io.vertx.ext.web.RoutingContext;
  */
 public interface SignalingHub {
 
-  /** A hub for {@code vertx} with {@code options} (copied); nothing is deployed yet. */
+  /**
+   * A hub for {@code vertx} with {@code options} (copied); nothing is deployed yet.
+   *
+   * @throws IllegalArgumentException {@code invalid hub setting '<key>': ...}, when a setting of {@code options}
+   *     breaks its rule ({@link HubOptions#validate()})
+   */
   static SignalingHub create(Vertx vertx, HubOptions options) {
     return new SignalingHubImpl(vertx, new HubOptions(options).validate());
   }
