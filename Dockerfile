@@ -1,5 +1,5 @@
 # signalhub container image. Not built or run by this project's CI: these machines have no container
-# engine and no registry for base images (see README.md, "Container image"). Build it where you have one:
+# engine and no registry for base images (see README.md, "Runnable jar and container image"). Build it where you have one:
 #
 #   mvn -B package -DskipTests
 #   docker build -t signalhub:0.1.0 .
