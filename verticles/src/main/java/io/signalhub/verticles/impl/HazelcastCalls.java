@@ -18,8 +18,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Why not {@code Future.fromCompletionStage(stage, context)}: it registers its callback with
  * {@code whenComplete}, and Hazelcast runs a callback registered without an executor on its default
  * asynchronous executor, {@code ForkJoinPool.commonPool()}, or, where the common pool has a parallelism of 1
- * (a machine or container with two cores or fewer), a new thread for every callback. Seen on one core: about
- * 1,000 threads started per second during a burst of joins, three per map operation with Hazelcast 5.7. Here
+ * (a machine or container with two cores or fewer), a new thread for every callback. Seen on one core (JFR, a
+ * 9000-room set-up): about 1,500 threads started per second with Hazelcast 5.3.8, one per map call, and 2,800
+ * with 5.7.0, three per map call (docs/benchmarks.md, "What limits the hub"). Here
  * the callback runs on the thread that completes the Hazelcast call (its response or partition thread),
  * does nothing but complete a promise, and the promise's listeners run on the Vert.x context.
  *
