@@ -16,9 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * What an application that depends on {@code io.signalhub:signalhub-hub} (and nothing else of the project)
  * gets, read from the classpath Maven resolved for this project: the security floors the project pins for
- * itself (Netty 4.2.15+, vertx-core 5.0.12+, Hazelcast 5.7.0+) and no logging backend, CLI parser or
- * load-test code. The enforcer rule of this project's pom bans those artifacts from the whole dependency
- * graph; this test checks the versions that won.
+ * itself (Netty 4.2.15+, vertx-core 5.0.12+, Hazelcast 5.7.0+) and no logging backend, CLI parser,
+ * histogram library or load-test code. The enforcer rule of this project's pom bans those artifacts from the
+ * whole dependency graph; this test checks the versions that won.
  */
 class ClasspathTest {
 
@@ -74,10 +74,10 @@ class ClasspathTest {
   }
 
   @Test
-  void noLoggingBackendCliParserOrLoadTool() {
+  void noLoggingBackendCliParserHistogramLibraryOrLoadTool() {
     for (Jar j : jars()) {
       assertFalse(j.artifactId().startsWith("logback-") || j.artifactId().equals("log4j-core")
-        || j.artifactId().equals("slf4j-simple") || j.artifactId().equals("picocli")
+        || j.artifactId().equals("slf4j-simple") || j.artifactId().equals("picocli") || j.artifactId().equals("HdrHistogram")
         || j.artifactId().equals("signalhub-server") || j.artifactId().equals("signalhub-loadtest"), j + " on an embedder's classpath");
     }
     assertTrue(jars().stream().anyMatch(j -> j.artifactId().equals("signalhub-hub")), "the hub itself resolves");
