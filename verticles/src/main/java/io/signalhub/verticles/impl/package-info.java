@@ -28,8 +28,8 @@
  *
  * <p><b>Frame out</b> (hub to client):
  * <pre>
- * RouterVerticle.send / presence / another session of the peer (Member.send; from another node through
- * that node's relay signalhub.node.&lt;node&gt;, Member.relay)
+ * RouterVerticle.send, HeldMessages.flush / presence / another session of the peer (Member.send; from another
+ * node through that node's relay signalhub.node.&lt;node&gt;, Member.relay)
  *   -> local consumer of peer.&lt;id&gt;.&lt;epoch&gt; (registered in JoinFlow.claim)
  *   -> PeerInbox.onPeerMessage
  *        OP_REPLACE, OP_HANDOVER -> Handover.answer (-> Handover.handOver)
@@ -45,6 +45,23 @@
  *   -> Connection.write           full outbound queue: close 1013; else ServerWebSocket.writeTextMessage
  *      (ReplayLog.needsAckPing -> Connection.ping; its pong: Connection's pong handler -> PeerInbox.onPong
  *       -> ReplayLog.pong)
+ * </pre>
+ *
+ * <p><b>A signaling message</b> (one node's router; one job each: {@link io.signalhub.verticles.RouterVerticle}
+ * routes, {@link io.signalhub.verticles.impl.RoomView} knows the rooms, {@link io.signalhub.verticles.impl.HeldMessages}
+ * holds for absent peers), all on the router's context:
+ * <pre>
+ * Addresses.ROUTE -> RouterVerticle.route
+ *   -> RoomView.waitForFetch      a fetch of the room under way: waits behind it
+ *   -> RoomView.room              cached state too old, or recipient unknown: RoomView.fetchThenRoute
+ *                                 (Addresses.ROOM_GET; then each waiting message -> RouterVerticle.deliver)
+ *   -> RouterVerticle.deliver     with a hook: decide/ask (BROADCAST), the sender's later messages wait
+ *   -> RouterVerticle.send        to itself, or absent with holding off: not-in-room
+ *        absent, alone (holding) -> HeldMessages.hold (bounds hit, or HeldMessages.expire: expired)
+ *        to one peer             -> HeldMessages.flush (held first), Member.send
+ *        to the room             -> Member.send to each other member
+ * Addresses.ROOM_EVENTS -> RouterVerticle.roomEvent -> RoomView.onEvent (changed session: RouterVerticle.fenceMoves);
+ *   joined/resumed: HeldMessages.flush; left: HeldMessages.dropFrom
  * </pre>
  *
  * <p>docs/protocol.md: "Delivery contract", "Resume".
