@@ -69,17 +69,18 @@ public record HubConfig(HubOptions hub, HubServerOptions server, ClusterOptions 
    *     breaks a rule
    */
   public static HubConfig of(JsonObject json) {
-    for (String key : json.fieldNames()) {
-      if (setting(key) == null) {
-        throw new IllegalArgumentException("unknown setting '" + key + "' (see --help)");
-      }
-    }
+    json.fieldNames().forEach(HubConfig::setting);
     return new HubConfig(new HubOptions(json), new HubServerOptions(json), new ClusterOptions(json));
   }
 
-  /** The setting named {@code key}, or {@code null}. */
+  /**
+   * The setting named {@code key}.
+   *
+   * @throws IllegalArgumentException {@code unknown setting '<key>' (see --help)} when there is none
+   */
   public static Setting<?> setting(String key) {
-    return SETTINGS.stream().filter(s -> s.key().equals(key)).findFirst().orElse(null);
+    return SETTINGS.stream().filter(s -> s.key().equals(key)).findFirst()
+      .orElseThrow(() -> new IllegalArgumentException("unknown setting '" + key + "' (see --help)"));
   }
 
   /** Every setting as one flat JSON object, as {@code config/hub.json}. */

@@ -161,9 +161,6 @@ public final class HubMain implements Callable<Integer> {
     try {
       for (Map.Entry<String, String> set : settings.entrySet()) {
         Setting<?> setting = HubConfig.setting(set.getKey());
-        if (setting == null) {
-          throw new IllegalArgumentException("unknown setting '" + set.getKey() + "' (see --help)");
-        }
         flags.put(setting.key(), setting.parse(set.getValue()));
       }
       options = HubConfig.load(loader, config, flags).await(30, TimeUnit.SECONDS);

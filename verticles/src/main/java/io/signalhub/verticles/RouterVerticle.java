@@ -1,5 +1,6 @@
 package io.signalhub.verticles;
 
+import io.netty.buffer.ByteBufUtil;
 import io.signalhub.protocol.Envelope;
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.Frames;
@@ -163,7 +164,7 @@ public class RouterVerticle extends VerticleBase {
   /** Routes {@code env} with {@code room} (the cached state, current enough for it), once the application agrees. */
   private void deliver(Envelope env, RoomState room) {
     if (hook == null) {
-      send(env, room);
+      send(env, room, routed(env));
       return;
     }
     ArrayDeque<Envelope> queue = deciding.get(env.from());
@@ -184,45 +185,45 @@ public class RouterVerticle extends VerticleBase {
   private void decide(String sender, ArrayDeque<Envelope> queue) {
     while (!queue.isEmpty()) {
       Envelope env = queue.peek();
-      Future<Boolean> decision = ask(env, view.room(env.room()));
-      if (decision != null && !decision.isComplete()) {
+      RoomState room = view.room(env.room());
+      String refused = refusal(env, room);
+      if (refused != null) {
+        queue.poll();
+        sendError(env, ErrorCode.NOT_IN_ROOM, refused); // refused by the hub itself: nothing to ask
+        continue;
+      }
+      String text = routed(env);
+      Future<Boolean> decision = hook.ask(broadcastEvent(env, room, text));
+      if (!decision.isComplete()) {
         decision.onComplete(ar -> {
           queue.poll();
-          decided(env, ar);
+          decided(env, text, ar);
           decide(sender, queue);
         });
         return;
       }
       queue.poll();
-      if (decision == null) {
-        send(env, view.room(env.room())); // refused by the hub itself (not-in-room): nothing to ask
-      } else {
-        decided(env, decision);
-      }
+      decided(env, text, decision);
     }
     deciding.remove(sender);
   }
 
-  /** The BROADCAST event of {@code env}, asked; {@code null} when the hub refuses it anyway ({@link #send}). */
-  private Future<Boolean> ask(Envelope env, RoomState room) {
+  /** The BROADCAST event of {@code env}, whose routed frame is {@code text}, with {@code room} as it is now. */
+  private HubEventImpl broadcastEvent(Envelope env, RoomState room, String text) {
     String to = env.to();
-    boolean present = to != null && room != null && room.members().containsKey(to);
-    if (to != null && (to.equals(env.from()) || (!present && options.getHoldMs() <= 0))) {
-      return null;
-    }
     int recipients;
     if (to != null) {
-      recipients = present ? 1 : 0;
+      recipients = room != null && room.members().containsKey(to) ? 1 : 0;
     } else {
       recipients = room == null ? 0 : room.members().size() - (room.members().containsKey(env.from()) ? 1 : 0);
     }
-    int length = HubEventImpl.utf8Length(Frames.routed(env.type(), env.from(), env.room(), to, env.members()));
-    return hook.ask(HubEventImpl.broadcast(hook.promise(), env.type(), env.from(), env.room(), node, to, recipients, length));
+    return HubEventImpl.broadcast(hook.promise(), env.type(), env.from(), env.room(), node, to, recipients,
+      ByteBufUtil.utf8Bytes(text));
   }
 
-  private void decided(Envelope env, AsyncResult<Boolean> decision) {
+  private void decided(Envelope env, String text, AsyncResult<Boolean> decision) {
     if (EventHook.accepted(decision)) {
-      send(env, view.room(env.room()));
+      send(env, view.room(env.room()), text);
       return;
     }
     metrics.error(ErrorCode.MESSAGE_REFUSED.code());
@@ -232,20 +233,37 @@ public class RouterVerticle extends VerticleBase {
       new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, env.room()));
   }
 
-  /** Refuses, holds or sends {@code env} to its recipients in {@code room}. */
-  private void send(Envelope env, RoomState room) {
+  /**
+   * Why the hub itself refuses {@code env} with {@code not-in-room} in {@code room} (a message to oneself, or to
+   * a peer not in the room when nothing is held), or {@code null}.
+   */
+  private String refusal(Envelope env, RoomState room) {
+    String to = env.to();
+    if (to == null) {
+      return null;
+    }
+    if (to.equals(env.from())) {
+      return "a peer cannot send to itself";
+    }
+    boolean absent = room == null || !room.members().containsKey(to);
+    return absent && options.getHoldMs() <= 0 ? "peer '" + to + "' is not in room '" + env.room() + "'" : null;
+  }
+
+  /** The frame {@code env} is delivered as: {@code from} and {@code room} stamped in front of the sender's members. */
+  private static String routed(Envelope env) {
+    return Frames.routed(env.type(), env.from(), env.room(), env.to(), env.members());
+  }
+
+  /** Refuses, holds or sends {@code env}, delivered as {@code text} ({@link #routed}), to its recipients in {@code room}. */
+  private void send(Envelope env, RoomState room, String text) {
+    String refused = refusal(env, room);
+    if (refused != null) {
+      sendError(env, ErrorCode.NOT_IN_ROOM, refused);
+      return;
+    }
     String to = env.to();
     boolean holding = options.getHoldMs() > 0;
-    if (to != null && to.equals(env.from())) {
-      sendError(env, ErrorCode.NOT_IN_ROOM, "a peer cannot send to itself");
-      return;
-    }
     boolean absent = to != null && (room == null || !room.members().containsKey(to));
-    if (absent && !holding) {
-      sendError(env, ErrorCode.NOT_IN_ROOM, "peer '" + to + "' is not in room '" + env.room() + "'");
-      return;
-    }
-    String text = Frames.routed(env.type(), env.from(), env.room(), to, env.members());
     boolean alone = to == null && (room == null || room.members().size() <= 1);
     if (absent || (alone && holding)) {
       held.hold(env, text);
@@ -269,7 +287,7 @@ public class RouterVerticle extends VerticleBase {
     }
     if (publish) {
       JsonObject event = new JsonObject().put("type", env.type()).put("room", env.room()).put("from", env.from())
-        .put("recipients", recipients).put("length", HubEventImpl.utf8Length(text));
+        .put("recipients", recipients).put("length", ByteBufUtil.utf8Bytes(text));
       if (to != null) {
         event.put("to", to);
       }

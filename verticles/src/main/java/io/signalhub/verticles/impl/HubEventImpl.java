@@ -53,25 +53,6 @@ public final class HubEventImpl implements HubEvent {
     return new HubEventImpl(decision, Type.UNREGISTER, peer, room, node, members, null, null, -1, -1, reason, roomRemoved);
   }
 
-  /** The size of {@code text} in UTF-8, without encoding it. */
-  public static int utf8Length(CharSequence text) {
-    int bytes = 0;
-    for (int i = 0, n = text.length(); i < n; i++) {
-      char c = text.charAt(i);
-      if (c < 0x80) {
-        bytes++;
-      } else if (c < 0x800) {
-        bytes += 2;
-      } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
-        bytes += 4;
-        i++;
-      } else {
-        bytes += 3;
-      }
-    }
-    return bytes;
-  }
-
   @Override
   public Type type() {
     return type;
