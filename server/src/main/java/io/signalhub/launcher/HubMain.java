@@ -7,8 +7,12 @@ import io.signalhub.verticles.Setting;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
@@ -213,7 +217,26 @@ public final class HubMain implements Callable<Integer> {
       return Future.succeededFuture(Vertx.vertx(vertxOptions));
     }
     Config hz = HubConfig.clusterConfig(options);
-    vertxOptions.getEventBusOptions().setHost(options.getClusterHost()).setPort(0);
+    EventBusOptions bus = vertxOptions.getEventBusOptions().setHost(options.getClusterHost()).setPort(0);
+    if (options.isClusterTls()) {
+      // Mutual TLS between nodes, the files checked by ClusterOptions.validate(). Each side checks the other's
+      // certificate against the CA: the accepting node (clientAuth REQUIRED) and the connecting one (trustAll off:
+      // the event bus's default is on, which would let a node send to any listener that holds some certificate the
+      // CA did not sign). No host name verification: Vert.x's clustered event bus turns it off for its connections
+      // (nodes reach each other by the address they publish, usually an IP address), so the CA is the trust root
+      // and must sign only this cluster's node certificates.
+      bus.setSsl(true).setClientAuth(ClientAuth.REQUIRED).setTrustAll(false)
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(absolute(options.getClusterTlsCert()))
+          .setKeyPath(absolute(options.getClusterTlsKey())))
+        .setTrustOptions(new PemTrustOptions().addCertPath(absolute(options.getClusterTlsCa())));
+      LOG.info("clustered event bus: mutual TLS (clusterTls), certificate {}, CA {}", absolute(options.getClusterTlsCert()),
+        absolute(options.getClusterTlsCa()));
+    }
     return Vertx.builder().with(vertxOptions).withClusterManager(new HazelcastClusterManager(hz)).buildClustered();
+  }
+
+  /** {@code path} made absolute, so that Vert.x reads that file and never looks for it on the class path. */
+  private static String absolute(String path) {
+    return Path.of(path).toAbsolutePath().toString();
   }
 }

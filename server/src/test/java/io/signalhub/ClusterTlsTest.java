@@ -1,0 +1,278 @@
+package io.signalhub;
+
+import io.signalhub.launcher.ClusterOptions;
+import io.signalhub.launcher.HubConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.security.Key;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Mutual TLS on the clustered event bus ({@code clusterTls}), between nodes in JVMs of their own. The certificates
+ * are made here with the JDK's {@code keytool}: a CA that signs nodes A and B, and a rogue CA that signs node R.
+ *
+ * <p>R is the attacker the setting is for: it reaches the Hazelcast port (unauthenticated, so R joins the cluster and
+ * reads its maps), holds a certificate (its own CA's) and trusts the cluster's CA (a CA certificate is no secret).
+ * A and B refuse its connections (client certificates required) and refuse to send to it (its certificate is not
+ * the CA's), so peers on A and B signal each other while R's peer gets nothing through, either way.
+ */
+class ClusterTlsTest {
+
+  private static final String STOREPASS = "test-only-store";
+  /** How long a node's log is watched for a line it must write. */
+  private static final long LOG_WAIT_MS = 20_000;
+  private static final Pattern PEER_JOINED_ON_NODE = Pattern.compile("peer pr joined room tls on node (\\S+)");
+
+  @TempDir
+  static Path pki;
+  private static NodeFiles nodeA;
+  private static NodeFiles nodeB;
+  private static NodeFiles rogue;
+
+  private final List<NodeProcess> nodes = new ArrayList<>();
+  private Path logDir;
+  private final List<TestPeer> peers = new ArrayList<>();
+  private Vertx clients;
+
+  /** This node's certificate, key and trusted CA(s), PEM files. */
+  record NodeFiles(Path cert, Path key, Path ca) {
+    String[] settings() {
+      return new String[] {"clusterTls=true", "clusterTlsCert=" + cert, "clusterTlsKey=" + key, "clusterTlsCa=" + ca};
+    }
+
+    JsonObject json() {
+      return new JsonObject().put("clusterTls", true).put("clusterTlsCert", cert.toString())
+        .put("clusterTlsKey", key.toString()).put("clusterTlsCa", ca.toString());
+    }
+  }
+
+  @BeforeAll
+  static void makeCertificates() throws Exception {
+    Path ca = makeCa("cluster-ca");
+    Path rogueCa = makeCa("rogue-ca");
+    nodeA = makeNode("node-a", "cluster-ca", ca);
+    nodeB = makeNode("node-b", "cluster-ca", ca);
+    Path both = pki.resolve("rogue-trusts.pem");
+    Files.writeString(both, Files.readString(rogueCa) + Files.readString(ca));
+    NodeFiles r = makeNode("node-r", "rogue-ca", rogueCa);
+    rogue = new NodeFiles(r.cert(), r.key(), both);
+  }
+
+  @AfterEach
+  void stopAll() throws Exception {
+    for (TestPeer peer : peers) {
+      try {
+        peer.close();
+      } catch (Exception closedByHub) {
+        // the hub closed it
+      }
+    }
+    if (clients != null) {
+      clients.close().await(30, TimeUnit.SECONDS);
+    }
+    for (NodeProcess node : nodes) {
+      node.close();
+    }
+  }
+
+  @Test
+  void nodesOfTheClusterCaSignalEachOtherAndANodeWithAnotherCertificateGetsNothingThroughEitherWay(@TempDir Path dir)
+    throws Exception {
+    Path config = NodeProcess.clusterConfig(dir, 3);
+    logDir = dir;
+    NodeProcess a = start(config, nodeA);
+    NodeProcess b = start(config, nodeB);
+    NodeProcess r = start(config, rogue);
+    assertEquals(3, r.membersAtStart(), "Hazelcast's member protocol is not authenticated: R joins the cluster\n"
+      + r.output());
+    clients = Vertx.vertx();
+
+    TestPeer pa = join(a, "pa");
+    TestPeer pb = join(b, "pb");
+    assertEquals("pb", pa.next("peer-joined").getJsonObject("data").getString("id"));
+    pa.send(TestPeer.offer("pb", "a to b"));
+    assertEquals("a to b", pb.next("offer").getJsonObject("data").getString("sdp"));
+    pb.send(TestPeer.offer("pa", "b to a"));
+    assertEquals("b to a", pa.next("offer").getJsonObject("data").getString("sdp"));
+
+    // R's peer joins: the room map is Hazelcast's, which R reads and writes like any member
+    TestPeer pr = TestPeer.connect(clients, r.port(), "/ws?roomId=tls&ClientId=pr");
+    peers.add(pr);
+    JsonObject welcome = pr.next("welcome");
+    assertEquals(List.of("pa", "pb"), welcome.getJsonObject("data").getJsonArray("peers").getList(),
+      "what Hazelcast's maps tell any member: " + welcome.encode());
+    String rNode = awaitLog(r, "pr joining", text -> find(PEER_JOINED_ON_NODE, text));
+
+    String aRefused = "Connecting to server " + rNode + " failed";
+    String rRefused = "SSLHandshakeException: Received fatal alert: bad_certificate";
+    int aRefusedBefore = count(a.output(), aRefused);
+    int rRefusedBefore = count(r.output(), rRefused);
+    pr.send(TestPeer.offer("pa", "from the rogue node"));
+    pa.send(TestPeer.offer("pr", "to the rogue node"));
+    // what the logs show: A did not accept R's certificate when it connected to send pa's offer ...
+    String aLog = awaitLog(a, "that A refused R's certificate (" + aRefused + ")",
+      text -> count(text, aRefused) > aRefusedBefore ? text : null);
+    String failure = aLog.substring(aLog.lastIndexOf(aRefused));
+    assertTrue(failure.contains("PKIX path building failed"), failure);
+    // ... and A or B did not accept R's certificate when R connected to them (R was told; they log nothing)
+    awaitLog(r, "that A or B refused R's certificate (" + rRefused + ")",
+      text -> count(text, rRefused) > rRefusedBefore ? text : null);
+
+    // what the peers see: nothing from or to pr, while pa and pb go on signaling each other
+    pb.send(TestPeer.offer("pa", "b to a again"));
+    JsonObject next = pa.next();
+    assertEquals("b to a again", next.getJsonObject("data", new JsonObject()).getString("sdp"),
+      "pa's next frame (no peer-joined of pr, no offer from pr): " + next.encode());
+    assertEquals(0, pa.pending(), "pa received more");
+    assertEquals(0, pb.pending(), "pb received more");
+    assertEquals(0, pr.pending(), "pr received something from the cluster's nodes");
+  }
+
+  @Test
+  void unusableTlsFilesStopTheNodeAtStartNamingTheSetting() {
+    assertRefused(nodeA.json().put("clusterTlsCa", ""), "invalid hub setting 'clusterTlsCa': must name a PEM file");
+    assertRefused(nodeA.json().put("clusterTlsCert", pki.resolve("absent.pem").toString()),
+      "invalid hub setting 'clusterTlsCert': cannot read " + pki.resolve("absent.pem"));
+    assertRefused(nodeA.json().put("clusterTlsKey", nodeB.key().toString()),
+      "invalid hub setting 'clusterTlsKey': " + nodeB.key() + ": not the key of clusterTlsCert");
+    assertRefused(nodeA.json().put("clusterTlsKey", nodeA.cert().toString()),
+      "invalid hub setting 'clusterTlsKey': " + nodeA.cert() + ": not a PEM private key");
+    assertRefused(nodeA.json().put("clusterTlsCa", nodeA.key().toString()),
+      "invalid hub setting 'clusterTlsCa': " + nodeA.key() + ": not a PEM CA certificate");
+    assertRefused(rogue.json().put("clusterTlsCa", nodeA.ca().toString()),
+      "invalid hub setting 'clusterTlsCert': " + rogue.cert() + ": not accepted by clusterTlsCa " + nodeA.ca());
+    // usable files, and none read when clusterTls is off
+    assertTrue(HubConfig.of(nodeA.json()).cluster().isClusterTls());
+    new ClusterOptions(nodeA.json().put("clusterTls", false).put("clusterTlsCert", "absent.pem"));
+  }
+
+  private static void assertRefused(JsonObject json, String message) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HubConfig.of(json));
+    assertTrue(e.getMessage().startsWith(message), e.getMessage());
+  }
+
+  private NodeProcess start(Path config, NodeFiles files) throws Exception {
+    NodeProcess node = NodeProcess.start(config, files.settings());
+    nodes.add(node);
+    return node;
+  }
+
+  private TestPeer join(NodeProcess node, String id) throws Exception {
+    TestPeer peer = TestPeer.join(clients, node.port(), "tls", id);
+    peers.add(peer);
+    return peer;
+  }
+
+  private static String find(Pattern pattern, String text) {
+    Matcher m = pattern.matcher(text);
+    return m.find() ? m.group(1) : null;
+  }
+
+  private static int count(String text, String part) {
+    int n = 0;
+    for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length())) {
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * The first non-null {@code check} of {@code node}'s output, read again on each write to the directory of the
+   * nodes' logs (that of their cluster XML; inotify, through a {@link WatchService}), for up to {@link #LOG_WAIT_MS}.
+   */
+  private <T> T awaitLog(NodeProcess node, String what, Function<String, T> check) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LOG_WAIT_MS);
+    try (WatchService writes = logDir.getFileSystem().newWatchService()) {
+      logDir.register(writes, StandardWatchEventKinds.ENTRY_MODIFY);
+      while (true) {
+        T found = check.apply(node.output()); // after registering: no write is missed between the two
+        if (found != null) {
+          return found;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          fail("the node's log did not show " + what + " within " + LOG_WAIT_MS + " ms:\n" + node.output());
+        }
+        try {
+          WatchKey key = writes.poll(left, TimeUnit.NANOSECONDS);
+          if (key != null) {
+            key.pollEvents();
+            key.reset();
+          }
+        } catch (ClosedWatchServiceException e) {
+          fail("watching the log failed: " + e);
+        }
+      }
+    }
+  }
+
+  /** A self-signed CA: its PKCS#12 store {@code <name>.p12} and its certificate {@code <name>.pem}. */
+  private static Path makeCa(String name) throws Exception {
+    Path store = pki.resolve(name + ".p12");
+    Path pem = pki.resolve(name + ".pem");
+    keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
+      "-ext", "bc:c", "-validity", "2", "-keystore", store.toString());
+    keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", store.toString(), "-file", pem.toString());
+    return pem;
+  }
+
+  /** A node's key and certificate, signed by CA {@code caName} (made by {@link #makeCa}), as PEM files. */
+  private static NodeFiles makeNode(String name, String caName, Path caPem) throws Exception {
+    Path store = pki.resolve(name + ".p12");
+    Path csr = pki.resolve(name + ".csr");
+    Path cert = pki.resolve(name + ".pem");
+    Path key = pki.resolve(name + ".key");
+    keytool("-genkeypair", "-alias", "node", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
+      "-validity", "2", "-keystore", store.toString());
+    keytool("-certreq", "-alias", "node", "-keystore", store.toString(), "-file", csr.toString());
+    keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", pki.resolve(caName + ".p12").toString(),
+      "-infile", csr.toString(), "-outfile", cert.toString(), "-validity", "2", "-ext", "eku=serverAuth,clientAuth");
+    // keytool does not write private keys: the PKCS#8 encoding from the store, as PEM
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(store)) {
+      ks.load(in, STOREPASS.toCharArray());
+    }
+    Key k = ks.getKey("node", STOREPASS.toCharArray());
+    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
+      + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(k.getEncoded())
+      + "\n-----END PRIVATE KEY-----\n");
+    return new NodeFiles(cert, key, caPem);
+  }
+
+  private static void keytool(String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    command.addAll(List.of(args));
+    command.addAll(List.of("-storepass", STOREPASS, "-storetype", "PKCS12", "-noprompt"));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new AssertionError("keytool " + String.join(" ", args) + " failed:\n" + out);
+    }
+  }
+}
