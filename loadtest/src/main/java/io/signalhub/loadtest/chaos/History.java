@@ -192,6 +192,28 @@ public final class History {
     return new long[] {welcomes, resumed};
   }
 
+  /**
+   * Writes every event recorded so far, one a line, in the order recorded: seconds since the start, the peer that
+   * saw it, what ({@code sent}, {@code received}, {@code error}, {@code joined}, {@code left}, {@code welcome},
+   * {@code closed}, {@code ended}), the other peer, and the frame number, error code, reason, close code or the
+   * welcome's {@code resumed} and peers. For finding out what led to a violation.
+   */
+  public void dump(Appendable out) throws java.io.IOException {
+    for (Event e : snapshot()) {
+      out.append(String.format("%.6f %s %s", seconds(e.t), e.by, e.kind.name().toLowerCase(java.util.Locale.ROOT)));
+      switch (e.kind) {
+        case SENT, RECEIVED -> out.append(' ').append(e.other).append(" n=").append(String.valueOf(e.n));
+        case ERROR, LEFT -> out.append(' ').append(String.valueOf(e.other)).append(' ').append(String.valueOf(e.text));
+        case JOINED -> out.append(' ').append(e.other);
+        case WELCOME -> out.append(e.n == 1 ? " resumed " : " fresh ").append(String.valueOf(e.peers));
+        case CLOSED -> out.append(" code=").append(String.valueOf(e.n));
+        default -> {
+        }
+      }
+      out.append('\n');
+    }
+  }
+
   private synchronized List<Event> snapshot() {
     return new ArrayList<>(events);
   }
