@@ -55,6 +55,11 @@ public class PresenceVerticle extends VerticleBase {
   private final Map<String, String> localPeers = new HashMap<>();
   /** Nodes that left the cluster and have not come back: {@code joined} events still on their way from them are stale. */
   private final Set<String> departedNodes = new HashSet<>();
+  /** When the peers are re-asserted again after a change in the cluster, ms after the first pass. */
+  private static final long[] REASSERT_AGAIN_MS = {2_000, 8_000};
+  /** How long partition-lost events are gathered into one re-assertion, ms. */
+  private static final long DATA_LOST_COALESCE_MS = 100;
+  private boolean dataLostPending;
   private boolean reasserting;
   private boolean reassertAgain;
   private final Set<Future<Void>> releasing = new HashSet<>();
@@ -91,26 +96,38 @@ public class PresenceVerticle extends VerticleBase {
     watch = MembershipWatch.watch(vertx, context, new MembershipWatch.Changes() {
       @Override
       public void memberRemoved(String departed) {
+        LOG.warn("node {} left the cluster (crashed, stopped, or cut off): its peers leave their rooms", departed);
         departedNodes.add(departed);
         reconcile();
       }
 
       @Override
       public void memberAdded(String added) {
-        departedNodes.remove(added);
+        if (departedNodes.remove(added)) {
+          LOG.warn("node {} is back in the cluster: re-asserting this node's {} peer(s) as well", added, localPeers.size());
+          afterClusterChange(false);
+        } else {
+          LOG.info("node {} joined the cluster", added);
+        }
       }
 
       @Override
       public void merged() {
         LOG.warn("node {} merged into the cluster after a partition or a stall: re-asserting its {} peer(s)", node, localPeers.size());
         departedNodes.clear();
-        reassert(true);
+        afterClusterChange(true);
       }
 
       @Override
       public void dataLost() {
-        LOG.warn("cluster data was lost with departed members: node {} re-asserts its {} peer(s)", node, localPeers.size());
-        reassert(true);
+        if (!dataLostPending) { // one event per lost partition: one re-assertion for the lot
+          dataLostPending = true;
+          vertx.setTimer(DATA_LOST_COALESCE_MS, t -> {
+            dataLostPending = false;
+            LOG.warn("cluster data was lost with departed members: node {} re-asserts its {} peer(s)", node, localPeers.size());
+            afterClusterChange(false);
+          });
+        }
       }
     });
     if (watch != null) {
@@ -119,11 +136,6 @@ public class PresenceVerticle extends VerticleBase {
     }
     return Future.all(
       eb.consumer(Addresses.node(node), this::relay).completion(),
-      eb.<JsonObject>consumer(Addresses.CLUSTER_CHANGED, msg -> {
-        if ("reasserted".equals(msg.body().getString("event")) && !node.equals(msg.body().getString("node"))) {
-          reassert(false); // another node put its peers back: bring our peers' views of their rooms up to date
-        }
-      }).completion(),
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_CONNECT, this::connect).completion(),
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_DISCONNECT, this::disconnect).completion(),
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_SUSPEND, this::suspend).completion(),
@@ -205,17 +217,32 @@ public class PresenceVerticle extends VerticleBase {
   }
 
   /**
-   * After a change in the cluster (this member merged into another cluster after a partition or a stall, or data was
-   * lost with departed members; or another node did so: {@code announce} false), re-asserts the claim of each peer
-   * connected here ({@link PeerDirectory#reassert}); a peer that holds its id is asked to re-assert its room seat and
-   * bring its client's view up to date ({@link Addresses#OP_REASSERT}), one whose id another connection won is closed
-   * ({@link Addresses#OP_ID_LOST}). With {@code announce}, then tells the other nodes
-   * ({@link Addresses#CLUSTER_CHANGED} {@code reasserted}), which do the same for their peers. One run at a time.
+   * After a change in the cluster (this member merged into another cluster after a partition or a stall: {@code
+   * merged}; data lost with departed members; a departed node back), re-asserts this node's peers
+   * ({@link #reassert}) at once and again {@link #REASSERT_AGAIN_MS} later: what one node writes or publishes in
+   * the first moments after a merge may not reach the others yet (each node's view of the event-bus subscriptions
+   * is refreshed after the merge), and the other side re-asserts at its own pace, so the later passes bring every
+   * view to the merged state whatever the order. A merge also drops the router's cached rooms
+   * ({@link Addresses#CLUSTER_CHANGED}).
    */
-  private void reassert(boolean announce) {
-    if (announce) {
+  private void afterClusterChange(boolean merged) {
+    if (merged) {
       vertx.eventBus().publish(Addresses.CLUSTER_CHANGED, new JsonObject().put("event", "merged").put("node", node), LOCAL);
     }
+    reassert();
+    for (long delay : REASSERT_AGAIN_MS) {
+      vertx.setTimer(delay, t -> reassert());
+    }
+  }
+
+  /**
+   * Re-asserts the claim of each peer connected here ({@link PeerDirectory#reassert}); a peer that holds its id is
+   * asked to re-assert its room seat and bring its client's view of the room up to date ({@link
+   * Addresses#OP_REASSERT}), one whose id another connection won is closed ({@link Addresses#OP_ID_LOST}). One run at
+   * a time (a request during a run starts one more after it). Nothing changes for a peer whose claim, seat and
+   * client's view are as stored: the later passes cost a read and a no-op write per peer.
+   */
+  private void reassert() {
     if (reasserting) {
       reassertAgain = true;
       return;
@@ -237,14 +264,11 @@ public class PresenceVerticle extends VerticleBase {
     Future.join(claims).onComplete(ar -> {
       long failed = claims.stream().filter(Future::failed).count();
       if (failed > 0) {
-        LOG.warn("re-asserting {} of {} peer id claim(s) failed; retrying at the next change", failed, claims.size());
-      }
-      if (announce) {
-        vertx.eventBus().publish(Addresses.CLUSTER_CHANGED, new JsonObject().put("event", "reasserted").put("node", node));
+        LOG.warn("re-asserting {} of {} peer id claim(s) failed", failed, claims.size());
       }
       reasserting = false;
       if (reassertAgain) {
-        reassert(false);
+        reassert();
       }
     });
   }
@@ -267,6 +291,7 @@ public class PresenceVerticle extends VerticleBase {
       return;
     }
     if ("joined".equals(kind) && departedNodes.contains(event.getString("node"))) {
+      LOG.info("ignored a stale peer-joined of {} in room {}: its node {} is not in the cluster", subject, room, event.getString("node"));
       return; // from a node cut off from this one, delayed on the way (a partition): its peers are gone for now
     }
     String frame = "joined".equals(kind)

@@ -120,7 +120,7 @@ public class RouterVerticle extends VerticleBase {
     return Future.all(
       eb.<Envelope>localConsumer(Addresses.ROUTE, msg -> route(msg.body())).completion(),
       eb.<JsonObject>consumer(Addresses.ROOM_EVENTS, this::roomEvent).completion(),
-      eb.<JsonObject>consumer(Addresses.CLUSTER_CHANGED, msg -> view.clear()).completion());
+      eb.<JsonObject>localConsumer(Addresses.CLUSTER_CHANGED, msg -> view.clear()).completion());
   }
 
   @Override
