@@ -1,5 +1,6 @@
 package io.signalhub.loadtest;
 
+import io.signalhub.loadtest.chaos.ChaosCommand;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import picocli.CommandLine;
@@ -29,8 +30,11 @@ import java.util.concurrent.Callable;
  * <p>Prints a progress line per second and a final table, writes {@code <out>/<name>.json} and
  * {@code <out>/<name>.html}. Exit code 0 when every room was set up and no message was lost, 1 otherwise,
  * 2 for bad options.
+ *
+ * <p>The subcommand {@code chaos} ({@link ChaosCommand}, {@code scripts/chaos}) is the chaos mode: N nodes started
+ * here, faults on a schedule, and a check of the history against the delivery contract.
  */
-@Command(name = "loadtest", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "loadtest", mixinStandardHelpOptions = true, sortOptions = false, subcommands = ChaosCommand.class,
   description = "Load test: rooms of peers negotiate (offer, answer, trickle ICE), then steady signaling at fixed "
     + "rates (open loop). Reports latency percentiles, throughput, loss, room set-up time.")
 public final class LoadTestCommand implements Callable<Integer> {
@@ -40,9 +44,9 @@ public final class LoadTestCommand implements Callable<Integer> {
     System.exit(new CommandLine(new LoadTestCommand()).execute(args));
   }
 
-  @Option(names = {"-t", "--target"}, required = true, paramLabel = "URL",
+  @Option(names = {"-t", "--target"}, paramLabel = "URL",
     description = "WebSocket URL of a node, e.g. ws://127.0.0.1:8080/ws (repeat for several nodes; a room's peers "
-      + "are spread round-robin over them). PeerJS: ws://127.0.0.1:9000/peerjs")
+      + "are spread round-robin over them). PeerJS: ws://127.0.0.1:9000/peerjs. Required (except for 'chaos')")
   List<String> targets = new ArrayList<>();
 
   @Option(names = "--dialect", description = "v1 (this hub, the raw relay) or peerjs (PeerJS server). Default: ${DEFAULT-VALUE}")
@@ -175,6 +179,9 @@ public final class LoadTestCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try {
+      if (targets.isEmpty()) {
+        throw new IllegalArgumentException("need at least one --target (or the 'chaos' subcommand, see chaos --help)");
+      }
       String[] range = sdpBytes.split("-");
       sdpMin = Integer.parseInt(range[0].trim());
       sdpMax = range.length > 1 ? Integer.parseInt(range[1].trim()) : sdpMin;

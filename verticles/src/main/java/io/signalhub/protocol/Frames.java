@@ -281,6 +281,32 @@ public final class Frames {
   }
 
   /**
+   * The {@code from} of a frame {@link #routed} built, read without parsing it; {@code null} for any other frame
+   * (a notice, an error).
+   */
+  public static String routedFrom(String frame) {
+    if (!frame.startsWith("{\"type\":\"")) {
+      return null;
+    }
+    int typeEnd = frame.indexOf('"', 9);
+    if (typeEnd < 0 || !frame.startsWith("\",\"from\":\"", typeEnd)) {
+      return null;
+    }
+    int start = typeEnd + 10;
+    int end = frame.indexOf('"', start);
+    return end < 0 ? null : frame.substring(start, end);
+  }
+
+  /** The {@code type} of a frame {@link #routed} built (or any frame that begins with its type), else {@code null}. */
+  public static String routedType(String frame) {
+    if (!frame.startsWith("{\"type\":\"")) {
+      return null;
+    }
+    int end = frame.indexOf('"', 9);
+    return end < 0 ? null : frame.substring(9, end);
+  }
+
+  /**
    * The string field {@code field} of {@code o}.
    *
    * @throws ProtocolException {@code missing-field} when required and absent, {@code invalid-field} when

@@ -61,6 +61,42 @@ public final class Addresses {
    */
   public static final String OP_REPLACE = "replace";
   /**
+   * Header on the {@code peer-joined} / {@code peer-left} frames presence sends to {@code peer.<id>.<epoch>}:
+   * {@code +<peer id>} (joined) or {@code -<peer id>} (left), with {@value #HEADER_ROOM_STATE}. The receiving
+   * session keeps what its client was told ({@code Roster}): it writes no notice that tells the client nothing new or
+   * that is older than the last one about that peer, and no relayed frame from a peer its client was told had left.
+   */
+  public static final String HEADER_NOTICE = "notice";
+  /**
+   * {@value #HEADER_OP} value, from presence after a change in the cluster (a merge after a partition or a stall,
+   * data lost with departed members, a departed node back): the session's peer id claim was re-asserted; re-assert
+   * its room seat ({@link #ROOM_JOIN} with {@code "reassert":true}) and bring its client's view of the room to the
+   * stored state ({@code peer-joined} / {@code peer-left} for the differences).
+   */
+  public static final String OP_REASSERT = "reassert";
+  /**
+   * {@value #HEADER_OP} value, from presence after a merge: another connection holds this session's peer id (the
+   * same id was claimed on both sides of a partition, and the other claim is the one the merged cluster kept).
+   * The session is closed with 4001 and cleans up only what is still its own.
+   */
+  public static final String OP_ID_LOST = "id-lost";
+  /**
+   * {@value #HEADER_OP} value, on a message to a node's relay ({@link #node}, no {@value #HEADER_TO}): a frame from
+   * one of that node's peers was not delivered (its recipient had been told the sender left). Body: the
+   * {@code error} frame for the sender; headers {@value #HEADER_PEER} (the sender) and {@value #HEADER_ROOM}. The
+   * relay passes it on to the sender's current connection, if it still has one there.
+   */
+  public static final String OP_UNDELIVERED = "undelivered";
+  /** Header on {@value #OP_UNDELIVERED} messages: the peer id the error is for. */
+  public static final String HEADER_PEER = "peer";
+  /**
+   * Local, publish, from presence: this node's Hazelcast member merged into another cluster after a partition or a
+   * stall ({@code {"event":"merged"}}). The router drops its cached room states (their versions may come from the
+   * side whose data the merge discarded) and fetches them again as messages need them.
+   */
+  public static final String CLUSTER_CHANGED = "signalhub.cluster.changed";
+
+  /**
    * Cluster, point-to-point: a stopping node asks another node to adopt one of its resumable peers (see
    * {@code Session.adopt}). Body {@code {"peer","room","tokenHash","graceMs","reason"}}; reply {@code {}} once the
    * adopting node holds the peer's id, frames and room seat. Every ws-ingress consumes it until it stops.
@@ -81,7 +117,11 @@ public final class Addresses {
   public static final String ROUTE = "signalhub.router.route";
 
   /**
-   * Local request to the room-registry: {@code {"room","peer","node","epoch","resumeFrom"?:<session>}}. Reply
+   * Local request to the room-registry: {@code {"room","peer","node","epoch","resumeFrom"?:<session>}}, or, from a
+   * session re-asserting its seat after a change in the cluster ({@link #OP_REASSERT}),
+   * {@code {"room","peer","node","epoch","reassert":true,"floor":<the newest room version its client was told>}}
+   * (no capacity check and no application hook: the seat is put back, taking it from another session of the same
+   * peer id, since this one holds the id; the room's version is raised above {@code floor}). Reply
    * {@code {"room","gen","version","members":{"<peer>":"<node>/<epoch>",...},"resumed":bool}} (members in join
    * order, the joiner included; {@code resumed} when the peer was a member as {@code resumeFrom}, whose seat this
    * connection took: a resume, published as a {@code resumed} room event, not {@code joined}); fails with

@@ -48,8 +48,20 @@ public class PresenceVerticle extends VerticleBase {
   private HubOptions options;
   private PeerDirectory directory;
   private String node;
-  /** Peers connected to this node: id to session ({@code <node>/<epoch>}). */
+  /**
+   * Peers connected to this node: id to its claim as stored in the peer directory ({@link PeerDirectory#value}:
+   * {@code <node>/<epoch>|<token hash>}, then {@code |s} while suspended), re-asserted after a change in the cluster.
+   */
   private final Map<String, String> localPeers = new HashMap<>();
+  /** Nodes that left the cluster and have not come back: {@code joined} events still on their way from them are stale. */
+  private final Set<String> departedNodes = new HashSet<>();
+  /** When the peers are re-asserted again after a change in the cluster, ms after the first pass. */
+  private static final long[] REASSERT_AGAIN_MS = {2_000, 8_000};
+  /** How long partition-lost events are gathered into one re-assertion, ms. */
+  private static final long DATA_LOST_COALESCE_MS = 100;
+  private boolean dataLostPending;
+  private boolean reasserting;
+  private boolean reassertAgain;
   private final Set<Future<Void>> releasing = new HashSet<>();
   /** Sessions released before their claim completed (a timed-out claim): never added to {@link #localPeers}. */
   private final Set<String> releasedEarly = new HashSet<>();
@@ -81,17 +93,52 @@ public class PresenceVerticle extends VerticleBase {
     node = Nodes.nodeId(vertx);
     EventBus eb = vertx.eventBus();
     pingTimer = vertx.setPeriodic(options.getPingIntervalMs(), id -> pingLocalPeers());
-    watch = MembershipWatch.watch(vertx, context, this::reconcile);
+    watch = MembershipWatch.watch(vertx, context, new MembershipWatch.Changes() {
+      @Override
+      public void memberRemoved(String departed) {
+        LOG.warn("node {} left the cluster (crashed, stopped, or cut off): its peers leave their rooms", departed);
+        departedNodes.add(departed);
+        reconcile();
+      }
+
+      @Override
+      public void memberAdded(String added) {
+        if (departedNodes.remove(added)) {
+          LOG.warn("node {} is back in the cluster: re-asserting this node's {} peer(s) as well", added, localPeers.size());
+          afterClusterChange(false);
+        } else {
+          LOG.info("node {} joined the cluster", added);
+        }
+      }
+
+      @Override
+      public void merged() {
+        LOG.warn("node {} merged into the cluster after a partition or a stall: re-asserting its {} peer(s)", node, localPeers.size());
+        departedNodes.clear();
+        afterClusterChange(true);
+      }
+
+      @Override
+      public void dataLost() {
+        if (!dataLostPending) { // one event per lost partition: one re-assertion for the lot
+          dataLostPending = true;
+          vertx.setTimer(DATA_LOST_COALESCE_MS, t -> {
+            dataLostPending = false;
+            LOG.warn("cluster data was lost with departed members: node {} re-asserts its {} peer(s)", node, localPeers.size());
+            afterClusterChange(false);
+          });
+        }
+      }
+    });
     if (watch != null) {
       reconcileTimer = vertx.setPeriodic(options.getReconcileIntervalMs(), id -> reconcile());
       vertx.setTimer(1, id -> reconcile()); // what departed nodes left behind before this node started
     }
     return Future.all(
-      eb.consumer(Addresses.node(node), msg -> Member.relay(vertx, msg)).completion(),
+      eb.consumer(Addresses.node(node), this::relay).completion(),
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_CONNECT, this::connect).completion(),
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_DISCONNECT, this::disconnect).completion(),
-      eb.<JsonObject>localConsumer(Addresses.PRESENCE_SUSPEND, msg -> directory.suspend(msg.body().getString("peer"),
-        Member.of(node, msg.body().getString("epoch")))).completion(),
+      eb.<JsonObject>localConsumer(Addresses.PRESENCE_SUSPEND, this::suspend).completion(),
       eb.<JsonObject>consumer(Addresses.ROOM_EVENTS, this::roomEvent).completion());
   }
 
@@ -103,7 +150,7 @@ public class PresenceVerticle extends VerticleBase {
     if (watch != null) {
       watch.close();
     }
-    localPeers.forEach((peer, session) -> releasing.add(directory.release(peer, session)));
+    localPeers.forEach((peer, claim) -> releasing.add(directory.release(peer, PeerDirectory.sessionOf(claim))));
     localPeers.clear();
     return Future.join(new ArrayList<>(releasing)).otherwiseEmpty();
   }
@@ -121,7 +168,7 @@ public class PresenceVerticle extends VerticleBase {
         directory.release(peer, session); // its connection gave up (timed out) before the claim landed
         msg.reply(new JsonObject());
       } else {
-        localPeers.put(peer, session);
+        localPeers.put(peer, PeerDirectory.value(session, msg.body().getString("tokenHash")));
         PeerDirectory.Claimed claimed = ar.result();
         msg.reply(claimed.previous() == null ? new JsonObject()
           : new JsonObject().put(claimed.resumed() ? "resumedFrom" : "replaced", claimed.previous()));
@@ -132,12 +179,98 @@ public class PresenceVerticle extends VerticleBase {
   private void disconnect(Message<JsonObject> msg) {
     String peer = msg.body().getString("peer");
     String session = Member.of(node, msg.body().getString("epoch"));
-    if (!localPeers.remove(peer, session) && claiming.contains(session)) {
+    String claim = localPeers.get(peer);
+    if (claim != null && PeerDirectory.sessionOf(claim).equals(session)) {
+      localPeers.remove(peer);
+    } else if (claiming.contains(session)) {
       releasedEarly.add(session); // the claim is still in flight
     }
     Future<Void> release = directory.release(peer, session);
     releasing.add(release);
     release.onComplete(ar -> releasing.remove(release));
+  }
+
+  private void suspend(Message<JsonObject> msg) {
+    String peer = msg.body().getString("peer");
+    String session = Member.of(node, msg.body().getString("epoch"));
+    localPeers.computeIfPresent(peer, (id, claim) -> PeerDirectory.sessionOf(claim).equals(session)
+      ? PeerDirectory.suspended(claim) : claim);
+    directory.suspend(peer, session);
+  }
+
+  /**
+   * This node's relay ({@link Addresses#node}): passes a message on to one of its connections
+   * ({@link Member#relay}), or, for {@link Addresses#OP_UNDELIVERED}, the error to the current connection of the
+   * peer it is for, if that peer is still connected here.
+   */
+  private void relay(Message<Object> msg) {
+    if (!Addresses.OP_UNDELIVERED.equals(msg.headers().get(Addresses.HEADER_OP))) {
+      Member.relay(vertx, msg);
+      return;
+    }
+    String peer = msg.headers().get(Addresses.HEADER_PEER);
+    String claim = peer == null ? null : localPeers.get(peer);
+    if (claim != null) {
+      vertx.eventBus().send(Member.address(peer, PeerDirectory.sessionOf(claim)), msg.body(),
+        new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, msg.headers().get(Addresses.HEADER_ROOM)));
+    }
+  }
+
+  /**
+   * After a change in the cluster (this member merged into another cluster after a partition or a stall: {@code
+   * merged}; data lost with departed members; a departed node back), re-asserts this node's peers
+   * ({@link #reassert}) at once and again {@link #REASSERT_AGAIN_MS} later: what one node writes or publishes in
+   * the first moments after a merge may not reach the others yet (each node's view of the event-bus subscriptions
+   * is refreshed after the merge), and the other side re-asserts at its own pace, so the later passes bring every
+   * view to the merged state whatever the order. A merge also drops the router's cached rooms
+   * ({@link Addresses#CLUSTER_CHANGED}).
+   */
+  private void afterClusterChange(boolean merged) {
+    if (merged) {
+      vertx.eventBus().publish(Addresses.CLUSTER_CHANGED, new JsonObject().put("event", "merged").put("node", node), LOCAL);
+    }
+    reassert();
+    for (long delay : REASSERT_AGAIN_MS) {
+      vertx.setTimer(delay, t -> reassert());
+    }
+  }
+
+  /**
+   * Re-asserts the claim of each peer connected here ({@link PeerDirectory#reassert}); a peer that holds its id is
+   * asked to re-assert its room seat and bring its client's view of the room up to date ({@link
+   * Addresses#OP_REASSERT}), one whose id another connection won is closed ({@link Addresses#OP_ID_LOST}). One run at
+   * a time (a request during a run starts one more after it). Nothing changes for a peer whose claim, seat and
+   * client's view are as stored: the later passes cost a read and a no-op write per peer.
+   */
+  private void reassert() {
+    if (reasserting) {
+      reassertAgain = true;
+      return;
+    }
+    reasserting = true;
+    reassertAgain = false;
+    java.util.List<Future<Boolean>> claims = new ArrayList<>();
+    new HashMap<>(localPeers).forEach((peer, claim) -> claims.add(directory.reassert(peer, claim).andThen(ar -> {
+      String session = PeerDirectory.sessionOf(claim);
+      String now = localPeers.get(peer);
+      if (now == null || !PeerDirectory.sessionOf(now).equals(session)) {
+        return; // gone or replaced meanwhile
+      }
+      if (ar.succeeded()) {
+        vertx.eventBus().send(Member.address(peer, session), null, new DeliveryOptions(LOCAL)
+          .addHeader(Addresses.HEADER_OP, ar.result() ? Addresses.OP_REASSERT : Addresses.OP_ID_LOST));
+      }
+    })));
+    Future.join(claims).onComplete(ar -> {
+      long failed = claims.stream().filter(Future::failed).count();
+      if (failed > 0) {
+        LOG.warn("re-asserting {} of {} peer id claim(s) failed", failed, claims.size());
+      }
+      reasserting = false;
+      if (reassertAgain) {
+        reassert();
+      }
+    });
   }
 
   private void roomEvent(Message<JsonObject> msg) {
@@ -157,12 +290,17 @@ public class PresenceVerticle extends VerticleBase {
     if (!"joined".equals(kind) && !"left".equals(kind)) {
       return;
     }
+    if ("joined".equals(kind) && departedNodes.contains(event.getString("node"))) {
+      LOG.info("ignored a stale peer-joined of {} in room {}: its node {} is not in the cluster", subject, room, event.getString("node"));
+      return; // from a node cut off from this one, delayed on the way (a partition): its peers are gone for now
+    }
     String frame = "joined".equals(kind)
       ? Frames.peerJoined(room, subject)
       : Frames.peerLeft(room, subject, event.getString("reason", "left"));
     DeliveryOptions options = new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, room)
       .addHeader(Addresses.HEADER_ROOM_STATE, event.getString("gen") + ":" + event.getLong("version"))
-      .addHeader(Addresses.HEADER_VIA, presenceId);
+      .addHeader(Addresses.HEADER_VIA, presenceId)
+      .addHeader(Addresses.HEADER_NOTICE, ("joined".equals(kind) ? "+" : "-") + subject);
     for (Map.Entry<String, Object> member : event.getJsonObject("members")) {
       String session = (String) member.getValue();
       if (node.equals(Member.node(session)) && !member.getKey().equals(subject)) {
@@ -200,6 +338,6 @@ public class PresenceVerticle extends VerticleBase {
 
   private void pingLocalPeers() {
     DeliveryOptions ping = new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_OP, Addresses.OP_PING);
-    localPeers.forEach((peer, session) -> vertx.eventBus().send(Member.address(peer, session), null, ping));
+    localPeers.forEach((peer, claim) -> vertx.eventBus().send(Member.address(peer, PeerDirectory.sessionOf(claim)), null, ping));
   }
 }

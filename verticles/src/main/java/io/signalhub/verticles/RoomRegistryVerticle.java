@@ -97,6 +97,10 @@ public class RoomRegistryVerticle extends VerticleBase {
     String peerNode = msg.body().getString("node", node);
     String session = Member.of(peerNode, msg.body().getString("epoch"));
     String resumeFrom = msg.body().getString("resumeFrom");
+    if (msg.body().getBoolean("reassert", false)) {
+      reassert(msg, room, peer, peerNode, session);
+      return;
+    }
     if (!localRooms.containsKey(room) && localRooms.size() >= options.getMaxRoomsPerNode()) {
       Replies.fail(msg, new ProtocolException(ErrorCode.TOO_MANY_ROOMS,
         "this node serves " + options.getMaxRoomsPerNode() + " rooms already"));
@@ -133,6 +137,28 @@ public class RoomRegistryVerticle extends VerticleBase {
           .put("previous", joined.previous()));
       }
       msg.reply(json.put("resumed", joined.resumed()));
+    });
+  }
+
+  /**
+   * A session of this node puts its seat back after a change in the cluster ({@link Addresses#OP_REASSERT}): no
+   * capacity check and no application hook (the peer never left its room as far as its client knows; the rooms on
+   * the other side of a partition were told it left and are now told it joined). Already counted in this node's rooms.
+   */
+  private void reassert(Message<JsonObject> msg, String room, String peer, String peerNode, String session) {
+    store.reassert(room, peer, session, msg.body().getLong("floor", 0L)).onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(msg, ar.cause());
+        return;
+      }
+      RoomStore.Joined joined = ar.result();
+      JsonObject json = joined.state().toJson();
+      if (joined.added()) {
+        LOG.info("peer {} re-asserted in room {} after a cluster change", peer, room);
+        vertx.eventBus().publish(Addresses.ROOM_EVENTS, json.copy().put("event", "joined").put("peer", peer)
+          .put("node", peerNode).put("previous", joined.previous()));
+      }
+      msg.reply(json.put("resumed", false));
     });
   }
 

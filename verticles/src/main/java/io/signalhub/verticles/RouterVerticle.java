@@ -60,8 +60,11 @@ public class RouterVerticle extends VerticleBase {
   private RoomView view;
   /** Messages for peers not (yet) in the room. */
   private HeldMessages held;
-  /** This router's id, in header {@link Addresses#HEADER_VIA} of what it delivers and of its fences. */
-  private final String routerId = Ids.random();
+  /**
+   * This router's id, {@code <node id>/<random>}, in header {@link Addresses#HEADER_VIA} of what it delivers and of
+   * its fences (a recipient that drops a frame tells its sender through the node named there).
+   */
+  private String routerId;
   /** This node's id, read once (the hot path compares it with each recipient's node). */
   private String node;
   private long sweepTimer = -1;
@@ -104,6 +107,7 @@ public class RouterVerticle extends VerticleBase {
     EnvelopeCodec.register(vertx);
     metrics = HubMetrics.of(vertx);
     node = Nodes.nodeId(vertx);
+    routerId = node + "/" + Ids.random();
     hook = EventHook.of(eventHandler, context, options);
     publish = options.isPublishLifecycleEvents();
     view = new RoomView(vertx, options, metrics, node, this::fenceMoves, this::deliver,
@@ -115,7 +119,8 @@ public class RouterVerticle extends VerticleBase {
     }
     return Future.all(
       eb.<Envelope>localConsumer(Addresses.ROUTE, msg -> route(msg.body())).completion(),
-      eb.<JsonObject>consumer(Addresses.ROOM_EVENTS, this::roomEvent).completion());
+      eb.<JsonObject>consumer(Addresses.ROOM_EVENTS, this::roomEvent).completion(),
+      eb.<JsonObject>localConsumer(Addresses.CLUSTER_CHANGED, msg -> view.clear()).completion());
   }
 
   @Override
@@ -157,7 +162,7 @@ public class RouterVerticle extends VerticleBase {
 
   private void sendError(Envelope env, ErrorCode code, String message) {
     metrics.error(code.code());
-    vertx.eventBus().send(env.replyTo(), Frames.error(code, message, env.type()),
+    vertx.eventBus().send(env.replyTo(), Frames.error(code, message, env.type(), env.to()),
       new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, env.room()));
   }
 

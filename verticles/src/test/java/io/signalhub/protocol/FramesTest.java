@@ -87,4 +87,14 @@ class FramesTest {
     assertFalse(Ids.isValid(""));
     assertFalse(Ids.isValid(null));
   }
+
+  @Test
+  void theSenderOfARoutedFrameIsReadWithoutParsing() {
+    String routed = Frames.routed("ice-candidate", "peerA", "r1", "peerB", "\"data\":{\"from\":\"x\",\"n\":1}");
+    assertEquals("peerA", Frames.routedFrom(routed));
+    assertEquals("ice-candidate", Frames.routedType(routed));
+    assertEquals(null, Frames.routedFrom(Frames.peerJoined("r1", "peerA")));
+    assertEquals(null, Frames.routedFrom(Frames.error(ErrorCode.EXPIRED, "m", "offer", "peerB")));
+    assertEquals(null, Frames.routedFrom("{\"type\":\"offer\",\"data\":{\"x\":\"\",\"from\":\"spoofed\"}}"));
+  }
 }

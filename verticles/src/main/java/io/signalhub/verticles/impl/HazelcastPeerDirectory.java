@@ -47,6 +47,11 @@ final class HazelcastPeerDirectory implements PeerDirectory {
   }
 
   @Override
+  public Future<Boolean> reassert(String peer, String value) {
+    return HazelcastCalls.on(vertx.getOrCreateContext(), peers.submitToKey(peer, new Reassert(value)));
+  }
+
+  @Override
   public Future<Integer> evictAbsentNodes() {
     // executeOnEntries has no asynchronous form: run it on a worker, never on the event loop
     return vertx.executeBlocking(() -> (int) peers.executeOnEntries(new EvictAbsent()).values().stream()
@@ -71,6 +76,36 @@ final class HazelcastPeerDirectory implements PeerDirectory {
         return true;
       }
       return null;
+    }
+  }
+
+  /** Applies {@link PeerDirectory#reassertRule}, as the member running it sees the cluster; sets the claim when it wins. */
+  static final class Reassert implements EntryProcessor<String, String, Boolean>, HazelcastInstanceAware {
+    @Serial
+    private static final long serialVersionUID = 1L;
+    private final String value;
+    private transient HazelcastInstance hz;
+
+    Reassert(String value) {
+      this.value = value;
+    }
+
+    @Override
+    public void setHazelcastInstance(HazelcastInstance hazelcastInstance) {
+      this.hz = hazelcastInstance;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, String> entry) {
+      String current = entry.getValue();
+      boolean live = current == null || LiveNodes.of(hz).contains(Member.node(PeerDirectory.sessionOf(current)));
+      if (!PeerDirectory.reassertRule(current, value, live)) {
+        return false;
+      }
+      if (current == null || !PeerDirectory.sessionOf(current).equals(PeerDirectory.sessionOf(value))) {
+        entry.setValue(value);
+      }
+      return true;
     }
   }
 

@@ -72,6 +72,11 @@ final class HazelcastRoomStore implements RoomStore {
 
 
   @Override
+  public Future<Joined> reassert(String room, String peer, String session, long floor) {
+    return HazelcastCalls.on(context(), rooms.submitToKey(room, new Reassert(peer, session, floor, UUID.randomUUID().toString())));
+  }
+
+  @Override
   public Future<RoomState> leave(String room, String peer, String session) {
     return HazelcastCalls.on(context(), rooms.submitToKey(room, new Leave(peer, session)));
   }
@@ -162,6 +167,21 @@ final class HazelcastRoomStore implements RoomStore {
         evictions.add(new Eviction(member.getKey(), member.getValue(), after));
       }
       return evictions;
+    }
+  }
+
+  /** {@link RoomStore#reassertRule}; {@code gen} for a room created by it (chosen by the caller, as in {@link Join}). */
+  record Reassert(String peer, String session, long floor, String gen) implements EntryProcessor<String, RoomState, Joined> {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Joined process(Map.Entry<String, RoomState> entry) {
+      Joined joined = RoomStore.reassertRule(entry.getValue(), entry.getKey(), gen, peer, session, floor);
+      if (joined.state() != entry.getValue()) {
+        entry.setValue(joined.state());
+      }
+      return joined;
     }
   }
 

@@ -172,6 +172,7 @@ final class JoinFlow {
     RoomState state = RoomState.fromJson(ar.result().body());
     s.roomGen = state.gen();
     s.roomVersion = state.version();
+    s.roster.reset(state, peerId);
     s.to(Session.State.JOINED);
     if (resumed) {
       s.metrics.resumed();

@@ -42,6 +42,16 @@ final class LocalPeerDirectory implements PeerDirectory, Shareable {
   }
 
   @Override
+  public synchronized Future<Boolean> reassert(String peer, String value) {
+    String current = peers.get(peer);
+    boolean holds = PeerDirectory.reassertRule(current, value, true);
+    if (holds && (current == null || !PeerDirectory.sessionOf(current).equals(PeerDirectory.sessionOf(value)))) {
+      peers.put(peer, value);
+    }
+    return Future.succeededFuture(holds);
+  }
+
+  @Override
   public Future<Integer> evictAbsentNodes() {
     return Future.succeededFuture(0); // a non-clustered Vertx is the only node
   }

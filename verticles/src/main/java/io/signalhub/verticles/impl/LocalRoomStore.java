@@ -38,6 +38,13 @@ final class LocalRoomStore implements RoomStore, Shareable {
   }
 
   @Override
+  public synchronized Future<Joined> reassert(String room, String peer, String session, long floor) {
+    Joined joined = RoomStore.reassertRule(rooms.get(room), room, java.util.UUID.randomUUID().toString(), peer, session, floor);
+    rooms.put(room, joined.state());
+    return Future.succeededFuture(joined);
+  }
+
+  @Override
   public synchronized Future<RoomState> leave(String room, String peer, String session) {
     RoomState state = rooms.get(room);
     if (state == null || !HazelcastRoomStore.holds(state, peer, session)) {

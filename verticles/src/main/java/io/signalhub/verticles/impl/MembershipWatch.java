@@ -3,6 +3,7 @@ package io.signalhub.verticles.impl;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -10,46 +11,74 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.UUID;
 
 /**
- * Listens to Hazelcast membership directly (the cluster manager's single {@code nodeListener} slot
- * belongs to Vert.x HA). The listener runs on a Hazelcast event thread and only hands the event over to a
- * Vert.x context: it never blocks.
+ * Listens to Hazelcast directly (the cluster manager's single {@code nodeListener} slot belongs to Vert.x HA): members
+ * that leave or join, this member merging into another cluster after a partition or a stall ({@link LifecycleEvent}
+ * {@code MERGED}, Hazelcast Reference Manual, "Network Partitioning"), and partitions whose every replica was lost.
+ * The listeners run on Hazelcast event threads and only hand the event over to a Vert.x context: they never block.
  */
 public final class MembershipWatch implements AutoCloseable {
 
-  private final HazelcastInstance hz;
-  private final UUID registration;
+  /** What presence does on each change, on its context. Node ids are Vert.x node ids ({@link LiveNodes}). */
+  public interface Changes {
+    /** A member left the cluster: crashed, stopped, or cut off by a partition or a stall. */
+    void memberRemoved(String node);
 
-  private MembershipWatch(HazelcastInstance hz, UUID registration) {
-    this.hz = hz;
-    this.registration = registration;
+    /** A member joined the cluster (a new node, or one back after a partition or a stall). */
+    void memberAdded(String node);
+
+    /** This member merged into another cluster: the maps hold the other side's data, some of ours discarded. */
+    void merged();
+
+    /** Every replica of some partition was lost (members left at once): entries of the cluster maps are gone. */
+    void dataLost();
   }
 
-  /**
-   * Runs {@code onMemberRemoved} on {@code context} each time a member leaves the cluster (crashed or
-   * stopped); {@code null} in a Vertx not clustered with Hazelcast.
-   */
-  public static MembershipWatch watch(Vertx vertx, Context context, Runnable onMemberRemoved) {
+  private final HazelcastInstance hz;
+  private final UUID membership;
+  private final UUID lifecycle;
+  private final UUID partitions;
+
+  private MembershipWatch(HazelcastInstance hz, UUID membership, UUID lifecycle, UUID partitions) {
+    this.hz = hz;
+    this.membership = membership;
+    this.lifecycle = lifecycle;
+    this.partitions = partitions;
+  }
+
+  /** Tells {@code changes}, on {@code context}, of each change; {@code null} in a Vertx not clustered with Hazelcast. */
+  public static MembershipWatch watch(Vertx vertx, Context context, Changes changes) {
     if (!Nodes.isHazelcast(vertx)) {
       return null;
     }
     HazelcastInstance hz = ((HazelcastClusterManager) Nodes.clusterManager(vertx)).getHazelcastInstance();
-    UUID id = hz.getCluster().addMembershipListener(new MembershipListener() {
+    UUID membership = hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
+        String node = event.getMember().getAttribute(LiveNodes.NODE_ID_ATTRIBUTE);
+        context.runOnContext(v -> changes.memberAdded(node));
       }
 
       @Override
       public void memberRemoved(MembershipEvent event) {
-        context.runOnContext(v -> onMemberRemoved.run());
+        String node = event.getMember().getAttribute(LiveNodes.NODE_ID_ATTRIBUTE);
+        context.runOnContext(v -> changes.memberRemoved(node));
       }
     });
-    return new MembershipWatch(hz, id);
+    UUID lifecycle = hz.getLifecycleService().addLifecycleListener(event -> {
+      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+        context.runOnContext(v -> changes.merged());
+      }
+    });
+    UUID partitions = hz.getPartitionService().addPartitionLostListener(event -> context.runOnContext(v -> changes.dataLost()));
+    return new MembershipWatch(hz, membership, lifecycle, partitions);
   }
 
   @Override
   public void close() {
     try {
-      hz.getCluster().removeMembershipListener(registration);
+      hz.getCluster().removeMembershipListener(membership);
+      hz.getLifecycleService().removeLifecycleListener(lifecycle);
+      hz.getPartitionService().removePartitionLostListener(partitions);
     } catch (RuntimeException e) {
       // Hazelcast already shut down
     }

@@ -75,6 +75,28 @@ public interface PeerDirectory {
     return mayReplace && current.endsWith(SUSPENDED) ? new Claimed(parts[0], false) : null;
   }
 
+  /**
+   * After a change in the cluster (a merge, lost data), puts back the claim {@code value} ({@link #value}, with
+   * {@link #SUSPENDED} when that connection's link is down) of one of this node's connections, unless the id is
+   * held by another connection that wins ({@link #reassertRule}).
+   *
+   * @return whether {@code value}'s session holds the id afterwards
+   */
+  Future<Boolean> reassert(String peer, String value);
+
+  /**
+   * Whether a re-asserted claim {@code value} takes (or keeps) the id held as {@code current} ({@code null}: free),
+   * the session of {@code current} being on a node that {@code currentNodeLive} is a member: when one id was claimed
+   * on both sides of a partition, the claim the merged cluster kept wins, unless it is suspended (its link is down)
+   * and the re-asserted one is not, or its node is gone.
+   */
+  static boolean reassertRule(String current, String value, boolean currentNodeLive) {
+    if (current == null || sessionOf(current).equals(sessionOf(value)) || !currentNodeLive) {
+      return true;
+    }
+    return current.endsWith(SUSPENDED) && !value.endsWith(SUSPENDED);
+  }
+
   /** Releases {@code peer} if the connection {@code session} holds it. */
   Future<Void> release(String peer, String session);
 

@@ -1,6 +1,7 @@
 package io.signalhub.verticles.impl;
 
 import io.signalhub.protocol.Dialect;
+import io.signalhub.protocol.Frames;
 import io.signalhub.verticles.Addresses;
 import io.vertx.core.eventbus.Message;
 
@@ -45,6 +46,13 @@ final class PeerInbox {
   /** A frame past the handover's screen: kept while suspended, written in the room, or held while joining it. */
   private void accept(Message<String> msg, String op) {
     Session s = session;
+    if (op != null && !Addresses.OP_PING.equals(op)) {
+      Reassertion.onOp(s, op); // after a change in the cluster
+      return;
+    }
+    if (op == null && s.room != null && msg.body() != null && !screen(msg)) {
+      return;
+    }
     if (s.keeping()) {
       if (op == null && msg.body() != null && !s.replay.keep(msg.body())) {
         Session.LOG.info("peer {}: more kept for its resume than the hold bounds allow; leaving", s.id);
@@ -67,6 +75,44 @@ final class PeerInbox {
       join.hold(msg);
     }
     // else: the frame belongs to a room this peer is no longer in; dropped
+  }
+
+  /**
+   * The {@link Roster}'s screen, for a frame of this peer's room or another: applies a notice ({@link
+   * Addresses#HEADER_NOTICE}) and says whether the client is to get it; drops a relayed frame from a peer the client
+   * was told had left (docs/protocol.md, "Partitions, stalls and merges": no ghosts), telling its sender
+   * {@code expired} through the sender's node.
+   */
+  private boolean screen(Message<String> msg) {
+    Session s = session;
+    String notice = msg.headers().get(Addresses.HEADER_NOTICE);
+    if (notice != null) {
+      String roomState = msg.headers().get(Addresses.HEADER_ROOM_STATE);
+      if (roomState == null || !s.room.equals(msg.headers().get(Addresses.HEADER_ROOM))) {
+        return true; // not about this peer's room: the room check drops it
+      }
+      int colon = roomState.lastIndexOf(':');
+      return s.roster.onNotice(notice.charAt(0) == '+', notice.substring(1), roomState.substring(0, colon),
+        Long.parseLong(roomState.substring(colon + 1)));
+    }
+    if (!s.roster.anyDeparted()) {
+      return true;
+    }
+    String from = Frames.routedFrom(msg.body());
+    if (from == null || !s.roster.isDeparted(from)) {
+      return true;
+    }
+    Reassertion.undelivered(s, msg, from);
+    return false;
+  }
+
+  /** Writes a notice the session made itself ({@link Reassertion}): kept while suspended, else written. */
+  void announce(String canonical) {
+    if (session.keeping()) {
+      session.replay.keep(canonical);
+    } else if (session.isOpen()) {
+      deliver(canonical);
+    }
   }
 
   /** Writes a frame of this peer's room, noting the room state it announces, if any. */

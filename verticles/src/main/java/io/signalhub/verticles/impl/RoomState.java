@@ -34,6 +34,11 @@ public record RoomState(String room, String gen, long version, LinkedHashMap<Str
     return new RoomState(room, gen, version + 1, m);
   }
 
+  /** This room at {@code version} (a re-assertion after a merge raises it above what any client was told). */
+  public RoomState atVersion(long version) {
+    return new RoomState(room, gen, version, members);
+  }
+
   /** This room without {@code peer}. */
   public RoomState without(String peer) {
     LinkedHashMap<String, String> m = new LinkedHashMap<>(members);

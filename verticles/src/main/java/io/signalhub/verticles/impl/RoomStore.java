@@ -45,6 +45,29 @@ public interface RoomStore {
   }
 
   /**
+   * Puts {@code peer}'s seat in {@code room} back as {@code session} after a change in the cluster (a merge kept the
+   * other side's state of the room, or data was lost with departed members): adds it, creating the room if needed
+   * (no capacity check: the peer was in the room all along), or takes it from another session of the same peer id (this
+   * one holds the id); no change when it is there as {@code session}. The room's version ends above {@code floor}, the
+   * newest version the peer's client was told of, so that clients order the notices that follow after theirs.
+   *
+   * @return the room after it; {@code added} when the seat was absent or another session's ({@code previous})
+   */
+  Future<Joined> reassert(String room, String peer, String session, long floor);
+
+  /** The rule of {@link #reassert}, shared by both stores; {@code state} is {@code null} when the room is absent. */
+  static Joined reassertRule(RoomState state, String room, String gen, String peer, String session, long floor) {
+    RoomState before = state != null ? state : new RoomState(room, gen, 0, new java.util.LinkedHashMap<>());
+    String current = before.members().get(peer);
+    boolean added = !session.equals(current);
+    RoomState after = added ? before.with(peer, session) : before;
+    if (after.version() <= floor) {
+      after = after.atVersion(floor + 1);
+    }
+    return new Joined(after, added, false, added ? current : null);
+  }
+
+  /**
    * Removes {@code peer} from {@code room} if it is there as {@code session} (any session when {@code null}); the
    * room is removed when it becomes empty.
    *

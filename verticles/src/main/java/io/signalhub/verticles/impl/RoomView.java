@@ -76,6 +76,16 @@ public final class RoomView {
     return rooms.get(name);
   }
 
+  /**
+   * Forgets every cached room (after a merge, {@link Addresses#CLUSTER_CHANGED}: the stored states may descend from
+   * the other side's); each is fetched again when a message needs it. Fetches under way go on.
+   */
+  public void clear() {
+    rooms.clear();
+    changedWhileWaiting.addAll(waiting.keySet());
+    metrics.rooms(0);
+  }
+
   /** Queues {@code env} behind the fetch of its room, if one is under way: {@code true} when it did. */
   public boolean waitForFetch(Envelope env) {
     ArrayDeque<Envelope> queue = waiting.get(env.room());

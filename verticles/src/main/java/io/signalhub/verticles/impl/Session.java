@@ -96,6 +96,8 @@ public final class Session {
   /** Generation and version of the newest state of {@link #room} this peer was told of. */
   String roomGen;
   long roomVersion;
+  /** What the client was told about the other peers of {@link #room}. */
+  final Roster roster = new Roster();
   /** The join in flight, or {@code null}. */
   JoinFlow join;
   /** Resume takeover, fences and forwarding; {@code null} until needed. */
@@ -245,6 +247,7 @@ public final class Session {
     }
     String left = room;
     room = null;
+    roster.clear();
     if (state == State.JOINED) {
       to(State.IDLE); // (an adopted live peer of a stopping node is HANDED_OVER already)
     }

@@ -1,0 +1,93 @@
+package io.signalhub.verticles.impl;
+
+import io.signalhub.protocol.ErrorCode;
+import io.signalhub.protocol.Frames;
+import io.signalhub.verticles.Addresses;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What one {@link Session} does after a change in the cluster (docs/protocol.md, "Partitions, stalls and merges"):
+ * presence has re-asserted its peer id claim and asks it to re-assert its room seat ({@link Addresses#OP_REASSERT}),
+ * or tells it another connection holds the id ({@link Addresses#OP_ID_LOST}); and what it does with a relayed frame
+ * from a peer its client was told had left ({@link #undelivered}). Confined to the session's context.
+ */
+final class Reassertion {
+
+  /** Close code for a session whose peer id another connection holds (the same as a resume's takeover). */
+  static final short ID_HELD_ELSEWHERE = 4001;
+
+  private Reassertion() {
+  }
+
+  /** An operation from presence. */
+  static void onOp(Session s, String op) {
+    if (Addresses.OP_REASSERT.equals(op)) {
+      reseat(s);
+    } else if (Addresses.OP_ID_LOST.equals(op)) {
+      idLost(s);
+    }
+  }
+
+  /**
+   * Puts the session's seat back in its room ({@link Addresses#ROOM_JOIN} with {@code reassert}), then tells its
+   * client the differences between what it was told and the room as stored ({@link Roster#reconcile}).
+   */
+  private static void reseat(Session s) {
+    String room = s.room;
+    Session.State state = s.state();
+    if (room == null || s.join != null || (state != Session.State.JOINED && state != Session.State.SUSPENDED)) {
+      return; // in no room, or a join in flight (its welcome will tell the room as it is)
+    }
+    s.vertx.eventBus().<JsonObject>request(Addresses.ROOM_JOIN, new JsonObject().put("room", room).put("peer", s.id)
+        .put("node", s.node).put("epoch", s.epoch).put("reassert", true).put("floor", s.roomVersion), s.request)
+      .onComplete(ar -> {
+        if (ar.failed()) {
+          Session.LOG.warn("peer {}: re-asserting its seat in room {} failed: {}", s.id, room, ar.cause().toString());
+          return;
+        }
+        if (!room.equals(s.room)) {
+          return; // it left meanwhile
+        }
+        RoomState stored = RoomState.fromJson(ar.result().body());
+        for (String notice : s.roster.reconcile(room, stored, s.id)) {
+          s.inbox.announce(notice);
+        }
+        if (!stored.gen().equals(s.roomGen) || stored.version() > s.roomVersion) {
+          s.roomGen = stored.gen();
+          s.roomVersion = stored.version();
+        }
+      });
+  }
+
+  /** Another connection holds this peer id after a merge: close with 4001, cleaning up only what is still ours. */
+  private static void idLost(Session s) {
+    Session.LOG.info("peer {}: another connection holds its id after a cluster merge; closing with {}", s.id, ID_HELD_ELSEWHERE);
+    if (s.isOpen()) {
+      s.closeWith(ID_HELD_ELSEWHERE, "peer id held by another connection after a cluster merge", "disconnected");
+    } else if (s.keeping()) {
+      s.departure.leaveSuspended();
+    }
+  }
+
+  /**
+   * A relayed frame from {@code from}, whom the client was told had left, is not written: its sender is told
+   * {@code expired} (naming this peer in {@code data.to}) through the relay of the sender's node, read from the
+   * router id in {@link Addresses#HEADER_VIA} ({@code <node id>/<random>}). When that node cannot be reached, the
+   * sender has been, or will be, told that this peer left: docs/protocol.md.
+   */
+  static void undelivered(Session s, Message<String> msg, String from) {
+    s.metrics.error(ErrorCode.EXPIRED.code());
+    String via = msg.headers().get(Addresses.HEADER_VIA);
+    int slash = via == null ? -1 : via.lastIndexOf('/');
+    if (slash <= 0) {
+      return;
+    }
+    String error = Frames.error(ErrorCode.EXPIRED, "message for '" + s.id + "' dropped: it was told you left room '"
+      + s.room + "' (the cluster lost contact with your node) and not yet that you are back", Frames.routedType(msg.body()), s.id);
+    s.vertx.eventBus().send(Addresses.node(via.substring(0, slash)), error, new DeliveryOptions()
+      .addHeader(Addresses.HEADER_OP, Addresses.OP_UNDELIVERED).addHeader(Addresses.HEADER_PEER, from)
+      .addHeader(Addresses.HEADER_ROOM, s.room));
+  }
+}

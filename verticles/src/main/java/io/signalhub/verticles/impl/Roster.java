@@ -1,0 +1,119 @@
+package io.signalhub.verticles.impl;
+
+import io.signalhub.protocol.Frames;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one {@link Session}'s client has been told about the other peers of its room (docs/protocol.md, "Delivery
+ * contract": "Partitions, stalls and merges"): the peers it was told are there ({@code welcome}'s {@code data.peers},
+ * then {@code peer-joined}) and those it was told have left ({@code peer-left}) and not since told are back.
+ *
+ * <p>It screens the notices on their way to the client: one that would tell the client what it already knows (a
+ * second {@code peer-joined} for a peer it was told is there, as a re-assertion after a merge produces) or that is
+ * older, for that peer, than the last one it applied (two nodes' notices about one peer overtaking each other) is not
+ * written. And it screens relayed frames: nothing reaches the client from a peer it was told has left, unless it was
+ * first told that peer is back ({@link #isDeparted}). After a change in the cluster, {@link #reconcile} gives the
+ * notices that bring the client's view to the room's stored state.
+ *
+ * <p>Versions are the room's {@link RoomState#version()} within one {@link RoomState#gen()}; a notice of another
+ * generation (the room was removed and created again) is applied as it comes. Confined to the session's context.
+ */
+final class Roster {
+
+  /** {@code peer-left} reason of a peer found gone when the view is reconciled with the room after a cluster change. */
+  static final String GONE = "node-failed";
+
+  /** The room's generation the versions below belong to. */
+  private String gen;
+  /** Peers the client was told are in the room, with the room version of the last notice applied about each. */
+  private final Map<String, Long> present = new HashMap<>();
+  /** Peers the client was told have left (and not since that they are back), with the version of that notice. */
+  private final Map<String, Long> departed = new HashMap<>();
+
+  /** A fresh view: the client was just told {@code state} (a {@code welcome}); {@code self} is not listed. */
+  void reset(RoomState state, String self) {
+    gen = state.gen();
+    present.clear();
+    departed.clear();
+    for (String peer : state.members().keySet()) {
+      if (!peer.equals(self)) {
+        present.put(peer, state.version());
+      }
+    }
+  }
+
+  /** Forgets everything: the session left its room. */
+  void clear() {
+    gen = null;
+    present.clear();
+    departed.clear();
+  }
+
+  /**
+   * A {@code peer-joined} ({@code joined}) or {@code peer-left} notice about {@code peer}, of the room state
+   * {@code stateGen} / {@code version}, is on its way to the client: applies it and says whether to write it.
+   *
+   * @return {@code false} when the notice is stale for that peer or tells the client nothing new
+   */
+  boolean onNotice(boolean joined, String peer, String stateGen, long version) {
+    if (gen == null || !gen.equals(stateGen)) {
+      gen = stateGen; // another incarnation of the room: versions start over
+    } else {
+      Long last = present.containsKey(peer) ? present.get(peer) : departed.get(peer);
+      if (last != null && version <= last) {
+        return false;
+      }
+    }
+    if (joined) {
+      departed.remove(peer);
+      return present.put(peer, version) == null;
+    }
+    boolean wasPresent = present.remove(peer) != null;
+    departed.put(peer, version);
+    return wasPresent;
+  }
+
+  /** Whether the client was told {@code peer} left and not since that it is back. */
+  boolean isDeparted(String peer) {
+    return !departed.isEmpty() && departed.containsKey(peer);
+  }
+
+  /** Whether some peer is departed: the only case in which relayed frames need a look ({@link #isDeparted}). */
+  boolean anyDeparted() {
+    return !departed.isEmpty();
+  }
+
+  /**
+   * The notices (canonical frames, in order: {@code peer-left}s, then {@code peer-joined}s in join order) that bring
+   * the client's view of {@code room} to {@code state}, applied to this roster; none when they agree. A peer about
+   * whom the client got a newer notice than {@code state} meanwhile is left as it is.
+   */
+  List<String> reconcile(String room, RoomState state, String self) {
+    List<String> notices = new ArrayList<>();
+    boolean sameGen = state.gen().equals(gen);
+    gen = state.gen();
+    long version = state.version();
+    for (String peer : new ArrayList<>(present.keySet())) {
+      if (!state.members().containsKey(peer) && !(sameGen && present.get(peer) > version)) {
+        present.remove(peer);
+        departed.put(peer, version);
+        notices.add(Frames.peerLeft(room, peer, GONE));
+      }
+    }
+    for (String peer : state.members().keySet()) {
+      Long last = present.containsKey(peer) ? present.get(peer) : departed.get(peer);
+      if (peer.equals(self) || (sameGen && last != null && last > version)) {
+        continue;
+      }
+      departed.remove(peer);
+      if (present.put(peer, version) == null) {
+        notices.add(Frames.peerJoined(room, peer));
+      }
+    }
+    return notices;
+  }
+}
