@@ -3,6 +3,9 @@ package io.signalhub;
 import io.signalhub.launcher.ClusterOptions;
 import io.signalhub.launcher.HubConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientWebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,24 +25,30 @@ import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Mutual TLS on the clustered event bus ({@code clusterTls}), between nodes in JVMs of their own. The certificates
- * are made here with the JDK's {@code keytool}: a CA that signs nodes A and B, and a rogue CA that signs node R.
+ * Mutual TLS on the clustered event bus ({@code clusterTls}), between nodes in JVMs of their own, each on a host of its
+ * own ({@link NetHosts}: network namespaces joined by a bridge; Hazelcast and the event bus on the hosts' cluster
+ * addresses). The certificates are made here with the JDK's {@code keytool}: a CA that signs nodes A and B, and a
+ * rogue CA that signs node R.
  *
  * <p>R is the attacker the setting is for: it reaches the Hazelcast port (unauthenticated, so R joins the cluster and
  * reads its maps), holds a certificate (its own CA's) and trusts the cluster's CA (a CA certificate is no secret).
  * A and B refuse its connections (client certificates required) and refuse to send to it (its certificate is not
- * the CA's), so peers on A and B signal each other while R's peer gets nothing through, either way.
+ * the CA's), so peers on A and B signal each other while R's peer gets nothing through, either way. Needs root and
+ * {@code ip netns} (skipped otherwise, failed with {@code CI=true}).
  */
 class ClusterTlsTest {
 
@@ -54,9 +63,10 @@ class ClusterTlsTest {
   private static NodeFiles nodeB;
   private static NodeFiles rogue;
 
+  private NetHosts hosts;
   private final List<NodeProcess> nodes = new ArrayList<>();
   private Path logDir;
-  private final List<TestPeer> peers = new ArrayList<>();
+  private final List<HostPeer> peers = new ArrayList<>();
   private Vertx clients;
 
   /** This node's certificate, key and trusted CA(s), PEM files. */
@@ -85,35 +95,41 @@ class ClusterTlsTest {
 
   @AfterEach
   void stopAll() throws Exception {
-    for (TestPeer peer : peers) {
-      try {
+    try {
+      for (HostPeer peer : peers) {
         peer.close();
-      } catch (Exception closedByHub) {
-        // the hub closed it
       }
-    }
-    if (clients != null) {
-      clients.close().await(30, TimeUnit.SECONDS);
-    }
-    for (NodeProcess node : nodes) {
-      node.close();
+      if (clients != null) {
+        clients.close().await(30, TimeUnit.SECONDS);
+      }
+      for (NodeProcess node : nodes) {
+        node.close();
+      }
+    } finally {
+      if (hosts != null) {
+        hosts.close();
+      }
     }
   }
 
   @Test
   void nodesOfTheClusterCaSignalEachOtherAndANodeWithAnotherCertificateGetsNothingThroughEitherWay(@TempDir Path dir)
     throws Exception {
-    Path config = NodeProcess.clusterConfig(dir, 3);
+    NetHosts.assumeAvailable();
+    hosts = new NetHosts(3);
+    Path config = NodeProcess.clusterConfig(dir, hosts);
     logDir = dir;
-    NodeProcess a = start(config, nodeA);
-    NodeProcess b = start(config, nodeB);
-    NodeProcess r = start(config, rogue);
+    long t0 = System.nanoTime();
+    NodeProcess a = start(1, config, nodeA);
+    NodeProcess b = start(2, config, nodeB);
+    NodeProcess r = start(3, config, rogue);
+    System.out.println("three TLS nodes on three hosts started in " + msSince(t0) + " ms");
     assertEquals(3, r.membersAtStart(), "Hazelcast's member protocol is not authenticated: R joins the cluster\n"
       + r.output());
     clients = Vertx.vertx();
 
-    TestPeer pa = join(a, "pa");
-    TestPeer pb = join(b, "pb");
+    HostPeer pa = join(a, "pa");
+    HostPeer pb = join(b, "pb");
     assertEquals("pb", pa.next("peer-joined").getJsonObject("data").getString("id"));
     pa.send(TestPeer.offer("pb", "a to b"));
     assertEquals("a to b", pb.next("offer").getJsonObject("data").getString("sdp"));
@@ -121,9 +137,8 @@ class ClusterTlsTest {
     assertEquals("b to a", pa.next("offer").getJsonObject("data").getString("sdp"));
 
     // R's peer joins: the room map is Hazelcast's, which R reads and writes like any member
-    TestPeer pr = TestPeer.connect(clients, r.port(), "/ws?roomId=tls&ClientId=pr");
-    peers.add(pr);
-    JsonObject welcome = pr.next("welcome");
+    HostPeer pr = join(r, "pr");
+    JsonObject welcome = pr.welcome;
     assertEquals(List.of("pa", "pb"), welcome.getJsonObject("data").getJsonArray("peers").getList(),
       "what Hazelcast's maps tell any member: " + welcome.encode());
     String rNode = awaitLog(r, "pr joining", text -> find(PEER_JOINED_ON_NODE, text));
@@ -132,6 +147,7 @@ class ClusterTlsTest {
     String rRefused = "SSLHandshakeException: Received fatal alert: bad_certificate";
     int aRefusedBefore = count(a.output(), aRefused);
     int rRefusedBefore = count(r.output(), rRefused);
+    long sent = System.nanoTime();
     pr.send(TestPeer.offer("pa", "from the rogue node"));
     pa.send(TestPeer.offer("pr", "to the rogue node"));
     // what the logs show: A did not accept R's certificate when it connected to send pa's offer ...
@@ -139,9 +155,11 @@ class ClusterTlsTest {
       text -> count(text, aRefused) > aRefusedBefore ? text : null);
     String failure = aLog.substring(aLog.lastIndexOf(aRefused));
     assertTrue(failure.contains("PKIX path building failed"), failure);
+    System.out.println("A logged that it refused R's certificate " + msSince(sent) + " ms after the sends");
     // ... and A or B did not accept R's certificate when R connected to them (R was told; they log nothing)
     awaitLog(r, "that A or B refused R's certificate (" + rRefused + ")",
       text -> count(text, rRefused) > rRefusedBefore ? text : null);
+    System.out.println("R logged that it was refused " + msSince(sent) + " ms after the sends");
 
     // what the peers see: nothing from or to pr, while pa and pb go on signaling each other
     pb.send(TestPeer.offer("pa", "b to a again"));
@@ -176,16 +194,72 @@ class ClusterTlsTest {
     assertTrue(e.getMessage().startsWith(message), e.getMessage());
   }
 
-  private NodeProcess start(Path config, NodeFiles files) throws Exception {
-    NodeProcess node = NodeProcess.start(config, files.settings());
+  private NodeProcess start(int host, Path config, NodeFiles files) throws Exception {
+    NodeProcess node = NodeProcess.startOn(hosts, host, config, files.settings());
     nodes.add(node);
     return node;
   }
 
-  private TestPeer join(NodeProcess node, String id) throws Exception {
-    TestPeer peer = TestPeer.join(clients, node.port(), "tls", id);
+  private HostPeer join(NodeProcess node, String id) throws Exception {
+    HostPeer peer = new HostPeer(clients, node.address(), node.port(), "/ws?roomId=tls&ClientId=" + id);
     peers.add(peer);
+    peer.welcome = peer.next("welcome");
     return peer;
+  }
+
+  /**
+   * A protocol-v1 client of a node on a host ({@link TestPeer} connects to loopback only): frames received are queued
+   * and taken in order with a bounded wait.
+   */
+  private static final class HostPeer {
+    private final WebSocketClient client;
+    private final ClientWebSocket ws;
+    private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    JsonObject welcome;
+
+    HostPeer(Vertx vertx, String host, int port, String uri) throws Exception {
+      client = vertx.createWebSocketClient();
+      ws = client.webSocket();
+      ws.textMessageHandler(text -> frames.add(new JsonObject(text))); // set before connecting: no frame is missed
+      ws.connect(new WebSocketConnectOptions().setHost(host).setPort(port).setURI(uri))
+        .await(TestPeer.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    void send(JsonObject frame) throws Exception {
+      ws.writeTextMessage(frame.encode()).await(TestPeer.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The next frame, waiting up to {@link TestPeer#WAIT}. */
+    JsonObject next() throws InterruptedException {
+      JsonObject frame = frames.poll(TestPeer.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      assertNotNull(frame, "no frame received within " + TestPeer.WAIT);
+      return frame;
+    }
+
+    /** The next frame, which must have type {@code type}. */
+    JsonObject next(String type) throws InterruptedException {
+      JsonObject frame = next();
+      assertEquals(type, frame.getString("type"), "unexpected frame " + frame.encode());
+      return frame;
+    }
+
+    /** Frames received and not taken yet. */
+    int pending() {
+      return frames.size();
+    }
+
+    void close() {
+      try {
+        ws.close().await(TestPeer.WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (Exception closedAlready) {
+        // its node is gone, or it was closed
+      }
+      client.close();
+    }
+  }
+
+  private static long msSince(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
   }
 
   private static String find(Pattern pattern, String text) {

@@ -44,21 +44,21 @@ public class ClusterOptions extends Settings<ClusterOptions> {
   public static final Setting<Boolean> CLUSTERED = Setting.ofBoolean("clustered", true,
       "join a Hazelcast cluster with an embedded member (`--no-cluster` sets `false`)");
   public static final Setting<String> CLUSTER_HOST = Setting.ofString("clusterHost", "127.0.0.1",
-      "interface of the clustered event bus (loopback by default: the event bus is unauthenticated)")
+      "interface of the clustered event bus (loopback by default: the event bus is unauthenticated without `clusterTls`)")
     .rule(v -> !v.isBlank(), "must not be empty");
   public static final Setting<String> CLUSTER_CONFIG = Setting.ofString("clusterConfig", "",
       "Hazelcast XML file; empty for the built-in `config/cluster.xml`");
 
   public static final Setting<Boolean> CLUSTER_TLS = Setting.ofBoolean("clusterTls", false,
-      "mutual TLS on the clustered event bus: each node presents `clusterTlsCert` and accepts only nodes whose "
-        + "certificate `clusterTlsCa` signed; host names are not checked (the CA is the trust root: use one that "
-        + "signs only this cluster's nodes). Hazelcast's own protocol stays unencrypted (docs/configuration.md, Cluster)");
+      "mutual TLS on the clustered event bus: each node presents `clusterTlsCert` and talks only to nodes whose "
+        + "certificate `clusterTlsCa` signed; host names are not checked (use a CA that signs only this cluster's "
+        + "nodes). Hazelcast's own protocol stays unauthenticated (docs/configuration.md, Cluster)");
   public static final Setting<String> CLUSTER_TLS_CERT = Setting.ofString("clusterTlsCert", "",
       "PEM file of this node's certificate (then any intermediate CA certificates), signed by `clusterTlsCa`; "
         + "needed with `clusterTls`")
     .rule(ClusterOptions::namedWhenTls, "must name a PEM file when clusterTls is true");
   public static final Setting<String> CLUSTER_TLS_KEY = Setting.ofString("clusterTlsKey", "",
-      "PEM file of this node's private key (PKCS#8, or PKCS#1 RSA), unencrypted: keep it readable only by the "
+      "PEM file of this node's private key, unencrypted (`PRIVATE KEY`, `RSA PRIVATE KEY` or `EC PRIVATE KEY`): readable only by the "
         + "hub's user; needed with `clusterTls`")
     .rule(ClusterOptions::namedWhenTls, "must name a PEM file when clusterTls is true");
   public static final Setting<String> CLUSTER_TLS_CA = Setting.ofString("clusterTlsCa", "",
