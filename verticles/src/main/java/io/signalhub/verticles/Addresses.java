@@ -62,7 +62,8 @@ public final class Addresses {
   public static final String OP_REPLACE = "replace";
   /**
    * Header on the {@code peer-joined} / {@code peer-left} frames presence sends to {@code peer.<id>.<epoch>}:
-   * {@code +<peer id>} (joined) or {@code -<peer id>} (left), with {@value #HEADER_ROOM_STATE}. The receiving
+   * {@code +<peer id> <session>} (joined) or {@code -<peer id>} (left), with {@value #HEADER_ROOM_STATE}; and on the
+   * body-less notice {@code ~<peer id> <session>} (a peer resumed on another connection: nothing is written). The receiving
    * session keeps what its client was told ({@code Roster}): it writes no notice that tells the client nothing new or
    * that is older than the last one about that peer, and no relayed frame from a peer its client was told had left.
    */

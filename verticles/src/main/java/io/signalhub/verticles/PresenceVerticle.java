@@ -278,6 +278,8 @@ public class PresenceVerticle extends VerticleBase {
     String room = event.getString("room");
     String subject = event.getString("peer");
     String kind = event.getString("event");
+    String frame;
+    String notice;
     if ("resumed".equals(kind)) {
       // the peer never left, its room is not told; if it was ours, a fence behind what we sent it (see OP_FENCE)
       String previous = event.getString("previous");
@@ -285,22 +287,25 @@ public class PresenceVerticle extends VerticleBase {
         vertx.eventBus().send(Member.address(subject, previous), null, new DeliveryOptions(LOCAL)
           .addHeader(Addresses.HEADER_OP, Addresses.OP_FENCE).addHeader(Addresses.HEADER_VIA, presenceId));
       }
+      frame = null; // our peers of the room only note the peer's new connection
+      notice = "~" + subject + " " + event.getJsonObject("members").getString(subject);
+    } else if ("joined".equals(kind)) {
+      if (departedNodes.contains(event.getString("node"))) {
+        LOG.info("ignored a stale peer-joined of {} in room {}: its node {} is not in the cluster", subject, room, event.getString("node"));
+        return; // from a node cut off from this one, delayed on the way (a partition): its peers are gone for now
+      }
+      frame = Frames.peerJoined(room, subject);
+      notice = "+" + subject + " " + event.getJsonObject("members").getString(subject);
+    } else if ("left".equals(kind)) {
+      frame = Frames.peerLeft(room, subject, event.getString("reason", "left"));
+      notice = "-" + subject;
+    } else {
       return;
     }
-    if (!"joined".equals(kind) && !"left".equals(kind)) {
-      return;
-    }
-    if ("joined".equals(kind) && departedNodes.contains(event.getString("node"))) {
-      LOG.info("ignored a stale peer-joined of {} in room {}: its node {} is not in the cluster", subject, room, event.getString("node"));
-      return; // from a node cut off from this one, delayed on the way (a partition): its peers are gone for now
-    }
-    String frame = "joined".equals(kind)
-      ? Frames.peerJoined(room, subject)
-      : Frames.peerLeft(room, subject, event.getString("reason", "left"));
     DeliveryOptions options = new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, room)
       .addHeader(Addresses.HEADER_ROOM_STATE, event.getString("gen") + ":" + event.getLong("version"))
       .addHeader(Addresses.HEADER_VIA, presenceId)
-      .addHeader(Addresses.HEADER_NOTICE, ("joined".equals(kind) ? "+" : "-") + subject);
+      .addHeader(Addresses.HEADER_NOTICE, notice);
     for (Map.Entry<String, Object> member : event.getJsonObject("members")) {
       String session = (String) member.getValue();
       if (node.equals(Member.node(session)) && !member.getKey().equals(subject)) {

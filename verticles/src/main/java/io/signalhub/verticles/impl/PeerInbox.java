@@ -50,8 +50,11 @@ final class PeerInbox {
       Reassertion.onOp(s, op); // after a change in the cluster
       return;
     }
-    if (op == null && s.room != null && msg.body() != null && !screen(msg)) {
+    if (op == null && s.room != null && !screen(msg)) {
       return;
+    }
+    if (op == null && msg.body() == null) {
+      return; // a note for the roster only (a resume elsewhere), and this session is in no room (yet)
     }
     if (s.keeping()) {
       if (op == null && msg.body() != null && !s.replay.keep(msg.body())) {
@@ -92,10 +95,11 @@ final class PeerInbox {
         return true; // not about this peer's room: the room check drops it
       }
       int colon = roomState.lastIndexOf(':');
-      return s.roster.onNotice(notice.charAt(0) == '+', notice.substring(1), roomState.substring(0, colon),
-        Long.parseLong(roomState.substring(colon + 1)));
+      int space = notice.indexOf(' ');
+      return s.roster.onNotice(notice.charAt(0), space < 0 ? notice.substring(1) : notice.substring(1, space),
+        space < 0 ? null : notice.substring(space + 1), roomState.substring(0, colon), Long.parseLong(roomState.substring(colon + 1)));
     }
-    if (!s.roster.anyDeparted()) {
+    if (msg.body() == null || !s.roster.anyDeparted()) {
       return true;
     }
     String from = Frames.routedFrom(msg.body());

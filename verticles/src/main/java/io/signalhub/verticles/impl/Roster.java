@@ -17,7 +17,8 @@ import java.util.Map;
  * older, for that peer, than the last one it applied (two nodes' notices about one peer overtaking each other) is not
  * written. And it screens relayed frames: nothing reaches the client from a peer it was told has left, unless it was
  * first told that peer is back ({@link #isDeparted}). After a change in the cluster, {@link #reconcile} gives the
- * notices that bring the client's view to the room's stored state.
+ * notices that bring the client's view to the room's stored state, including a peer whose id another connection now
+ * holds (told it left, then that it joined).
  *
  * <p>Versions are the room's {@link RoomState#version()} within one {@link RoomState#gen()}; a notice of another
  * generation (the room was removed and created again) is applied as it comes. Confined to the session's context.
@@ -26,11 +27,20 @@ final class Roster {
 
   /** {@code peer-left} reason of a peer found gone when the view is reconciled with the room after a cluster change. */
   static final String GONE = "node-failed";
+  /**
+   * {@code peer-left} reason of a peer whose id is held by another connection than the one the client was told of
+   * (after a merge, the same id was connected on both sides): the client is told it left, then that it joined.
+   */
+  static final String REPLACED = "replaced";
+
+  /** What the client was told about a peer present: the room version of that notice, and the peer's session if known. */
+  private record Known(long version, String session) {
+  }
 
   /** The room's generation the versions below belong to. */
   private String gen;
   /** Peers the client was told are in the room, with the room version of the last notice applied about each. */
-  private final Map<String, Long> present = new HashMap<>();
+  private final Map<String, Known> present = new HashMap<>();
   /** Peers the client was told have left (and not since that they are back), with the version of that notice. */
   private final Map<String, Long> departed = new HashMap<>();
 
@@ -39,11 +49,11 @@ final class Roster {
     gen = state.gen();
     present.clear();
     departed.clear();
-    for (String peer : state.members().keySet()) {
+    state.members().forEach((peer, session) -> {
       if (!peer.equals(self)) {
-        present.put(peer, state.version());
+        present.put(peer, new Known(state.version(), session));
       }
-    }
+    });
   }
 
   /** Forgets everything: the session left its room. */
@@ -54,27 +64,40 @@ final class Roster {
   }
 
   /**
-   * A {@code peer-joined} ({@code joined}) or {@code peer-left} notice about {@code peer}, of the room state
-   * {@code stateGen} / {@code version}, is on its way to the client: applies it and says whether to write it.
+   * A notice about {@code peer}, of the room state {@code stateGen} / {@code version}, is on its way to the client:
+   * {@code peer-joined} ({@code kind} {@code '+'}, the peer's {@code session}), {@code peer-left} ({@code '-'}), or a
+   * resume that moved the peer to {@code session} ({@code '~'}: nothing to write). Applies it and says whether to
+   * write it.
    *
    * @return {@code false} when the notice is stale for that peer or tells the client nothing new
    */
-  boolean onNotice(boolean joined, String peer, String stateGen, long version) {
+  boolean onNotice(char kind, String peer, String session, String stateGen, long version) {
     if (gen == null || !gen.equals(stateGen)) {
       gen = stateGen; // another incarnation of the room: versions start over
     } else {
-      Long last = present.containsKey(peer) ? present.get(peer) : departed.get(peer);
+      Long last = lastVersion(peer);
       if (last != null && version <= last) {
         return false;
       }
     }
-    if (joined) {
+    if (kind == '~') {
+      if (present.containsKey(peer)) {
+        present.put(peer, new Known(version, session));
+      }
+      return false;
+    }
+    if (kind == '+') {
       departed.remove(peer);
-      return present.put(peer, version) == null;
+      return present.put(peer, new Known(version, session)) == null;
     }
     boolean wasPresent = present.remove(peer) != null;
     departed.put(peer, version);
     return wasPresent;
+  }
+
+  private Long lastVersion(String peer) {
+    Known known = present.get(peer);
+    return known != null ? Long.valueOf(known.version()) : departed.get(peer);
   }
 
   /** Whether the client was told {@code peer} left and not since that it is back. */
@@ -97,20 +120,27 @@ final class Roster {
     boolean sameGen = state.gen().equals(gen);
     gen = state.gen();
     long version = state.version();
-    for (String peer : new ArrayList<>(present.keySet())) {
-      if (!state.members().containsKey(peer) && !(sameGen && present.get(peer) > version)) {
+    for (Map.Entry<String, Known> told : new ArrayList<>(present.entrySet())) {
+      String peer = told.getKey();
+      String session = state.members().get(peer);
+      boolean newer = sameGen && told.getValue().version() > version;
+      if (session == null && !newer) {
         present.remove(peer);
         departed.put(peer, version);
         notices.add(Frames.peerLeft(room, peer, GONE));
+      } else if (session != null && !newer && told.getValue().session() != null && !session.equals(told.getValue().session())) {
+        present.remove(peer); // another connection holds the id: it left, and the new one joins below
+        notices.add(Frames.peerLeft(room, peer, REPLACED));
       }
     }
-    for (String peer : state.members().keySet()) {
-      Long last = present.containsKey(peer) ? present.get(peer) : departed.get(peer);
+    for (Map.Entry<String, String> member : state.members().entrySet()) {
+      String peer = member.getKey();
+      Long last = lastVersion(peer);
       if (peer.equals(self) || (sameGen && last != null && last > version)) {
         continue;
       }
       departed.remove(peer);
-      if (present.put(peer, version) == null) {
+      if (present.put(peer, new Known(version, member.getValue())) == null) {
         notices.add(Frames.peerJoined(room, peer));
       }
     }

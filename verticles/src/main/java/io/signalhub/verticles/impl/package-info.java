@@ -9,7 +9,9 @@
  * {@link io.signalhub.verticles.impl.RateLimit}, {@link io.signalhub.verticles.impl.Session} (the peer, its state,
  * frames in), {@link io.signalhub.verticles.impl.JoinFlow} (the way in), {@link io.signalhub.verticles.impl.PeerInbox}
  * (frames out), {@link io.signalhub.verticles.impl.Departure} (the way out), {@link io.signalhub.verticles.impl.Handover}
- * (resume), {@link io.signalhub.verticles.impl.ReplayLog}, {@link io.signalhub.verticles.impl.NodeDrain}.
+ * (resume), {@link io.signalhub.verticles.impl.ReplayLog}, {@link io.signalhub.verticles.impl.NodeDrain},
+ * {@link io.signalhub.verticles.impl.Roster} (what the client was told of its room) and
+ * {@link io.signalhub.verticles.impl.Reassertion} (after a partition, a stall or a merge).
  *
  * <p><b>Frame in</b> (client to hub), all on the socket's context:
  * <pre>
@@ -36,6 +38,10 @@
  *        Handover.screen         -> forwarded (handed over), a fence taken, or held behind a fence
  *                                   (Handover.releaseFenced -> PeerInbox.onPeerMessage again)
  *   -> PeerInbox.accept
+ *        OP_REASSERT, OP_ID_LOST -> Reassertion.onOp (seat re-asserted, Roster.reconcile -> PeerInbox.announce; or 4001)
+ *        PeerInbox.screen        -> Roster.onNotice (a stale or repeated peer-joined/peer-left is not written); a frame
+ *                                   from a peer the client was told had left -> Reassertion.undelivered (expired to
+ *                                   its sender through its node's relay, OP_UNDELIVERED)
  *        suspended or parked     -> ReplayLog.keep (over the hold bounds: Departure.leaveSuspended)
  *        OP_PING                 -> Connection.heartbeat (idle: close 4000, else a ping)
  *        the room being joined   -> JoinFlow.hold (written after welcome by PeerInbox.write)
@@ -64,6 +70,12 @@
  *   joined/resumed: HeldMessages.flush; left: HeldMessages.dropFrom
  * </pre>
  *
- * <p>docs/protocol.md: "Delivery contract", "Resume".
+ * <p><b>After a change in the cluster</b> (this member merged after a partition or a stall, a departed node is back,
+ * or data was lost): {@link io.signalhub.verticles.impl.MembershipWatch} -> PresenceVerticle re-asserts each local
+ * peer's id claim (PeerDirectory.reassert) in three passes -> OP_REASSERT to the session -> Addresses.ROOM_JOIN with
+ * {@code reassert} (RoomStore.reassert, version above what the client saw) -> Roster.reconcile; a lost claim ->
+ * OP_ID_LOST -> close 4001. A merge also clears the router's RoomView (Addresses.CLUSTER_CHANGED).
+ *
+ * <p>docs/protocol.md: "Delivery contract", "Partitions, stalls and merges", "Resume".
  */
 package io.signalhub.verticles.impl;

@@ -36,44 +36,63 @@ class MergeRulesTest {
   void theClientIsToldEachChangeOnceAndNothingStale() {
     Roster roster = new Roster();
     roster.reset(room("g", 3, "me", "a"), "me");
-    assertFalse(roster.onNotice(true, "a", "g", 2), "an older notice about a peer the welcome listed");
-    assertFalse(roster.onNotice(true, "a", "g", 4), "a second peer-joined for a peer the client knows is there");
-    assertTrue(roster.onNotice(false, "a", "g", 5));
+    assertFalse(roster.onNotice('+', "a", "node-a/e", "g", 2), "an older notice about a peer the welcome listed");
+    assertFalse(roster.onNotice('+', "a", "node-a/e", "g", 4), "a second peer-joined for a peer the client knows is there");
+    assertTrue(roster.onNotice('-', "a", null, "g", 5));
     assertTrue(roster.isDeparted("a"));
-    assertFalse(roster.onNotice(false, "a", "g", 6), "a second peer-left");
-    assertFalse(roster.onNotice(true, "a", "g", 4), "a peer-joined older than the peer-left already written");
+    assertFalse(roster.onNotice('-', "a", null, "g", 6), "a second peer-left");
+    assertFalse(roster.onNotice('+', "a", "node-a/e", "g", 4), "a peer-joined older than the peer-left already written");
     assertTrue(roster.isDeparted("a"), "frames from a stay screened until it is told back");
-    assertTrue(roster.onNotice(true, "a", "g", 7));
+    assertTrue(roster.onNotice('+', "a", "node-a/e", "g", 7));
     assertFalse(roster.isDeparted("a"));
     assertFalse(roster.anyDeparted());
-    assertTrue(roster.onNotice(true, "b", "g", 8));
+    assertTrue(roster.onNotice('+', "b", "node-b/e", "g", 8));
   }
 
   @Test
   void anotherIncarnationOfTheRoomStartsVersionsOver() {
     Roster roster = new Roster();
     roster.reset(room("g1", 9, "me", "a"), "me");
-    assertTrue(roster.onNotice(false, "a", "g1", 10));
-    assertTrue(roster.onNotice(true, "a", "g2", 1), "the room was created again: version 1 is newer");
+    assertTrue(roster.onNotice('-', "a", null, "g1", 10));
+    assertTrue(roster.onNotice('+', "a", "node-a/e", "g2", 1), "the room was created again: version 1 is newer");
   }
 
   @Test
   void reconcilingTellsTheDifferencesAndKeepsNewerNews() {
     Roster roster = new Roster();
     roster.reset(room("g", 4, "me", "a", "b"), "me");
-    assertTrue(roster.onNotice(false, "a", "g", 5)); // the other side of a partition: told a and b left
-    assertTrue(roster.onNotice(false, "b", "g", 6));
-    assertTrue(roster.onNotice(true, "c", "g", 9)); // c joined after what the stored state below says
+    assertTrue(roster.onNotice('-', "a", null, "g", 5)); // the other side of a partition: told a and b left
+    assertTrue(roster.onNotice('-', "b", null, "g", 6));
+    assertTrue(roster.onNotice('+', "c", "node-c/e", "g", 9)); // c joined after what the stored state below says
     // the merged room (version 8): a is back, b is not, c is not yet in it as far as this state says
     List<String> notices = roster.reconcile("r", room("g", 8, "me", "a"), "me");
     assertEquals(List.of("peer-joined a"), notices.stream().map(MergeRulesTest::kindAndId).toList());
     assertFalse(roster.isDeparted("a"));
     assertTrue(roster.isDeparted("b"));
-    assertFalse(roster.onNotice(true, "c", "g", 9), "c was kept: its notice is newer than the state");
+    assertFalse(roster.onNotice('+', "c", "node-c/e", "g", 9), "c was kept: its notice is newer than the state");
     assertEquals(List.of(), roster.reconcile("r", room("g", 8, "me", "a"), "me"), "nothing when they agree");
     List<String> gone = roster.reconcile("r", room("g", 12, "me", "c"), "me");
     assertEquals(List.of("peer-left a"), gone.stream().map(MergeRulesTest::kindAndId).toList());
     assertEquals(Roster.GONE, new JsonObject(gone.get(0)).getJsonObject("data").getString("reason"));
+  }
+
+  @Test
+  void aPeerWhoseIdAnotherConnectionNowHoldsIsToldLeftThenJoined() {
+    Roster roster = new Roster();
+    roster.reset(room("g", 3, "me", "a"), "me"); // a is node-a/e
+    assertFalse(roster.onNotice('~', "a", "node-a/e2", "g", 4), "a resume: nothing to write");
+    assertEquals(List.of(), roster.reconcile("r", new RoomState("r", "g", 5, members("me", "n/me", "a", "node-a/e2")), "me"));
+    List<String> notices = roster.reconcile("r", new RoomState("r", "g", 6, members("me", "n/me", "a", "node-x/e9")), "me");
+    assertEquals(List.of("peer-left a", "peer-joined a"), notices.stream().map(MergeRulesTest::kindAndId).toList());
+    assertEquals(Roster.REPLACED, new JsonObject(notices.get(0)).getJsonObject("data").getString("reason"));
+  }
+
+  private static LinkedHashMap<String, String> members(String... peerThenSession) {
+    LinkedHashMap<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < peerThenSession.length; i += 2) {
+      m.put(peerThenSession[i], peerThenSession[i + 1]);
+    }
+    return m;
   }
 
   @Test
