@@ -150,13 +150,14 @@ class ClusterTlsTest {
     long sent = System.nanoTime();
     pr.send(TestPeer.offer("pa", "from the rogue node"));
     pa.send(TestPeer.offer("pr", "to the rogue node"));
-    // what the logs show: A did not accept R's certificate when it connected to send pa's offer ...
+    // what the logs show, once more after the sends: A refused R's certificate when it connected to R to send (its
+    // client logs it: pa's offer goes nowhere) ...
     String aLog = awaitLog(a, "that A refused R's certificate (" + aRefused + ")",
       text -> count(text, aRefused) > aRefusedBefore ? text : null);
     String failure = aLog.substring(aLog.lastIndexOf(aRefused));
     assertTrue(failure.contains("PKIX path building failed"), failure);
     System.out.println("A logged that it refused R's certificate " + msSince(sent) + " ms after the sends");
-    // ... and A or B did not accept R's certificate when R connected to them (R was told; they log nothing)
+    // ... and A or B refused R's certificate when R connected to them (only R logs it, the alert it was sent)
     awaitLog(r, "that A or B refused R's certificate (" + rRefused + ")",
       text -> count(text, rRefused) > rRefusedBefore ? text : null);
     System.out.println("R logged that it was refused " + msSince(sent) + " ms after the sends");

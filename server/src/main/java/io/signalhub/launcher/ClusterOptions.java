@@ -179,6 +179,7 @@ public class ClusterOptions extends Settings<ClusterOptions> {
     PrivateKey key;
     Certificate[] chain;
     try {
+      // Vert.x's own PEM reader, as the event bus will read the files; given values, not paths, it needs no Vertx
       PemKeyCertOptions keyCert = new PemKeyCertOptions().setCertValue(certPem).setKeyValue(keyPem);
       String alias = keyCert.loadKeyStore(null).aliases().nextElement();
       X509KeyManager manager = Arrays.stream(keyCert.getKeyManagerFactory(null).getKeyManagers())
@@ -190,7 +191,7 @@ public class ClusterOptions extends Settings<ClusterOptions> {
         throw new GeneralSecurityException("no key entry");
       }
     } catch (Exception e) {
-      throw invalid(CLUSTER_TLS_KEY, "not a PEM private key of clusterTlsCert's type (" + e.getMessage() + ")");
+      throw invalid(CLUSTER_TLS_KEY, "not a PEM private key for clusterTlsCert (" + e.getMessage() + ")");
     }
     try {
       byte[] probe = "signalhub cluster TLS key check".getBytes(StandardCharsets.US_ASCII);
