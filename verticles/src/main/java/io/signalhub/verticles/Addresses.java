@@ -72,9 +72,12 @@ public final class Addresses {
    * {@value #HEADER_OP} value, from presence after a change in the cluster (a merge after a partition or a stall,
    * data lost with departed members, a departed node back): the session's peer id claim was re-asserted; re-assert
    * its room seat ({@link #ROOM_JOIN} with {@code "reassert":true}) and bring its client's view of the room to the
-   * stored state ({@code peer-joined} / {@code peer-left} for the differences).
+   * stored state ({@code peer-joined} for the differences; {@code peer-left} only in the last of the passes presence
+   * runs, whose body is {@value #REASSERT_LAST_PASS}, else no body).
    */
   public static final String OP_REASSERT = "reassert";
+  /** Body of the {@value #OP_REASSERT} of presence's last pass after a change in the cluster. */
+  public static final String REASSERT_LAST_PASS = "last";
   /**
    * {@value #HEADER_OP} value, from presence after a merge: another connection holds this session's peer id (the
    * same id was claimed on both sides of a partition, and the other claim is the one the merged cluster kept).

@@ -62,6 +62,7 @@ public class PresenceVerticle extends VerticleBase {
   private boolean dataLostPending;
   private boolean reasserting;
   private boolean reassertAgain;
+  private boolean reassertAgainLast;
   private final Set<Future<Void>> releasing = new HashSet<>();
   /** Sessions released before their claim completed (a timed-out claim): never added to {@link #localPeers}. */
   private final Set<String> releasedEarly = new HashSet<>();
@@ -229,9 +230,10 @@ public class PresenceVerticle extends VerticleBase {
     if (merged) {
       vertx.eventBus().publish(Addresses.CLUSTER_CHANGED, new JsonObject().put("event", "merged").put("node", node), LOCAL);
     }
-    reassert();
-    for (long delay : REASSERT_AGAIN_MS) {
-      vertx.setTimer(delay, t -> reassert());
+    reassert(false);
+    for (int i = 0; i < REASSERT_AGAIN_MS.length; i++) {
+      boolean last = i == REASSERT_AGAIN_MS.length - 1;
+      vertx.setTimer(REASSERT_AGAIN_MS[i], t -> reassert(last));
     }
   }
 
@@ -240,15 +242,18 @@ public class PresenceVerticle extends VerticleBase {
    * asked to re-assert its room seat and bring its client's view of the room up to date ({@link
    * Addresses#OP_REASSERT}), one whose id another connection won is closed ({@link Addresses#OP_ID_LOST}). One run at
    * a time (a request during a run starts one more after it). Nothing changes for a peer whose claim, seat and
-   * client's view are as stored: the later passes cost a read and a no-op write per peer.
+   * client's view are as stored: the later passes cost a read and a no-op write per peer. Only in the {@code last}
+   * pass are clients told of peers that are gone from their room ({@link Reassertion}).
    */
-  private void reassert() {
+  private void reassert(boolean last) {
     if (reasserting) {
       reassertAgain = true;
+      reassertAgainLast |= last;
       return;
     }
     reasserting = true;
     reassertAgain = false;
+    reassertAgainLast = false;
     java.util.List<Future<Boolean>> claims = new ArrayList<>();
     new HashMap<>(localPeers).forEach((peer, claim) -> claims.add(directory.reassert(peer, claim).andThen(ar -> {
       String session = PeerDirectory.sessionOf(claim);
@@ -257,7 +262,7 @@ public class PresenceVerticle extends VerticleBase {
         return; // gone or replaced meanwhile
       }
       if (ar.succeeded()) {
-        vertx.eventBus().send(Member.address(peer, session), null, new DeliveryOptions(LOCAL)
+        vertx.eventBus().send(Member.address(peer, session), last ? Addresses.REASSERT_LAST_PASS : null, new DeliveryOptions(LOCAL)
           .addHeader(Addresses.HEADER_OP, ar.result() ? Addresses.OP_REASSERT : Addresses.OP_ID_LOST));
       }
     })));
@@ -268,7 +273,7 @@ public class PresenceVerticle extends VerticleBase {
       }
       reasserting = false;
       if (reassertAgain) {
-        reassert();
+        reassert(reassertAgainLast);
       }
     });
   }

@@ -104,6 +104,7 @@ final class Departure {
     String peerId = s.id;
     String left = s.room;
     s.room = null;
+    s.forgetRoster();
     Future<?> leaving = left == null ? Future.succeededFuture()
       : eb.request(Addresses.ROOM_LEAVE, new JsonObject().put("room", left).put("peer", peerId).put("epoch", s.epoch)
         .put("reason", s.leaveReason), s.request);
@@ -120,6 +121,7 @@ final class Departure {
 
   /** Unregisters the address (if any) and ends: a handed-over session once it no longer forwards. */
   void unregisterAndEnd() {
+    session.forgetRoster();
     if (session.consumer != null) {
       session.consumer.unregister();
     }

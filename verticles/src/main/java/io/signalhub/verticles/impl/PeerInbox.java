@@ -47,7 +47,7 @@ final class PeerInbox {
   private void accept(Message<String> msg, String op) {
     Session s = session;
     if (op != null && !Addresses.OP_PING.equals(op)) {
-      Reassertion.onOp(s, op); // after a change in the cluster
+      Reassertion.onOp(s, op, msg.body()); // after a change in the cluster
       return;
     }
     if (op == null && s.room != null && !screen(msg)) {
@@ -56,6 +56,23 @@ final class PeerInbox {
     if (op == null && msg.body() == null) {
       return; // a note for the roster only (a resume elsewhere), and this session is in no room (yet)
     }
+    acceptScreened(msg, op);
+    String notice = op == null ? msg.headers().get(Addresses.HEADER_NOTICE) : null;
+    if (notice != null && notice.charAt(0) == '+' && s.departedHold != null) {
+      int space = notice.indexOf(' ');
+      releaseHeld(space < 0 ? notice.substring(1) : notice.substring(1, space));
+    }
+  }
+
+  /** The client was just told {@code peer} is back: the frames that waited for that, in order. */
+  private void releaseHeld(String peer) {
+    for (Message<String> held : session.departedHold.release(peer)) {
+      acceptScreened(held, null);
+    }
+  }
+
+  private void acceptScreened(Message<String> msg, String op) {
+    Session s = session;
     if (s.keeping()) {
       if (op == null && msg.body() != null && !s.replay.keep(msg.body())) {
         Session.LOG.info("peer {}: more kept for its resume than the hold bounds allow; leaving", s.id);
@@ -82,9 +99,9 @@ final class PeerInbox {
 
   /**
    * The {@link Roster}'s screen, for a frame of this peer's room or another: applies a notice ({@link
-   * Addresses#HEADER_NOTICE}) and says whether the client is to get it; drops a relayed frame from a peer the client
-   * was told had left (docs/protocol.md, "Partitions, stalls and merges": no ghosts), telling its sender
-   * {@code expired} through the sender's node.
+   * Addresses#HEADER_NOTICE}) and says whether the client is to get it; holds back a relayed frame from a peer the
+   * client was told had left (docs/protocol.md, "Partitions, stalls and merges": no ghosts) in {@link
+   * HeldFromDeparted}, until the client is told that peer is back.
    */
   private boolean screen(Message<String> msg) {
     Session s = session;
@@ -106,16 +123,25 @@ final class PeerInbox {
     if (from == null || !s.roster.isDeparted(from)) {
       return true;
     }
-    Reassertion.undelivered(s, msg, from);
+    if (s.departedHold == null) {
+      s.departedHold = new HeldFromDeparted(s);
+    }
+    s.departedHold.hold(msg, from); // until the client is told the sender is back
     return false;
   }
 
-  /** Writes a notice the session made itself ({@link Reassertion}): kept while suspended, else written. */
-  void announce(String canonical) {
+  /**
+   * Writes a notice the session made itself ({@link Reassertion}): kept while suspended, else written; after a
+   * {@code peer-joined} of {@code peer}, the frames from it that waited for that notice.
+   */
+  void announce(String canonical, String joinedPeer) {
     if (session.keeping()) {
       session.replay.keep(canonical);
     } else if (session.isOpen()) {
       deliver(canonical);
+    }
+    if (joinedPeer != null && session.departedHold != null) {
+      releaseHeld(joinedPeer);
     }
   }
 

@@ -21,10 +21,10 @@ final class Reassertion {
   private Reassertion() {
   }
 
-  /** An operation from presence. */
-  static void onOp(Session s, String op) {
+  /** An operation from presence, with the message's body. */
+  static void onOp(Session s, String op, String body) {
     if (Addresses.OP_REASSERT.equals(op)) {
-      reseat(s);
+      reseat(s, Addresses.REASSERT_LAST_PASS.equals(body));
     } else if (Addresses.OP_ID_LOST.equals(op)) {
       idLost(s);
     }
@@ -32,9 +32,10 @@ final class Reassertion {
 
   /**
    * Puts the session's seat back in its room ({@link Addresses#ROOM_JOIN} with {@code reassert}), then tells its
-   * client the differences between what it was told and the room as stored ({@link Roster#reconcile}).
+   * client the differences between what it was told and the room as stored ({@link Roster#reconcile}; peers gone
+   * from the room only in the {@code lastPass}).
    */
-  private static void reseat(Session s) {
+  private static void reseat(Session s, boolean lastPass) {
     String room = s.room;
     Session.State state = s.state();
     if (room == null || s.join != null || (state != Session.State.JOINED && state != Session.State.SUSPENDED)) {
@@ -51,8 +52,8 @@ final class Reassertion {
           return; // it left meanwhile
         }
         RoomState stored = RoomState.fromJson(ar.result().body());
-        for (String notice : s.roster.reconcile(room, stored, s.id)) {
-          s.inbox.announce(notice);
+        for (Roster.Notice notice : s.roster.reconcile(room, stored, s.id, s.node, lastPass)) {
+          s.inbox.announce(notice.frame(), notice.joined());
         }
         if (!stored.gen().equals(s.roomGen) || stored.version() > s.roomVersion) {
           s.roomGen = stored.gen();
@@ -84,10 +85,11 @@ final class Reassertion {
     if (slash <= 0) {
       return;
     }
+    String room = msg.headers().get(Addresses.HEADER_ROOM);
     String error = Frames.error(ErrorCode.EXPIRED, "message for '" + s.id + "' dropped: it was told you left room '"
-      + s.room + "' (the cluster lost contact with your node) and not yet that you are back", Frames.routedType(msg.body()), s.id);
+      + room + "' (the cluster lost contact with your node) and not that you are back", Frames.routedType(msg.body()), s.id);
     s.vertx.eventBus().send(Addresses.node(via.substring(0, slash)), error, new DeliveryOptions()
       .addHeader(Addresses.HEADER_OP, Addresses.OP_UNDELIVERED).addHeader(Addresses.HEADER_PEER, from)
-      .addHeader(Addresses.HEADER_ROOM, s.room));
+      .addHeader(Addresses.HEADER_ROOM, room));
   }
 }

@@ -110,27 +110,39 @@ final class Roster {
     return !departed.isEmpty();
   }
 
+  /** A notice {@link #reconcile} made: the canonical frame, and the peer it says joined ({@code null}: it left). */
+  record Notice(String frame, String joined) {
+  }
+
   /**
-   * The notices (canonical frames, in order: {@code peer-left}s, then {@code peer-joined}s in join order) that bring
-   * the client's view of {@code room} to {@code state}, applied to this roster; none when they agree. A peer about
-   * whom the client got a newer notice than {@code state} meanwhile is left as it is.
+   * The notices ({@code peer-left}s, then {@code peer-joined}s in join order) that bring the client's view of
+   * {@code room} to {@code state}, applied to this roster; none when they agree. A peer about whom the client got a
+   * newer notice than {@code state} meanwhile is left as it is. A peer the client was told of and that {@code state}
+   * lacks is told left only when {@code tellLeft} (the last pass after a cluster change: in the first ones, the other
+   * nodes of this node's side may not have put their peers back yet) and never when its connection is on
+   * {@code localNode} (that peer is alive: it re-asserts its own seat, and its own leave would tell the room).
    */
-  List<String> reconcile(String room, RoomState state, String self) {
-    List<String> notices = new ArrayList<>();
+  List<Notice> reconcile(String room, RoomState state, String self, String localNode, boolean tellLeft) {
+    List<Notice> notices = new ArrayList<>();
     boolean sameGen = state.gen().equals(gen);
     gen = state.gen();
     long version = state.version();
     for (Map.Entry<String, Known> told : new ArrayList<>(present.entrySet())) {
       String peer = told.getKey();
+      String knownSession = told.getValue().session();
       String session = state.members().get(peer);
       boolean newer = sameGen && told.getValue().version() > version;
-      if (session == null && !newer) {
+      boolean local = knownSession != null && localNode.equals(Member.node(knownSession));
+      if (newer || local) {
+        continue;
+      }
+      if (session == null && tellLeft) {
         present.remove(peer);
         departed.put(peer, version);
-        notices.add(Frames.peerLeft(room, peer, GONE));
-      } else if (session != null && !newer && told.getValue().session() != null && !session.equals(told.getValue().session())) {
+        notices.add(new Notice(Frames.peerLeft(room, peer, GONE), null));
+      } else if (session != null && knownSession != null && !session.equals(knownSession)) {
         present.remove(peer); // another connection holds the id: it left, and the new one joins below
-        notices.add(Frames.peerLeft(room, peer, REPLACED));
+        notices.add(new Notice(Frames.peerLeft(room, peer, REPLACED), null));
       }
     }
     for (Map.Entry<String, String> member : state.members().entrySet()) {
@@ -141,7 +153,7 @@ final class Roster {
       }
       departed.remove(peer);
       if (present.put(peer, new Known(version, member.getValue())) == null) {
-        notices.add(Frames.peerJoined(room, peer));
+        notices.add(new Notice(Frames.peerJoined(room, peer), peer));
       }
     }
     return notices;

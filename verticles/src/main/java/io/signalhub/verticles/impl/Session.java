@@ -98,6 +98,8 @@ public final class Session {
   long roomVersion;
   /** What the client was told about the other peers of {@link #room}. */
   final Roster roster = new Roster();
+  /** Frames from peers the client was told had left, waiting to be told they are back; {@code null} until one came. */
+  HeldFromDeparted departedHold;
   /** The join in flight, or {@code null}. */
   JoinFlow join;
   /** Resume takeover, fences and forwarding; {@code null} until needed. */
@@ -247,7 +249,7 @@ public final class Session {
     }
     String left = room;
     room = null;
-    roster.clear();
+    forgetRoster();
     if (state == State.JOINED) {
       to(State.IDLE); // (an adopted live peer of a stopping node is HANDED_OVER already)
     }
@@ -259,6 +261,14 @@ public final class Session {
         }
         LOG.info("peer {} left room {} on node {}", id, left, node);
       });
+  }
+
+  /** The session is no longer in its room: what its client was told is forgotten, frames waiting in it dropped. */
+  void forgetRoster() {
+    roster.clear();
+    if (departedHold != null) {
+      departedHold.dropAll();
+    }
   }
 
   /** Closes the socket, if any is open, with {@code code}, and cleans up at once. */

@@ -27,8 +27,8 @@ class MergeRulesTest {
     return new RoomState("r", gen, version, members);
   }
 
-  private static String kindAndId(String frame) {
-    JsonObject json = new JsonObject(frame);
+  private static String kindAndId(Roster.Notice notice) {
+    JsonObject json = new JsonObject(notice.frame());
     return json.getString("type") + " " + json.getJsonObject("data").getString("id");
   }
 
@@ -65,15 +65,27 @@ class MergeRulesTest {
     assertTrue(roster.onNotice('-', "b", null, "g", 6));
     assertTrue(roster.onNotice('+', "c", "node-c/e", "g", 9)); // c joined after what the stored state below says
     // the merged room (version 8): a is back, b is not, c is not yet in it as far as this state says
-    List<String> notices = roster.reconcile("r", room("g", 8, "me", "a"), "me");
+    List<Roster.Notice> notices = roster.reconcile("r", room("g", 8, "me", "a"), "me", "this-node", true);
     assertEquals(List.of("peer-joined a"), notices.stream().map(MergeRulesTest::kindAndId).toList());
     assertFalse(roster.isDeparted("a"));
     assertTrue(roster.isDeparted("b"));
     assertFalse(roster.onNotice('+', "c", "node-c/e", "g", 9), "c was kept: its notice is newer than the state");
-    assertEquals(List.of(), roster.reconcile("r", room("g", 8, "me", "a"), "me"), "nothing when they agree");
-    List<String> gone = roster.reconcile("r", room("g", 12, "me", "c"), "me");
+    assertEquals(List.of(), roster.reconcile("r", room("g", 8, "me", "a"), "me", "this-node", true), "nothing when they agree");
+    List<Roster.Notice> gone = roster.reconcile("r", room("g", 12, "me", "c"), "me", "this-node", true);
     assertEquals(List.of("peer-left a"), gone.stream().map(MergeRulesTest::kindAndId).toList());
-    assertEquals(Roster.GONE, new JsonObject(gone.get(0)).getJsonObject("data").getString("reason"));
+    assertEquals(Roster.GONE, new JsonObject(gone.get(0).frame()).getJsonObject("data").getString("reason"));
+  }
+
+  @Test
+  void onlyTheLastPassTellsOfPeersGoneAndNeverOfAPeerOnThisNode() {
+    Roster roster = new Roster();
+    roster.reset(new RoomState("r", "g", 3, members("me", "this-node/1", "a", "node-a/e", "b", "this-node/2")), "me");
+    RoomState withoutEither = new RoomState("r", "g", 4, members("me", "this-node/1"));
+    assertEquals(List.of(), roster.reconcile("r", withoutEither, "me", "this-node", false),
+      "a first pass: the other nodes of this side may not have put their peers back yet");
+    List<Roster.Notice> last = roster.reconcile("r", withoutEither, "me", "this-node", true);
+    assertEquals(List.of("peer-left a"), last.stream().map(MergeRulesTest::kindAndId).toList(),
+      "b is on this node: alive, it puts its own seat back");
   }
 
   @Test
@@ -81,10 +93,10 @@ class MergeRulesTest {
     Roster roster = new Roster();
     roster.reset(room("g", 3, "me", "a"), "me"); // a is node-a/e
     assertFalse(roster.onNotice('~', "a", "node-a/e2", "g", 4), "a resume: nothing to write");
-    assertEquals(List.of(), roster.reconcile("r", new RoomState("r", "g", 5, members("me", "n/me", "a", "node-a/e2")), "me"));
-    List<String> notices = roster.reconcile("r", new RoomState("r", "g", 6, members("me", "n/me", "a", "node-x/e9")), "me");
+    assertEquals(List.of(), roster.reconcile("r", new RoomState("r", "g", 5, members("me", "n/me", "a", "node-a/e2")), "me", "this-node", true));
+    List<Roster.Notice> notices = roster.reconcile("r", new RoomState("r", "g", 6, members("me", "n/me", "a", "node-x/e9")), "me", "this-node", true);
     assertEquals(List.of("peer-left a", "peer-joined a"), notices.stream().map(MergeRulesTest::kindAndId).toList());
-    assertEquals(Roster.REPLACED, new JsonObject(notices.get(0)).getJsonObject("data").getString("reason"));
+    assertEquals(Roster.REPLACED, new JsonObject(notices.get(0).frame()).getJsonObject("data").getString("reason"));
   }
 
   private static LinkedHashMap<String, String> members(String... peerThenSession) {
