@@ -155,7 +155,8 @@ class PartitionTest {
       for (int h = 1; h <= n; h++) {
         for (int k = 0; k < PEERS_PER_HOST; k++) {
           String id = "r" + r + "h" + h + "p" + k;
-          ChaosPeer peer = new ChaosPeer(clients, webSockets, history, "r" + r, id, addresses, h - 1, INTERVAL_MS, seed + peers.size());
+          ChaosPeer peer = new ChaosPeer(clients, webSockets, history, "r" + r, id, addresses, h - 1, INTERVAL_MS,
+            seed + peers.size());
           peers.add(peer);
           hostOf.put(id, h);
           joined.add(peer.start());
@@ -358,7 +359,8 @@ class PartitionTest {
       return Future.succeededFuture(out);
     }, FLOWING_WITHIN_MS);
     if (!stuck.isEmpty()) {
-      fail(failure("no new frame across the former split within " + FLOWING_WITHIN_MS + " ms of convergence: " + stuck, List.of()));
+      fail(failure("no new frame across the former split within " + FLOWING_WITHIN_MS + " ms of convergence: " + stuck,
+        List.of()));
     }
     System.out.println("frames flow again both ways across the former split " + ms(start) + " ms after convergence");
   }
@@ -427,7 +429,8 @@ class PartitionTest {
     }
     for (int i = 0; i < nodes.size(); i++) {
       String log = nodes.get(i).output();
-      out.append("\n--- node ").append(i + 1).append(", last 4000 characters ---\n").append(log.substring(Math.max(0, log.length() - 4000)));
+      out.append("\n--- node ").append(i + 1).append(", last 4000 characters ---\n")
+        .append(log.substring(Math.max(0, log.length() - 4000)));
     }
     return out.toString();
   }
