@@ -69,10 +69,10 @@ final class NodeProcess implements AutoCloseable {
 
   /**
    * A Hazelcast XML for a cluster of one node per host of {@code hosts}: the built-in one with a random name, every
-   * host's cluster address and Hazelcast port under {@code <tcp-ip>}, the hosts' network ({@code 10.B.0.*}) under {@code <interfaces>},
-   * and the split-brain merge run 5 s after start then every 5 s ({@code hazelcast.merge.first.run.delay.seconds},
-   * {@code hazelcast.merge.next.run.delay.seconds}; Hazelcast's defaults are 300 s and 120 s), so that two sides of a
-   * healed partition merge within seconds.
+   * host's cluster address and Hazelcast port under {@code <tcp-ip>}, the hosts' network ({@code 10.B.0.*}) under
+   * {@code <interfaces>}, and the split-brain merge run 5 s after start then every 5 s
+   * ({@code hazelcast.merge.first.run.delay.seconds}, {@code hazelcast.merge.next.run.delay.seconds}; Hazelcast's
+   * defaults are 300 s and 120 s), so that two sides of a healed partition merge within seconds.
    */
   static Path clusterConfig(Path dir, NetHosts hosts) throws IOException {
     String xml;

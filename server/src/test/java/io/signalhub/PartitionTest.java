@@ -101,6 +101,7 @@ class PartitionTest {
     try {
       // nodes first (kill -9): a peer's closing handshake with a node still stopped would never end
       Path logs = Files.createDirectories(Path.of("target", "fault-logs"));
+      writeHistory();
       for (int i = 0; i < nodes.size(); i++) {
         nodes.get(i).close();
         // kept for a look after the run: what each node logged (Hazelcast's view of the split and the merge)
@@ -154,7 +155,8 @@ class PartitionTest {
       for (int h = 1; h <= n; h++) {
         for (int k = 0; k < PEERS_PER_HOST; k++) {
           String id = "r" + r + "h" + h + "p" + k;
-          ChaosPeer peer = new ChaosPeer(clients, webSockets, history, "r" + r, id, addresses, h - 1, INTERVAL_MS, seed + peers.size());
+          ChaosPeer peer = new ChaosPeer(clients, webSockets, history, "r" + r, id, addresses, h - 1, INTERVAL_MS,
+            seed + peers.size());
           peers.add(peer);
           hostOf.put(id, h);
           joined.add(peer.start());
@@ -212,6 +214,7 @@ class PartitionTest {
     if (!violations.isEmpty()) {
       fail(failure("the history breaks the delivery contract", history.check()));
     }
+    assertNoSpuriousNotices(victim);
     System.out.println(what + ": " + history.sentCount() + " frames sent, " + history.receivedCount() + " received, errors "
       + history.errorsByCode() + ", peer-left " + history.leftByReason() + "; contract kept (checked " + ms(stoppedAt)
       + " ms after the peers stopped sending)");
@@ -308,6 +311,32 @@ class PartitionTest {
   }
 
   /**
+   * Nobody was told {@code peer-left} about a peer of its own side of the split (that peer's node never left it), nor
+   * twice about the same peer: the hub announced only the departures the fault caused (a WebRTC client tears down its
+   * peer connection on {@code peer-left}).
+   */
+  private void assertNoSpuriousNotices(int victim) {
+    Map<String, Integer> told = new TreeMap<>();
+    List<String> spurious = new ArrayList<>();
+    for (String[] e : events()) {
+      if (e[2].equals("left")) {
+        if (sameSide(e[1], victim).contains(e[3])) {
+          spurious.add(String.format("%s told %s left (%s) at %s s, a peer of its own side", e[1], e[3], e[4], e[0]));
+        }
+        told.merge(e[1] + " about " + e[3], 1, Integer::sum);
+      }
+    }
+    told.forEach((pair, times) -> {
+      if (times > 1) {
+        spurious.add(pair + ": peer-left " + times + " times");
+      }
+    });
+    if (!spurious.isEmpty()) {
+      fail(failure("peer-left beyond the split (" + spurious.size() + "):\n  " + String.join("\n  ", spurious), List.of()));
+    }
+  }
+
+  /**
    * Waits until every pair of peers on either side of the former split received a frame numbered above the highest it
    * had when the views converged: frames flow again, both ways.
    */
@@ -330,7 +359,8 @@ class PartitionTest {
       return Future.succeededFuture(out);
     }, FLOWING_WITHIN_MS);
     if (!stuck.isEmpty()) {
-      fail(failure("no new frame across the former split within " + FLOWING_WITHIN_MS + " ms of convergence: " + stuck, List.of()));
+      fail(failure("no new frame across the former split within " + FLOWING_WITHIN_MS + " ms of convergence: " + stuck,
+        List.of()));
     }
     System.out.println("frames flow again both ways across the former split " + ms(start) + " ms after convergence");
   }
@@ -376,6 +406,15 @@ class PartitionTest {
     return getClass().getSimpleName() + "." + name;
   }
 
+  /** Writes every event of the history to {@code target/fault-logs/<test>.history.txt} ({@link History#dump}). */
+  private Path writeHistory() throws IOException {
+    StringBuilder dump = new StringBuilder();
+    history.dump(dump);
+    Path file = Files.createDirectories(Path.of("target", "fault-logs")).resolve(prefix() + ".history.txt");
+    Files.writeString(file, dump);
+    return file;
+  }
+
   /** A failure message: what failed, the violations, where the history and logs are, and the ends of the nodes' logs. */
   private String failure(String what, List<History.Violation> violations) {
     StringBuilder out = new StringBuilder(what);
@@ -384,18 +423,14 @@ class PartitionTest {
       out.append("\n  ... ").append(violations.size() - 40).append(" more");
     }
     try {
-      Path logs = Files.createDirectories(Path.of("target", "fault-logs"));
-      StringBuilder dump = new StringBuilder();
-      history.dump(dump);
-      Path file = logs.resolve(prefix() + ".history.txt");
-      Files.writeString(file, dump);
-      out.append("\nhistory: ").append(file.toAbsolutePath()).append(", node logs next to it");
+      out.append("\nhistory: ").append(writeHistory().toAbsolutePath()).append(", node logs next to it");
     } catch (Exception e) {
       out.append("\n(history not written: ").append(e).append(')');
     }
     for (int i = 0; i < nodes.size(); i++) {
       String log = nodes.get(i).output();
-      out.append("\n--- node ").append(i + 1).append(", last 4000 characters ---\n").append(log.substring(Math.max(0, log.length() - 4000)));
+      out.append("\n--- node ").append(i + 1).append(", last 4000 characters ---\n")
+        .append(log.substring(Math.max(0, log.length() - 4000)));
     }
     return out.toString();
   }
