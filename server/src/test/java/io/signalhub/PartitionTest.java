@@ -59,11 +59,13 @@ class PartitionTest {
 
   private static final int ROOMS = 2;
   private static final int PEERS_PER_HOST = 2;
-  private static final long INTERVAL_MS = 250;
+  private static final long INTERVAL_MS = 500;
+  /** How long a peer waits for its {@code welcome} before it tries the next node: /client.js's default. */
+  private static final long JOIN_TIMEOUT_MS = 10_000;
   private static final long STEADY_MS = 3_000;
   private static final long CUT_MS = 15_000;
   private static final long STALL_MS = 10_000;
-  private static final long JOINED_WITHIN_MS = 15_000;
+  private static final long JOINED_WITHIN_MS = 25_000;
   private static final long TOLD_LEFT_WITHIN_MS = 10_000;
   private static final long CONVERGED_WITHIN_MS = 30_000;
   private static final long FLOWING_WITHIN_MS = 10_000;
@@ -156,7 +158,7 @@ class PartitionTest {
         for (int k = 0; k < PEERS_PER_HOST; k++) {
           String id = "r" + r + "h" + h + "p" + k;
           ChaosPeer peer = new ChaosPeer(clients, webSockets, history, "r" + r, id, addresses, h - 1, INTERVAL_MS,
-            seed + peers.size());
+            seed + peers.size()).joinTimeoutMs(JOIN_TIMEOUT_MS);
           peers.add(peer);
           hostOf.put(id, h);
           joined.add(peer.start());
@@ -166,6 +168,11 @@ class PartitionTest {
     Future.all(joined).await(JOINED_WITHIN_MS, TimeUnit.MILLISECONDS);
     awaitViews(this::room, JOINED_WITHIN_MS, "after joining");
     clients.timer(STEADY_MS).await();
+    // where each peer is now (one whose first join timed out, e.g. while the new cluster moved its partitions, went on
+    // to the next node, as /client.js's reconnect would): the sides of the split follow from that
+    for (ChaosPeer peer : peers) {
+      hostOf.put(peer.id(), addresses.indexOf(peer.node()) + 1);
+    }
 
     int victim = n;
     long faultAt = System.nanoTime();

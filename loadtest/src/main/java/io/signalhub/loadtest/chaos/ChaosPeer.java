@@ -59,7 +59,7 @@ public final class ChaosPeer {
   private final SplittableRandom random;
   private final Promise<Void> firstWelcome = Promise.promise();
   private long maxBackoffMs = 4000;
-  private long joinTimeoutMs = 5000;
+  private long joinTimeoutMs = 10_000;
 
   // state, touched on the context only
   private int node;
