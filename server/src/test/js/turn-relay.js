@@ -153,8 +153,15 @@ function expectation() {
     const done = async () => {
       if (!(gotA && gotB)) return;
       try {
-        const pairs = { a: await selectedPair(a.pc), b: await selectedPair(b.pc) };
         const relayed = (p) => p && p.state === 'succeeded' && p.local === 'relay';
+        // the data flowed both ways; a nominated pair's stats may still say in-progress for a moment (libwebrtc
+        // updates the state of the pair in use after its check's response): read them again, for at most 3 s
+        let pairs;
+        for (let i = 0; i < 30; i++) {
+          pairs = { a: await selectedPair(a.pc), b: await selectedPair(b.pc) };
+          if (relayed(pairs.a) && relayed(pairs.b)) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         if (!relayed(pairs.a) || !relayed(pairs.b)) {
           return fail('the selected candidate pair is not a succeeded pair through the relay', { pairs });
         }
