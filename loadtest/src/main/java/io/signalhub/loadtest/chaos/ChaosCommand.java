@@ -464,8 +464,9 @@ public final class ChaosCommand implements Callable<Integer> {
       int base = 20_000 + 10 * new Random().nextInt(2_000);
       StringBuilder members = new StringBuilder();
       for (int i = 0; i < nodes; i++) {
-        members.append("<member>").append(namespaces != null ? namespaces.clusterAddress(i) : "127.0.0.1").append(':')
-          .append(base + i).append("</member>");
+        // on loopback the nodes share an address and take base, base + 1, ...; in namespaces each has its own: base
+        members.append("<member>").append(namespaces != null ? namespaces.clusterAddress(i) + ":" + base : "127.0.0.1:" + (base + i))
+          .append("</member>");
       }
       if (namespaces != null) {
         xml = xml.replace("<interface>127.0.0.1</interface>", "<interface>" + namespaces.clusterInterfaces() + "</interface>");
