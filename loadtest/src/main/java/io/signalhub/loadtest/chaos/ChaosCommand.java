@@ -45,7 +45,8 @@ import java.util.zip.ZipFile;
  * random cluster name and port range, Hazelcast's merge checks every 5 s); joins {@code --rooms} rooms of
  * {@code --peers-per-room} {@link ChaosPeer}s spread over the nodes, each sending every peer of its view a
  * numbered {@code ice-candidate} every {@code --interval-ms}; after a warm-up, applies a fault every
- * {@code --fault-every} on a schedule drawn from {@code --seed} (each kind once per round in a drawn order, a drawn node): {@code kill} (kill -9, then a
+ * {@code --fault-every} on a schedule drawn from {@code --seed} (each kind once per round in a drawn order, a node drawn among those
+ * that serve peers at the time): {@code kill} (kill -9, then a
  * restart), {@code stop} (SIGSTOP for 8-12 s, then SIGCONT), {@code term} (SIGTERM: the graceful stop that hands
  * its peers over and closes them with 1001; then a restart), {@code partition} (the node's cluster link down for
  * 15-25 s, then up; only with the nodes in network namespaces, see {@link Namespaces}: as root with {@code ip netns},
@@ -486,11 +487,16 @@ public final class ChaosCommand implements Callable<Integer> {
 
     private void startPeers() throws Exception {
       WebSocketClient client = ChaosPeer.client(vertx);
-      List<String> addresses = hubs.stream().map(h -> h.address).toList();
       for (int r = 0; r < rooms; r++) {
         for (int j = 0; j < peersPerRoom; j++) {
-          peers.add(new ChaosPeer(vertx, client, history, runId + "-r" + r, runId + "-r" + r + "-p" + j, addresses,
-            r + j, intervalMs, seed * 1_000_003L + r * 97L + j));
+          // peer j of room r starts on node r + j; its "next node" goes up or down the list by the room's parity, so
+          // that the peers of a failed node spread over the others
+          List<String> order = new ArrayList<>();
+          for (int k = 0; k < nodes; k++) {
+            order.add(hubs.get(Math.floorMod(r + j + (r % 2 == 0 ? k : -k), nodes)).address);
+          }
+          peers.add(new ChaosPeer(vertx, client, history, runId + "-r" + r, runId + "-r" + r + "-p" + j, order,
+            0, intervalMs, seed * 1_000_003L + r * 97L + j));
         }
       }
       List<io.vertx.core.Future<Void>> joins = new ArrayList<>();
@@ -517,7 +523,10 @@ public final class ChaosCommand implements Callable<Integer> {
         java.util.Collections.shuffle(deck, random);
       }
       String kind = deck.remove(0);
-      HubNode h = hubs.get(random.nextInt(hubs.size()));
+      // a node drawn among those that serve peers now (peers move to other nodes when theirs fails, and stay)
+      List<HubNode> serving = hubs.stream().filter(n -> peersOn(n) > 0).toList();
+      List<HubNode> among = serving.isEmpty() ? hubs : serving;
+      HubNode h = among.get(random.nextInt(among.size()));
       long on = peersOn(h);
       double start = now();
       say("fault %d: %s node %d (pid %d, %d peers on it)", no, kind, h.index, h.pid(), on);
