@@ -51,7 +51,8 @@ import java.util.zip.ZipFile;
  * its peers over and closes them with 1001; then a restart), {@code partition} (the node's cluster link down for
  * 15-25 s, then up; only with the nodes in network namespaces, see {@link Namespaces}: as root with {@code ip netns},
  * unless {@code --partitions off}), each followed by a recovery window (10 s; 35 s after a stall or a partition). After the last
- * fault is healed it waits a quiet period (at least {@code --quiet}, 35 s) and checks convergence (rule 4), stops
+ * fault is healed it waits a quiet period (at least {@code --quiet}, 35 s) and checks convergence (rule 4; also
+ * before each fault that starts 30 s or more after the previous heal), stops
  * sending, drains, checks convergence again and the history (rules 1-3).
  *
  * <p>The report (stdout and {@code --report}, markdown) has the command, the sizes, the traffic, each fault with
@@ -272,6 +273,7 @@ public final class ChaosCommand implements Callable<Integer> {
     private final List<Fault> done = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
     private final List<String> deck = new ArrayList<>();
+    private final List<History.Violation> viewsBeforeFaults = new ArrayList<>();
     private final String runId = "c" + Long.toString(System.nanoTime() & 0xffffff, 36);
     private Vertx vertx;
     private Path work;
@@ -329,6 +331,14 @@ public final class ChaosCommand implements Callable<Integer> {
         long lastHeal = System.nanoTime();
         int no = 0;
         while (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FAULT_BUDGET_MS) + quietNanos <= end) {
+          if (no > 0 && System.nanoTime() - lastHeal >= TimeUnit.SECONDS.toNanos(30)) {
+            // rule 4 between faults too: 30 s after the previous heal the views must have converged
+            for (History.Violation v : views()) {
+              viewsBeforeFaults.add(new History.Violation(v.rule(), v.sender(), v.recipient(),
+                String.format("before fault %d (%.1f s after the heal of fault %d): %s", no + 1,
+                  (System.nanoTime() - lastHeal) / 1e9, no, v.detail())));
+            }
+          }
           long start = System.nanoTime();
           Fault f = fault(++no);
           done.add(f);
@@ -363,7 +373,8 @@ public final class ChaosCommand implements Callable<Integer> {
           }
         }
         out.println("report: " + report.toAbsolutePath() + (logs != null ? ", logs and history.log in " + logs.toAbsolutePath() : ""));
-        boolean pass = violations.isEmpty() && viewsAtQuietEnd.isEmpty() && viewsAfterDrain.isEmpty() && problems.isEmpty();
+        boolean pass = violations.isEmpty() && viewsAtQuietEnd.isEmpty() && viewsAfterDrain.isEmpty()
+          && viewsBeforeFaults.isEmpty() && problems.isEmpty();
         return pass ? 0 : 1;
       } catch (Exception e) {
         out.println("chaos: the run failed: " + e.getMessage());
@@ -668,14 +679,17 @@ public final class ChaosCommand implements Callable<Integer> {
       row(b, "2 no ghost", "nothing received from a peer the recipient was told had left (until told it is back)", byRule.get("ghost"));
       row(b, "3 no silent loss", "every frame not received accounted for by an error, a peer-left or a session end after its send", byRule.get("lost"));
       row(b, "no invented frame", "every frame received was sent", byRule.get("unsent"));
-      row(b, "4 convergence", String.format("views = connected peers at %.0f s after the last heal", quietMs / 1000.0), viewsAtQuietEnd);
+      row(b, "4 convergence between faults", "views = connected peers before each fault that starts 30 s or more after the previous heal", viewsBeforeFaults);
+      row(b, "4 convergence", String.format("views = connected peers %.0f s after the last heal", quietMs / 1000.0), viewsAtQuietEnd);
       row(b, "4 stays converged", "views = connected peers again after the drain", viewsAfterDrain);
       List<History.Violation> all = new ArrayList<>(violations);
+      all.addAll(viewsBeforeFaults);
       all.addAll(viewsAtQuietEnd);
       Set<String> listed = new HashSet<>();
       viewsAtQuietEnd.forEach(v -> listed.add(v.toString()));
       viewsAfterDrain.stream().filter(v -> !listed.contains(v.toString())).forEach(all::add); // the same again: once
-      boolean pass = violations.isEmpty() && viewsAtQuietEnd.isEmpty() && viewsAfterDrain.isEmpty() && problems.isEmpty();
+      boolean pass = violations.isEmpty() && viewsAtQuietEnd.isEmpty() && viewsAfterDrain.isEmpty()
+        && viewsBeforeFaults.isEmpty() && problems.isEmpty();
       if (!all.isEmpty()) {
         b.append("\n## Violations\n\n(convergence violations found again after the drain are listed once)\n\n");
         Map<String, Integer> count = new TreeMap<>();
