@@ -52,7 +52,8 @@ import java.util.zip.ZipFile;
  * 15-25 s, then up; only with the nodes in network namespaces, see {@link Namespaces}: as root with {@code ip netns},
  * unless {@code --partitions off}), each followed by a recovery window (10 s; 35 s after a stall or a partition). After the last
  * fault is healed it waits a quiet period (at least {@code --quiet}, 35 s) and checks convergence (rule 4; also
- * before each fault that starts 30 s or more after the previous heal), stops
+ * before each fault that starts 30 s or more after the previous heal), keeps
+ * signaling for 5 s more (every frame of which must arrive: an {@code error} is not enough once converged), stops
  * sending, drains, checks convergence again and the history (rules 1-3).
  *
  * <p>The report (stdout and {@code --report}, markdown) has the command, the sizes, the traffic, each fault with
@@ -142,6 +143,8 @@ public final class ChaosCommand implements Callable<Integer> {
     "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED");
 
   private static final long RECOVERY_MIN_MS = 10_000;
+  /** Signaling after the final view check, every frame of which must be delivered (no error accepted). */
+  private static final long PROBE_MS = 5_000;
   /** After a stall or a partition (the cluster splits, then merges): the 30 s the contract allows to converge, and 5 s. */
   private static final long RECOVERY_SPLIT_MS = 35_000;
   /** What a fault takes at most, for deciding whether one more fits before the quiet period. */
@@ -358,11 +361,17 @@ public final class ChaosCommand implements Callable<Integer> {
         double healedAt = history.seconds(lastHeal);
 
         List<History.Violation> viewsAtQuietEnd = views();
-        say("views checked (%d differ); draining", viewsAtQuietEnd.size());
+        long probeStart = System.nanoTime();
+        say("views checked (%d differ); %d s more of signaling, every frame of which must arrive", viewsAtQuietEnd.size(),
+          PROBE_MS / 1000);
+        delay(PROBE_MS);
+        long probeEnd = System.nanoTime();
+        say("draining");
         peers.forEach(p -> p.sending(false));
         drain();
         List<History.Violation> viewsAfterDrain = views();
         List<History.Violation> violations = history.check();
+        violations.addAll(history.checkDelivered(probeStart, probeEnd));
         vertx.cancelTimer(progress);
         String text = report(violations, viewsAtQuietEnd, viewsAfterDrain, healedAt);
         out.print(text);
@@ -669,7 +678,7 @@ public final class ChaosCommand implements Callable<Integer> {
         w[0], w[1], reconnects, idTaken, replays));
 
       Map<String, List<History.Violation>> byRule = new LinkedHashMap<>();
-      for (String rule : List.of("duplicate", "reorder", "ghost", "lost", "unsent")) {
+      for (String rule : List.of("duplicate", "reorder", "ghost", "lost", "unsent", "undelivered")) {
         byRule.put(rule, new ArrayList<>());
       }
       violations.forEach(v -> byRule.computeIfAbsent(v.rule(), k -> new ArrayList<>()).add(v));
@@ -682,6 +691,8 @@ public final class ChaosCommand implements Callable<Integer> {
       row(b, "4 convergence between faults", "views = connected peers before each fault that starts 30 s or more after the previous heal", viewsBeforeFaults);
       row(b, "4 convergence", String.format("views = connected peers %.0f s after the last heal", quietMs / 1000.0), viewsAtQuietEnd);
       row(b, "4 stays converged", "views = connected peers again after the drain", viewsAfterDrain);
+      row(b, "4 signaling resumed", String.format("every frame of the %d s after that check delivered (an error is not enough)",
+        PROBE_MS / 1000), byRule.get("undelivered"));
       List<History.Violation> all = new ArrayList<>(violations);
       all.addAll(viewsBeforeFaults);
       all.addAll(viewsAtQuietEnd);

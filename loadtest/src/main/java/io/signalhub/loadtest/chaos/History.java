@@ -42,7 +42,8 @@ import java.util.TreeSet;
  *   <li>{@code unsent}: r never receives a frame that s did not send.</li>
  * </ol>
  * {@link #checkViews(Map)} checks rule 4 (convergence): each peer's view of its room ({@code welcome}
- * {@code data.peers}, plus {@code peer-joined}, minus {@code peer-left}) equals the peers actually connected.
+ * {@code data.peers}, plus {@code peer-joined}, minus {@code peer-left}) equals the peers actually connected;
+ * {@link #checkDelivered(long, long)} that, once converged, signaling resumes: every frame of a window arrives.
  *
  * <p>Times in violations and in {@link #seconds(long)} are seconds since this history was created.
  */
@@ -51,8 +52,8 @@ public final class History {
   /**
    * A broken rule.
    *
-   * @param rule      {@code duplicate}, {@code reorder}, {@code ghost}, {@code lost}, {@code unsent} or
-   *                  {@code convergence}
+   * @param rule      {@code duplicate}, {@code reorder}, {@code ghost}, {@code lost}, {@code unsent},
+   *                  {@code convergence} or {@code undelivered}
    * @param sender    the sending peer of the pair (for {@code convergence}: the peer whose view is wrong)
    * @param recipient the receiving peer of the pair (for {@code convergence}: null)
    * @param detail    the frame numbers ({@code n=12..15}, runs of consecutive numbers are one violation) and
@@ -346,6 +347,37 @@ public final class History {
       first--;
     }
     return first < times.size() && times.get(first) > t && times.get(first) - t <= windowNanos;
+  }
+
+  /**
+   * Delivery once converged: every frame sent from {@code fromNanos} to {@code toNanos} ({@link System#nanoTime()}
+   * values, e.g. a window after the views converged with no fault running) was received, whatever errors or
+   * notices came: a room whose peers all see each other but whose frames all end as {@code expired} keeps rules
+   * 1-3 and the views of rule 4, and signals nothing.
+   *
+   * @return one {@code undelivered} violation per run of consecutive frame numbers of a pair
+   */
+  public List<Violation> checkDelivered(long fromNanos, long toNanos) {
+    List<Event> all = snapshot();
+    Map<Pair, Set<Long>> got = new HashMap<>();
+    for (Event e : all) {
+      if (e.kind == Kind.RECEIVED) {
+        got.computeIfAbsent(new Pair(e.other, e.by), k -> new HashSet<>()).add(e.n);
+      }
+    }
+    Map<Pair, Runs> missing = new TreeMap<>((a, b) -> a.sender.equals(b.sender)
+      ? a.recipient.compareTo(b.recipient) : a.sender.compareTo(b.sender));
+    for (Event e : all) {
+      if (e.kind == Kind.SENT && e.t >= fromNanos && e.t <= toNanos) {
+        Pair pair = new Pair(e.by, e.other);
+        if (!got.getOrDefault(pair, Set.of()).contains(e.n)) {
+          missing.computeIfAbsent(pair, k -> new Runs()).add(e.n, e.t);
+        }
+      }
+    }
+    List<Violation> out = new ArrayList<>();
+    missing.forEach((p, r) -> r.report(out, "undelivered", p, "sent after the views converged, never received"));
+    return out;
   }
 
   /** When each peer's sessions ended (see the class comment), ascending, by peer. */

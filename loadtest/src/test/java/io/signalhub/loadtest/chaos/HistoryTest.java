@@ -188,6 +188,31 @@ class HistoryTest {
   }
 
   @Test
+  void onceConvergedEveryFrameOfTheWindowMustArriveEvenWithAnError() {
+    long[] now = {0};
+    History h = new History(() -> now[0], 60_000);
+    h.welcome("a", false, List.of());
+    h.welcome("b", false, List.of("a"));
+    h.toldJoined("a", "b");
+    h.sent("a", "b", 1);                 // before the window: an error is enough
+    h.error("a", "b", "expired");
+    now[0] = 10;
+    h.sent("a", "b", 2);                 // in the window: expired is not enough
+    h.error("a", "b", "expired");
+    h.sent("b", "a", 1);
+    h.received("a", "b", 1);
+    now[0] = 20;
+    h.sent("a", "b", 3);                 // after the window
+    h.received("b", "a", 3);
+    assertEquals(List.of(), h.check());
+    List<History.Violation> v = h.checkDelivered(5, 15);
+    assertEquals(1, v.size(), v.toString());
+    assertEquals("undelivered", v.get(0).rule());
+    assertEquals("a", v.get(0).sender());
+    assertTrue(v.get(0).detail().startsWith("n=2 "), v.get(0).detail());
+  }
+
+  @Test
   void aFrameNeverSentIsReported() {
     History h = twoPeers();
     h.received("b", "a", 1);
