@@ -34,13 +34,16 @@ import java.util.TreeSet;
  *   <li>{@code lost}: every frame s sent to r that r never received is accounted for by (a) an {@code error} with
  *       {@code data.to} = r received by s after the send (one error per frame, oldest frame first), (b) s being
  *       told {@code peer-left} r after the send, (c) the end of s's session after the send, or (d) the end of
- *       r's session after the send. A session ends when its socket closes and it does not resume: the client
+ *       r's session after the send; (b), (c) and (d) count only within {@link #ACCOUNT_WINDOW_MS} (60 s: the
+ *       hold time, 30 s, and the failure detection, with room to spare) after the send, so that a fault minutes
+ *       later does not excuse a frame lost in the middle of a session. A session ends when its socket closes and it does not resume: the client
  *       stopped ({@link #sessionEnded}), or its next {@code welcome} says {@code resumed: false}; it ended at
  *       that last close ({@link #closed}), or, when no close was recorded, at the stop or the new welcome;</li>
  *   <li>{@code unsent}: r never receives a frame that s did not send.</li>
  * </ol>
  * {@link #checkViews(Map)} checks rule 4 (convergence): each peer's view of its room ({@code welcome}
- * {@code data.peers}, plus {@code peer-joined}, minus {@code peer-left}) equals the peers actually connected.
+ * {@code data.peers}, plus {@code peer-joined}, minus {@code peer-left}) equals the peers actually connected;
+ * {@link #checkDelivered(long, long)} that, once converged, signaling resumes: every frame of a window arrives.
  *
  * <p>Times in violations and in {@link #seconds(long)} are seconds since this history was created.
  */
@@ -49,8 +52,8 @@ public final class History {
   /**
    * A broken rule.
    *
-   * @param rule      {@code duplicate}, {@code reorder}, {@code ghost}, {@code lost}, {@code unsent} or
-   *                  {@code convergence}
+   * @param rule      {@code duplicate}, {@code reorder}, {@code ghost}, {@code lost}, {@code unsent},
+   *                  {@code convergence} or {@code undelivered}
    * @param sender    the sending peer of the pair (for {@code convergence}: the peer whose view is wrong)
    * @param recipient the receiving peer of the pair (for {@code convergence}: null)
    * @param detail    the frame numbers ({@code n=12..15}, runs of consecutive numbers are one violation) and
@@ -69,7 +72,12 @@ public final class History {
   record Event(long t, Kind kind, String by, String other, long n, String text, List<String> peers) {
   }
 
-  private final long origin = System.nanoTime();
+  /** How long after a send a peer-left or a session end may come and still account for the frame: 60 s. */
+  public static final long ACCOUNT_WINDOW_MS = 60_000;
+
+  private final java.util.function.LongSupplier clock;
+  private final long windowNanos;
+  private final long origin;
   private final List<Event> events = new ArrayList<>();
   private long sent;
   private long received;
@@ -78,6 +86,18 @@ public final class History {
   private final Map<Integer, Long> closesByCode = new TreeMap<>();
   private long welcomes;
   private long resumed;
+
+  /** An empty history on {@link System#nanoTime()}, accounting window {@link #ACCOUNT_WINDOW_MS}. */
+  public History() {
+    this(System::nanoTime, ACCOUNT_WINDOW_MS);
+  }
+
+  /** An empty history stamped by {@code clock} (ns), with an accounting window of {@code accountWindowMs} (tests). */
+  History(java.util.function.LongSupplier clock, long accountWindowMs) {
+    this.clock = clock;
+    this.windowNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(accountWindowMs);
+    this.origin = clock.getAsLong();
+  }
 
   /** {@link System#nanoTime()} at creation: time 0 of {@link #seconds(long)}. */
   public long origin() {
@@ -90,7 +110,7 @@ public final class History {
   }
 
   private synchronized void add(Kind kind, String by, String other, long n, String text, List<String> peers) {
-    events.add(new Event(System.nanoTime(), kind, by, other, n, text, peers));
+    events.add(new Event(clock.getAsLong(), kind, by, other, n, text, peers));
   }
 
   /** {@code from} is about to write frame {@code n} addressed to {@code to} (record it before the write). */
@@ -275,12 +295,12 @@ public final class History {
     ghosts.forEach((p, r) -> r.report(out, "ghost", p, "received while the sender had left in the recipient's view"));
     unsent.forEach((p, r) -> r.report(out, "unsent", p, "received, never sent"));
 
-    // rule 3: session ends per peer, last peer-left per pair
-    Map<String, Long> lastSessionEnd = sessionEnds(all);
-    Map<Pair, Long> lastToldLeft = new HashMap<>();
+    // rule 3: session ends per peer, peer-left notices per pair (times, in order)
+    Map<String, List<Long>> sessionEnds = sessionEnds(all);
+    Map<Pair, List<Long>> toldLeft = new HashMap<>();
     for (Event e : all) {
       if (e.kind == Kind.LEFT) {
-        lastToldLeft.put(new Pair(e.by, e.other), e.t);
+        toldLeft.computeIfAbsent(new Pair(e.by, e.other), k -> new ArrayList<>()).add(e.t);
       }
     }
     Map<Pair, Deque<long[]>> pending = new HashMap<>(); // lost frames not otherwise accounted for: {n, t}
@@ -290,9 +310,8 @@ public final class History {
         if (got.getOrDefault(pair, Set.of()).contains(e.n)) {
           continue;
         }
-        boolean accounted = lastToldLeft.getOrDefault(pair, Long.MIN_VALUE) > e.t
-          || lastSessionEnd.getOrDefault(e.by, Long.MIN_VALUE) > e.t
-          || lastSessionEnd.getOrDefault(e.other, Long.MIN_VALUE) > e.t;
+        boolean accounted = within(toldLeft.get(pair), e.t) || within(sessionEnds.get(e.by), e.t)
+          || within(sessionEnds.get(e.other), e.t);
         if (!accounted) {
           pending.computeIfAbsent(pair, k -> new ArrayDeque<>()).add(new long[] {e.n, e.t});
         }
@@ -316,9 +335,54 @@ public final class History {
     return out;
   }
 
-  /** The time each peer's last ended session ended (see the class comment), by peer. */
-  private static Map<String, Long> sessionEnds(List<Event> all) {
-    Map<String, Long> end = new HashMap<>();
+  /** Whether one of {@code times} (ascending) is after {@code t} and at most the accounting window after it. */
+  private boolean within(List<Long> times, long t) {
+    if (times == null) {
+      return false;
+    }
+    int i = java.util.Collections.binarySearch(times, t + 1);
+    int first = i >= 0 ? i : -i - 1;
+    // binarySearch may land on any of equal values: step back to the first one after t
+    while (first > 0 && times.get(first - 1) > t) {
+      first--;
+    }
+    return first < times.size() && times.get(first) > t && times.get(first) - t <= windowNanos;
+  }
+
+  /**
+   * Delivery once converged: every frame sent from {@code fromNanos} to {@code toNanos} ({@link System#nanoTime()}
+   * values, e.g. a window after the views converged with no fault running) was received, whatever errors or
+   * notices came: a room whose peers all see each other but whose frames all end as {@code expired} keeps rules
+   * 1-3 and the views of rule 4, and signals nothing.
+   *
+   * @return one {@code undelivered} violation per run of consecutive frame numbers of a pair
+   */
+  public List<Violation> checkDelivered(long fromNanos, long toNanos) {
+    List<Event> all = snapshot();
+    Map<Pair, Set<Long>> got = new HashMap<>();
+    for (Event e : all) {
+      if (e.kind == Kind.RECEIVED) {
+        got.computeIfAbsent(new Pair(e.other, e.by), k -> new HashSet<>()).add(e.n);
+      }
+    }
+    Map<Pair, Runs> missing = new TreeMap<>((a, b) -> a.sender.equals(b.sender)
+      ? a.recipient.compareTo(b.recipient) : a.sender.compareTo(b.sender));
+    for (Event e : all) {
+      if (e.kind == Kind.SENT && e.t >= fromNanos && e.t <= toNanos) {
+        Pair pair = new Pair(e.by, e.other);
+        if (!got.getOrDefault(pair, Set.of()).contains(e.n)) {
+          missing.computeIfAbsent(pair, k -> new Runs()).add(e.n, e.t);
+        }
+      }
+    }
+    List<Violation> out = new ArrayList<>();
+    missing.forEach((p, r) -> r.report(out, "undelivered", p, "sent after the views converged, never received"));
+    return out;
+  }
+
+  /** When each peer's sessions ended (see the class comment), ascending, by peer. */
+  private static Map<String, List<Long>> sessionEnds(List<Event> all) {
+    Map<String, List<Long>> end = new HashMap<>();
     Map<String, Long> lastClose = new HashMap<>(); // since the peer's last welcome
     Set<String> welcomed = new HashSet<>();
     for (Event e : all) {
@@ -326,15 +390,16 @@ public final class History {
         case CLOSED -> lastClose.putIfAbsent(e.by, e.t); // the first close after a welcome: the link dropped there
         case WELCOME -> {
           if (!welcomed.add(e.by) && e.n == 0) {
-            end.put(e.by, lastClose.getOrDefault(e.by, e.t));
+            end.computeIfAbsent(e.by, k -> new ArrayList<>()).add(lastClose.getOrDefault(e.by, e.t));
           }
           lastClose.remove(e.by);
         }
-        case ENDED -> end.put(e.by, lastClose.getOrDefault(e.by, e.t));
+        case ENDED -> end.computeIfAbsent(e.by, k -> new ArrayList<>()).add(lastClose.getOrDefault(e.by, e.t));
         default -> {
         }
       }
     }
+    end.values().forEach(java.util.Collections::sort);
     return end;
   }
 

@@ -155,6 +155,28 @@ class HistoryTest {
   }
 
   @Test
+  void aPeerLeftOrSessionEndLongAfterTheSendAccountsForNothing() {
+    long[] now = {0};
+    History h = new History(() -> now[0], 60_000);
+    h.welcome("a", false, List.of());
+    h.welcome("b", false, List.of("a"));
+    h.sent("a", "b", 1);               // lost, a peer-left 59 s later: accounted for
+    now[0] += 59_000_000_000L;
+    h.toldLeft("a", "b", "node-failed");
+    h.toldJoined("a", "b");
+    now[0] += 500_000_000L;
+    h.sent("a", "b", 2);               // lost, the next notice and b's session end are 61 s later: not
+    now[0] += 61_000_000_000L;
+    h.toldLeft("a", "b", "node-failed");
+    h.closed("b", 1006);
+    h.sessionEnded("b");
+    List<History.Violation> v = h.check();
+    assertEquals(1, v.size(), v.toString());
+    assertEquals("lost", v.get(0).rule());
+    assertTrue(v.get(0).detail().startsWith("n=2 ") && v.get(0).detail().contains("at 59.500 s"), v.get(0).detail());
+  }
+
+  @Test
   void aResumedSessionDidNotEndSoItsFramesMustArrive() {
     History h = twoPeers();
     h.sent("a", "b", 1);
@@ -163,6 +185,31 @@ class HistoryTest {
     List<History.Violation> v = h.check();
     assertEquals(1, v.size(), v.toString());
     assertEquals("lost", v.get(0).rule());
+  }
+
+  @Test
+  void onceConvergedEveryFrameOfTheWindowMustArriveEvenWithAnError() {
+    long[] now = {0};
+    History h = new History(() -> now[0], 60_000);
+    h.welcome("a", false, List.of());
+    h.welcome("b", false, List.of("a"));
+    h.toldJoined("a", "b");
+    h.sent("a", "b", 1);                 // before the window: an error is enough
+    h.error("a", "b", "expired");
+    now[0] = 10;
+    h.sent("a", "b", 2);                 // in the window: expired is not enough
+    h.error("a", "b", "expired");
+    h.sent("b", "a", 1);
+    h.received("a", "b", 1);
+    now[0] = 20;
+    h.sent("a", "b", 3);                 // after the window
+    h.received("b", "a", 3);
+    assertEquals(List.of(), h.check());
+    List<History.Violation> v = h.checkDelivered(5, 15);
+    assertEquals(1, v.size(), v.toString());
+    assertEquals("undelivered", v.get(0).rule());
+    assertEquals("a", v.get(0).sender());
+    assertTrue(v.get(0).detail().startsWith("n=2 "), v.get(0).detail());
   }
 
   @Test
