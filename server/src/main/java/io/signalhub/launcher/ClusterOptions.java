@@ -49,6 +49,16 @@ public class ClusterOptions extends Settings<ClusterOptions> {
   public static final Setting<String> CLUSTER_CONFIG = Setting.ofString("clusterConfig", "",
       "Hazelcast XML file; empty for the built-in `config/cluster.xml`");
 
+  public static final Setting<Long> CLUSTER_PING_INTERVAL_MS = Setting.ofLong("clusterPingIntervalMs", 1_000, "ms",
+      "how often each event-bus connection to another node is pinged (Vert.x's default: 20000)")
+    .rule(v -> v >= 100, "must be >= 100");
+  public static final Setting<Long> CLUSTER_PING_TIMEOUT_MS = Setting.ofLong("clusterPingTimeoutMs", 4_000, "ms",
+      "an event-bus connection to another node whose ping gets no pong this long is closed, and the next message opens "
+        + "a new one (Vert.x's default: 20000). Kept at the cluster's failure detection (4 s): a connection that stalled "
+        + "through a partition is replaced while the nodes are apart, instead of after the heal with what was written "
+        + "to it meanwhile")
+    .rule(v -> v >= 100, "must be >= 100");
+
   public static final Setting<Boolean> CLUSTER_TLS = Setting.ofBoolean("clusterTls", false,
       "mutual TLS on the clustered event bus: each node presents `clusterTlsCert` and talks only to nodes whose "
         + "certificate `clusterTlsCa` signed; host names are not checked (use a CA that signs only this cluster's "
@@ -66,7 +76,8 @@ public class ClusterOptions extends Settings<ClusterOptions> {
     .rule(ClusterOptions::namedWhenTls, "must name a PEM file when clusterTls is true");
 
   /** Every setting, in the order of {@code config/hub.json}. */
-  public static final List<Setting<?>> SETTINGS = List.of(CLUSTERED, CLUSTER_HOST, CLUSTER_CONFIG, CLUSTER_TLS,
+  public static final List<Setting<?>> SETTINGS = List.of(CLUSTERED, CLUSTER_HOST, CLUSTER_CONFIG,
+    CLUSTER_PING_INTERVAL_MS, CLUSTER_PING_TIMEOUT_MS, CLUSTER_TLS,
     CLUSTER_TLS_CERT, CLUSTER_TLS_KEY, CLUSTER_TLS_CA);
 
   /** Every default: clustered, event bus on loopback without TLS, the built-in Hazelcast configuration. */
@@ -93,6 +104,14 @@ public class ClusterOptions extends Settings<ClusterOptions> {
 
   /** {@link #CLUSTER_CONFIG}. */
   public String getClusterConfig() { return get(CLUSTER_CONFIG); }
+
+  /** {@link #CLUSTER_PING_INTERVAL_MS}. */
+  public long getClusterPingIntervalMs() { return get(CLUSTER_PING_INTERVAL_MS); }
+  public ClusterOptions setClusterPingIntervalMs(long v) { return set(CLUSTER_PING_INTERVAL_MS, v); }
+
+  /** {@link #CLUSTER_PING_TIMEOUT_MS}. */
+  public long getClusterPingTimeoutMs() { return get(CLUSTER_PING_TIMEOUT_MS); }
+  public ClusterOptions setClusterPingTimeoutMs(long v) { return set(CLUSTER_PING_TIMEOUT_MS, v); }
   public ClusterOptions setClusterConfig(String v) { return set(CLUSTER_CONFIG, v); }
 
   /** {@link #CLUSTER_TLS}. */

@@ -217,7 +217,8 @@ public final class HubMain implements Callable<Integer> {
       return Future.succeededFuture(Vertx.vertx(vertxOptions));
     }
     Config hz = HubConfig.clusterConfig(options);
-    EventBusOptions bus = vertxOptions.getEventBusOptions().setHost(options.getClusterHost()).setPort(0);
+    EventBusOptions bus = vertxOptions.getEventBusOptions().setHost(options.getClusterHost()).setPort(0)
+      .setClusterPingInterval(options.getClusterPingIntervalMs()).setClusterPingReplyInterval(options.getClusterPingTimeoutMs());
     if (options.isClusterTls()) {
       // Mutual TLS between nodes, the files checked by ClusterOptions.validate(). Each side checks the other's
       // certificate against the CA: the accepting node (clientAuth REQUIRED) and the connecting one (trustAll off:
