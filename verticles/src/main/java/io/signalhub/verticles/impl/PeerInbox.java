@@ -113,8 +113,13 @@ final class PeerInbox {
       }
       int colon = roomState.lastIndexOf(':');
       int space = notice.indexOf(' ');
-      return s.roster.onNotice(notice.charAt(0), space < 0 ? notice.substring(1) : notice.substring(1, space),
-        space < 0 ? null : notice.substring(space + 1), roomState.substring(0, colon), Long.parseLong(roomState.substring(colon + 1)));
+      String peer = space < 0 ? notice.substring(1) : notice.substring(1, space);
+      Roster.Verdict verdict = s.roster.onNotice(notice.charAt(0), peer, space < 0 ? null : notice.substring(space + 1),
+        roomState.substring(0, colon), Long.parseLong(roomState.substring(colon + 1)));
+      if (verdict == Roster.Verdict.REPLACE) {
+        announce(Frames.peerLeft(s.room, peer, Roster.REPLACED), null); // then the peer-joined itself
+      }
+      return verdict != Roster.Verdict.SKIP;
     }
     if (msg.body() == null || !s.roster.anyDeparted()) {
       return true;

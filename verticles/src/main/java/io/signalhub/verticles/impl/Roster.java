@@ -69,30 +69,47 @@ final class Roster {
    * resume that moved the peer to {@code session} ({@code '~'}: nothing to write). Applies it and says whether to
    * write it.
    *
-   * @return {@code false} when the notice is stale for that peer or tells the client nothing new
+   * @return {@link Verdict#SKIP} when the notice is stale for that peer or tells the client nothing new;
+   *     {@link Verdict#REPLACE} for a {@code peer-joined} of a peer the client knows under another connection (it
+   *     rejoined afresh, e.g. after its node crashed, before this node heard it left): write a {@code peer-left}
+   *     ({@link #REPLACED}) first
    */
-  boolean onNotice(char kind, String peer, String session, String stateGen, long version) {
+  Verdict onNotice(char kind, String peer, String session, String stateGen, long version) {
     if (gen == null || !gen.equals(stateGen)) {
       gen = stateGen; // another incarnation of the room: versions start over
     } else {
       Long last = lastVersion(peer);
       if (last != null && version <= last) {
-        return false;
+        return Verdict.SKIP;
       }
     }
     if (kind == '~') {
       if (present.containsKey(peer)) {
         present.put(peer, new Known(version, session));
       }
-      return false;
+      return Verdict.SKIP;
     }
     if (kind == '+') {
       departed.remove(peer);
-      return present.put(peer, new Known(version, session)) == null;
+      Known before = present.put(peer, new Known(version, session));
+      if (before == null) {
+        return Verdict.WRITE;
+      }
+      return before.session() != null && session != null && !before.session().equals(session) ? Verdict.REPLACE : Verdict.SKIP;
     }
     boolean wasPresent = present.remove(peer) != null;
     departed.put(peer, version);
-    return wasPresent;
+    return wasPresent ? Verdict.WRITE : Verdict.SKIP;
+  }
+
+  /** What to do with a notice ({@link #onNotice}). */
+  enum Verdict {
+    /** Not written: stale, or nothing new. */
+    SKIP,
+    /** Written. */
+    WRITE,
+    /** A {@code peer-left} ({@link #REPLACED}) written first, then the notice. */
+    REPLACE
   }
 
   private Long lastVersion(String peer) {

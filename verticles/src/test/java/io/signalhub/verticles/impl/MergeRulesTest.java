@@ -32,44 +32,60 @@ class MergeRulesTest {
     return json.getString("type") + " " + json.getJsonObject("data").getString("id");
   }
 
+  private static void assertSkip(Roster.Verdict verdict, String... why) {
+    assertEquals(Roster.Verdict.SKIP, verdict, why.length > 0 ? why[0] : null);
+  }
+
+  private static void assertWrite(Roster.Verdict verdict, String... why) {
+    assertEquals(Roster.Verdict.WRITE, verdict, why.length > 0 ? why[0] : null);
+  }
+
+  @Test
+  void aPeerThatRejoinedAfreshBeforeItsLeaveWasHeardIsToldLeftThenJoined() {
+    Roster roster = new Roster();
+    roster.reset(room("g", 3, "me", "a"), "me"); // a at node-a/e; its node crashes, it rejoins on node-b at once
+    assertEquals(Roster.Verdict.REPLACE, roster.onNotice('+', "a", "node-b/e7", "g", 4));
+    assertSkip(roster.onNotice('-', "a", null, "g", 3), "the late eviction of its first connection is older");
+  }
+
   @Test
   void theClientIsToldEachChangeOnceAndNothingStale() {
     Roster roster = new Roster();
     roster.reset(room("g", 3, "me", "a"), "me");
-    assertFalse(roster.onNotice('+', "a", "node-a/e", "g", 2), "an older notice about a peer the welcome listed");
-    assertFalse(roster.onNotice('+', "a", "node-a/e", "g", 4), "a second peer-joined for a peer the client knows is there");
-    assertTrue(roster.onNotice('-', "a", null, "g", 5));
+    assertSkip(roster.onNotice('+', "a", "node-a/e", "g", 2), "an older notice about a peer the welcome listed");
+    assertSkip(roster.onNotice('+', "a", "node-a/e", "g", 4), "a second peer-joined for a peer the client knows is there");
+    assertWrite(roster.onNotice('-', "a", null, "g", 5));
     assertTrue(roster.isDeparted("a"));
-    assertFalse(roster.onNotice('-', "a", null, "g", 6), "a second peer-left");
-    assertFalse(roster.onNotice('+', "a", "node-a/e", "g", 4), "a peer-joined older than the peer-left already written");
+    assertSkip(roster.onNotice('-', "a", null, "g", 6), "a second peer-left");
+    assertSkip(roster.onNotice('+', "a", "node-a/e", "g", 4), "a peer-joined older than the peer-left already written");
     assertTrue(roster.isDeparted("a"), "frames from a stay screened until it is told back");
-    assertTrue(roster.onNotice('+', "a", "node-a/e", "g", 7));
+    assertWrite(roster.onNotice('+', "a", "node-a/e", "g", 7));
     assertFalse(roster.isDeparted("a"));
     assertFalse(roster.anyDeparted());
-    assertTrue(roster.onNotice('+', "b", "node-b/e", "g", 8));
+    assertWrite(roster.onNotice('+', "b", "node-b/e", "g", 8));
   }
 
   @Test
   void anotherIncarnationOfTheRoomStartsVersionsOver() {
     Roster roster = new Roster();
     roster.reset(room("g1", 9, "me", "a"), "me");
-    assertTrue(roster.onNotice('-', "a", null, "g1", 10));
-    assertTrue(roster.onNotice('+', "a", "node-a/e", "g2", 1), "the room was created again: version 1 is newer");
+    assertWrite(roster.onNotice('-', "a", null, "g1", 10));
+    assertWrite(roster.onNotice('+', "a", "node-a/e", "g2", 1), "the room was created again: version 1 is newer");
   }
 
   @Test
   void reconcilingTellsTheDifferencesAndKeepsNewerNews() {
     Roster roster = new Roster();
     roster.reset(room("g", 4, "me", "a", "b"), "me");
-    assertTrue(roster.onNotice('-', "a", null, "g", 5)); // the other side of a partition: told a and b left
-    assertTrue(roster.onNotice('-', "b", null, "g", 6));
-    assertTrue(roster.onNotice('+', "c", "node-c/e", "g", 9)); // c joined after what the stored state below says
+    assertWrite(roster.onNotice('-', "a", null, "g", 5)); // the other side of a partition: told a and b left
+    assertWrite(roster.onNotice('-', "b", null, "g", 6));
+    assertWrite(roster.onNotice('+', "c", "node-c/e", "g", 9)); // c joined after what the stored state below says
     // the merged room (version 8): a is back, b is not, c is not yet in it as far as this state says
     List<Roster.Notice> notices = roster.reconcile("r", room("g", 8, "me", "a"), "me", "this-node", true);
     assertEquals(List.of("peer-joined a"), notices.stream().map(MergeRulesTest::kindAndId).toList());
     assertFalse(roster.isDeparted("a"));
     assertTrue(roster.isDeparted("b"));
-    assertFalse(roster.onNotice('+', "c", "node-c/e", "g", 9), "c was kept: its notice is newer than the state");
+    assertSkip(roster.onNotice('+', "c", "node-c/e", "g", 9), "c was kept: its notice is newer than the state");
     assertEquals(List.of(), roster.reconcile("r", room("g", 8, "me", "a"), "me", "this-node", true), "nothing when they agree");
     List<Roster.Notice> gone = roster.reconcile("r", room("g", 12, "me", "c"), "me", "this-node", true);
     assertEquals(List.of("peer-left a"), gone.stream().map(MergeRulesTest::kindAndId).toList());
@@ -92,7 +108,7 @@ class MergeRulesTest {
   void aPeerWhoseIdAnotherConnectionNowHoldsIsToldLeftThenJoined() {
     Roster roster = new Roster();
     roster.reset(room("g", 3, "me", "a"), "me"); // a is node-a/e
-    assertFalse(roster.onNotice('~', "a", "node-a/e2", "g", 4), "a resume: nothing to write");
+    assertSkip(roster.onNotice('~', "a", "node-a/e2", "g", 4), "a resume: nothing to write");
     assertEquals(List.of(), roster.reconcile("r", new RoomState("r", "g", 5, members("me", "n/me", "a", "node-a/e2")), "me", "this-node", true));
     List<Roster.Notice> notices = roster.reconcile("r", new RoomState("r", "g", 6, members("me", "n/me", "a", "node-x/e9")), "me", "this-node", true);
     assertEquals(List.of("peer-left a", "peer-joined a"), notices.stream().map(MergeRulesTest::kindAndId).toList());
