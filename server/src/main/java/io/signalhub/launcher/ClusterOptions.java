@@ -54,9 +54,9 @@ public class ClusterOptions extends Settings<ClusterOptions> {
     .rule(v -> v >= 100, "must be >= 100");
   public static final Setting<Long> CLUSTER_PING_TIMEOUT_MS = Setting.ofLong("clusterPingTimeoutMs", 4_000, "ms",
       "an event-bus connection to another node whose ping gets no pong this long is closed, and the next message opens "
-        + "a new one (Vert.x's default: 20000). Kept at the cluster's failure detection (4 s): a connection that stalled "
-        + "through a partition is replaced while the nodes are apart, instead of after the heal with what was written "
-        + "to it meanwhile")
+        + "a new one; also the time a new connection may take to open (Vert.x's defaults: 20000 and 60000). Kept at the "
+        + "cluster's failure detection (4 s): a connection that stalled through a partition is replaced while the nodes "
+        + "are apart, instead of after the heal with what was written to it meanwhile")
     .rule(v -> v >= 100, "must be >= 100");
 
   public static final Setting<Boolean> CLUSTER_TLS = Setting.ofBoolean("clusterTls", false,

@@ -218,7 +218,8 @@ public final class HubMain implements Callable<Integer> {
     }
     Config hz = HubConfig.clusterConfig(options);
     EventBusOptions bus = vertxOptions.getEventBusOptions().setHost(options.getClusterHost()).setPort(0)
-      .setClusterPingInterval(options.getClusterPingIntervalMs()).setClusterPingReplyInterval(options.getClusterPingTimeoutMs());
+      .setClusterPingInterval(options.getClusterPingIntervalMs()).setClusterPingReplyInterval(options.getClusterPingTimeoutMs())
+      .setConnectTimeout((int) options.getClusterPingTimeoutMs()); // not 60 s: messages wait behind a connect that a partition stalls
     if (options.isClusterTls()) {
       // Mutual TLS between nodes, the files checked by ClusterOptions.validate(). Each side checks the other's
       // certificate against the CA: the accepting node (clientAuth REQUIRED) and the connecting one (trustAll off:

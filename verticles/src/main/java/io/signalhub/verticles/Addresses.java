@@ -111,6 +111,13 @@ public final class Addresses {
    * one presence per node).
    */
   public static final String HEADER_VIA = "via";
+  /**
+   * Header on frames a router delivers: its sequence number, one counter per router (with the router's id in
+   * {@value #HEADER_VIA}), increasing in the order it sends. A session drops a frame whose number is not above the
+   * last one it took from that router: a stale copy, such as what a TCP connection between two nodes that was cut
+   * by a partition still delivers after the heal, behind newer frames sent over a new connection.
+   */
+  public static final String HEADER_ROUTE_SEQ = "rs";
   /** Header on frames a taken-over connection forwards to the connection that resumed its session. */
   public static final String HEADER_FORWARDED = "fwd";
 

@@ -65,6 +65,8 @@ public class RouterVerticle extends VerticleBase {
    * its fences (a recipient that drops a frame tells its sender through the node named there).
    */
   private String routerId;
+  /** The last of this router's sequence numbers ({@link Addresses#HEADER_ROUTE_SEQ}). */
+  private long routeSeq;
   /** This node's id, read once (the hot path compares it with each recipient's node). */
   private String node;
   private long sweepTimer = -1;
@@ -112,7 +114,7 @@ public class RouterVerticle extends VerticleBase {
     publish = options.isPublishLifecycleEvents();
     view = new RoomView(vertx, options, metrics, node, this::fenceMoves, this::deliver,
       env -> sendError(env, ErrorCode.UNAVAILABLE, "the hub could not check room '" + env.room() + "', retry"));
-    held = new HeldMessages(vertx, options, metrics, node, routerId);
+    held = new HeldMessages(vertx, options, metrics, node, routerId, this::nextSeq);
     EventBus eb = vertx.eventBus();
     if (options.getHoldMs() > 0) { // set here, not in HeldMessages: the hub's periodic timers are counted by class
       sweepTimer = vertx.setPeriodic(Math.max(50, Math.min(1000, options.getHoldMs() / 4)), t -> held.expire());
@@ -302,7 +304,13 @@ public class RouterVerticle extends VerticleBase {
 
   /** Options of one routed message (local-only: {@link Member#send} copies them only for a session on another node). */
   private DeliveryOptions roomHeader(String room) {
-    return new DeliveryOptions().setLocalOnly(true).addHeader(Addresses.HEADER_ROOM, room).addHeader(Addresses.HEADER_VIA, routerId);
+    return new DeliveryOptions().setLocalOnly(true).addHeader(Addresses.HEADER_ROOM, room).addHeader(Addresses.HEADER_VIA, routerId)
+      .addHeader(Addresses.HEADER_ROUTE_SEQ, Long.toString(nextSeq()));
+  }
+
+  /** The next of this router's sequence numbers ({@link Addresses#HEADER_ROUTE_SEQ}). */
+  private long nextSeq() {
+    return ++routeSeq;
   }
 
   /**

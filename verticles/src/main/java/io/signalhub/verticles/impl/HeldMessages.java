@@ -41,6 +41,8 @@ public final class HeldMessages {
   private final HubMetrics metrics;
   /** This node's id ({@link Member#send}). */
   private final String node;
+  /** The owning router's sequence numbers ({@link Addresses#HEADER_ROUTE_SEQ}), one per flush. */
+  private final java.util.function.LongSupplier routeSeq;
   /** The owning router's id, in header {@link Addresses#HEADER_VIA} of what is flushed. */
   private final String routerId;
   /** Held messages by {@code <room>/<recipient>} ({@code <room>/*} for broadcasts sent while alone). */
@@ -49,7 +51,9 @@ public final class HeldMessages {
   private final Map<String, HoldQueue> heldBySender = new HashMap<>();
   private long holdSequence;
 
-  public HeldMessages(Vertx vertx, HubOptions options, HubMetrics metrics, String node, String routerId) {
+  public HeldMessages(Vertx vertx, HubOptions options, HubMetrics metrics, String node, String routerId,
+                      java.util.function.LongSupplier routeSeq) {
+    this.routeSeq = routeSeq;
     this.vertx = vertx;
     this.options = options;
     this.metrics = metrics;
@@ -133,7 +137,8 @@ public final class HeldMessages {
     }
     due.sort(Comparator.comparingLong(Held::seq)); // each sender's order, across both queues
     DeliveryOptions opts = new DeliveryOptions().setLocalOnly(true)
-      .addHeader(Addresses.HEADER_ROOM, room).addHeader(Addresses.HEADER_VIA, routerId);
+      .addHeader(Addresses.HEADER_ROOM, room).addHeader(Addresses.HEADER_VIA, routerId)
+      .addHeader(Addresses.HEADER_ROUTE_SEQ, Long.toString(routeSeq.getAsLong()));
     for (Held h : due) {
       forget(h);
       Member.send(vertx, node, peer, session, h.text, opts);

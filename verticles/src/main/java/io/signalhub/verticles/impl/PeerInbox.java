@@ -73,6 +73,9 @@ final class PeerInbox {
 
   private void acceptScreened(Message<String> msg, String op) {
     Session s = session;
+    if (op == null && s.staleRoute(msg)) {
+      return;
+    }
     if (s.keeping()) {
       if (op == null && msg.body() != null && !s.replay.keep(msg.body())) {
         Session.LOG.info("peer {}: more kept for its resume than the hold bounds allow; leaving", s.id);

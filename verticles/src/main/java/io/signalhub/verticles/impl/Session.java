@@ -263,6 +263,32 @@ public final class Session {
       });
   }
 
+  /** The last sequence number taken from each router ({@link Addresses#HEADER_ROUTE_SEQ}); {@code null} until one. */
+  private java.util.Map<String, Long> routeSeqs;
+
+  /**
+   * Whether {@code msg}, a router's frame, is not above the last one taken from that router: a stale copy (see
+   * {@link Addresses#HEADER_ROUTE_SEQ}), dropped. Notes its number otherwise.
+   */
+  boolean staleRoute(io.vertx.core.eventbus.Message<String> msg) {
+    String seq = msg.headers().get(Addresses.HEADER_ROUTE_SEQ);
+    if (seq == null) {
+      return false;
+    }
+    String via = msg.headers().get(Addresses.HEADER_VIA);
+    long n = Long.parseLong(seq);
+    if (routeSeqs == null) {
+      routeSeqs = new java.util.HashMap<>(4);
+    }
+    Long last = routeSeqs.get(via);
+    if (last != null && n <= last) {
+      LOG.info("peer {}: dropped a stale frame from router {} ({} after {})", id, via, n, last);
+      return true;
+    }
+    routeSeqs.put(via, n);
+    return false;
+  }
+
   /** The session is no longer in its room: what its client was told is forgotten, frames waiting in it dropped. */
   void forgetRoster() {
     roster.clear();
