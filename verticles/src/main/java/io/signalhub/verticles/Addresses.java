@@ -91,6 +91,11 @@ public final class Addresses {
    * relay passes it on to the sender's current connection, if it still has one there.
    */
   public static final String OP_UNDELIVERED = "undelivered";
+  /**
+   * {@value #HEADER_OP} value, a request to a node's relay ({@link #node}, no body): answered at once with the node's
+   * id. Presence asks it after a merge, before it tells peers of each other: it shows that messages cross.
+   */
+  public static final String OP_NODE_PING = "node-ping";
   /** Header on {@value #OP_UNDELIVERED} messages: the peer id the error is for. */
   public static final String HEADER_PEER = "peer";
   /**

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -57,6 +58,10 @@ public class PresenceVerticle extends VerticleBase {
   private final Set<String> departedNodes = new HashSet<>();
   /** When the peers are re-asserted again after a change in the cluster, ms after the first pass. */
   private static final long[] REASSERT_AGAIN_MS = {2_000, 8_000};
+  /** How long presence waits for the other nodes' relays to answer after a cluster change before it re-asserts, ms. */
+  private static final long REACHABLE_WITHIN_MS = 10_000;
+  /** Time-out of one of those pings, and the pause before the next, ms. */
+  private static final long REACHABLE_PING_MS = 250;
   /** How long partition-lost events are gathered into one re-assertion, ms. */
   private static final long DATA_LOST_COALESCE_MS = 100;
   private boolean dataLostPending;
@@ -106,7 +111,7 @@ public class PresenceVerticle extends VerticleBase {
       public void memberAdded(String added) {
         if (departedNodes.remove(added)) {
           LOG.warn("node {} is back in the cluster: re-asserting this node's {} peer(s) as well", added, localPeers.size());
-          afterClusterChange(false);
+          whenReachable(Set.of(added)).onComplete(ar -> afterClusterChange());
         } else {
           LOG.info("node {} joined the cluster", added);
         }
@@ -116,7 +121,10 @@ public class PresenceVerticle extends VerticleBase {
       public void merged() {
         LOG.warn("node {} merged into the cluster after a partition or a stall: re-asserting its {} peer(s)", node, localPeers.size());
         departedNodes.clear();
-        afterClusterChange(true);
+        vertx.eventBus().publish(Addresses.CLUSTER_CHANGED, new JsonObject().put("event", "merged").put("node", node), LOCAL);
+        Set<String> others = new HashSet<>(Nodes.clusterManager(vertx).getNodes());
+        others.remove(node);
+        whenReachable(others).onComplete(ar -> afterClusterChange());
       }
 
       @Override
@@ -126,7 +134,7 @@ public class PresenceVerticle extends VerticleBase {
           vertx.setTimer(DATA_LOST_COALESCE_MS, t -> {
             dataLostPending = false;
             LOG.warn("cluster data was lost with departed members: node {} re-asserts its {} peer(s)", node, localPeers.size());
-            afterClusterChange(false);
+            afterClusterChange();
           });
         }
       }
@@ -205,6 +213,10 @@ public class PresenceVerticle extends VerticleBase {
    * peer it is for, if that peer is still connected here.
    */
   private void relay(Message<Object> msg) {
+    if (Addresses.OP_NODE_PING.equals(msg.headers().get(Addresses.HEADER_OP))) {
+      msg.reply(node);
+      return;
+    }
     if (!Addresses.OP_UNDELIVERED.equals(msg.headers().get(Addresses.HEADER_OP))) {
       Member.relay(vertx, msg);
       return;
@@ -218,23 +230,49 @@ public class PresenceVerticle extends VerticleBase {
   }
 
   /**
-   * After a change in the cluster (this member merged into another cluster after a partition or a stall: {@code
-   * merged}; data lost with departed members; a departed node back), re-asserts this node's peers
+   * After a change in the cluster (this member merged into another cluster after a partition or a stall; data lost
+   * with departed members; a departed node back), re-asserts this node's peers
    * ({@link #reassert}) at once and again {@link #REASSERT_AGAIN_MS} later: what one node writes or publishes in
    * the first moments after a merge may not reach the others yet (each node's view of the event-bus subscriptions
    * is refreshed after the merge), and the other side re-asserts at its own pace, so the later passes bring every
-   * view to the merged state whatever the order. A merge also drops the router's cached rooms
-   * ({@link Addresses#CLUSTER_CHANGED}).
+   * view to the merged state whatever the order. (After a merge or a node's return it runs once the other nodes'
+   * relays answer: {@link #whenReachable}.)
    */
-  private void afterClusterChange(boolean merged) {
-    if (merged) {
-      vertx.eventBus().publish(Addresses.CLUSTER_CHANGED, new JsonObject().put("event", "merged").put("node", node), LOCAL);
-    }
+  private void afterClusterChange() {
     reassert(false);
     for (int i = 0; i < REASSERT_AGAIN_MS.length; i++) {
       boolean last = i == REASSERT_AGAIN_MS.length - 1;
       vertx.setTimer(REASSERT_AGAIN_MS[i], t -> reassert(last));
     }
+  }
+
+  /**
+   * Completes once the relay of each of {@code nodes} answers a {@link Addresses#OP_NODE_PING} from here, or after
+   * {@link #REACHABLE_WITHIN_MS} (then the re-assertion goes on all the same, and its later passes cover the rest).
+   * Right after a merge, the event bus of a node may not know the other nodes' consumers yet (each node's view of
+   * the subscriptions is rebuilt from the merged cluster): a message sent then finds no handler and is dropped
+   * without a word. So peers are told of each other only once messages can cross.
+   */
+  private Future<Void> whenReachable(Set<String> nodes) {
+    long deadline = System.currentTimeMillis() + REACHABLE_WITHIN_MS;
+    List<Future<Void>> all = new ArrayList<>();
+    for (String other : nodes) {
+      all.add(ping(other, deadline));
+    }
+    return Future.join(all).mapEmpty();
+  }
+
+  private Future<Void> ping(String other, long deadline) {
+    return vertx.eventBus().request(Addresses.node(other), null, new DeliveryOptions()
+        .addHeader(Addresses.HEADER_OP, Addresses.OP_NODE_PING).setSendTimeout(REACHABLE_PING_MS))
+      .<Void>mapEmpty()
+      .recover(t -> {
+        if (System.currentTimeMillis() >= deadline) {
+          LOG.warn("node {} still unreachable over the event bus after a cluster change: {}", other, t.getMessage());
+          return Future.succeededFuture();
+        }
+        return vertx.timer(REACHABLE_PING_MS).compose(v -> ping(other, deadline));
+      });
   }
 
   /**
