@@ -65,6 +65,8 @@ public class PresenceVerticle extends VerticleBase {
   /** How long partition-lost events are gathered into one re-assertion, ms. */
   private static final long DATA_LOST_COALESCE_MS = 100;
   private boolean dataLostPending;
+  /** Between Hazelcast's MERGING and MERGED on this member. */
+  private boolean merging;
   private boolean reasserting;
   private boolean reassertAgain;
   private boolean reassertAgainLast;
@@ -109,7 +111,7 @@ public class PresenceVerticle extends VerticleBase {
 
       @Override
       public void memberAdded(String added) {
-        if (departedNodes.remove(added)) {
+        if (departedNodes.remove(added) && !merging) { // (while this node merges, merged() re-asserts once it is done)
           LOG.warn("node {} is back in the cluster: re-asserting this node's {} peer(s) as well", added, localPeers.size());
           whenReachable(Set.of(added)).onComplete(ar -> afterClusterChange());
         } else {
@@ -118,7 +120,13 @@ public class PresenceVerticle extends VerticleBase {
       }
 
       @Override
+      public void merging() {
+        merging = true;
+      }
+
+      @Override
       public void merged() {
+        merging = false;
         LOG.warn("node {} merged into the cluster after a partition or a stall: re-asserting its {} peer(s)", node, localPeers.size());
         departedNodes.clear();
         vertx.eventBus().publish(Addresses.CLUSTER_CHANGED, new JsonObject().put("event", "merged").put("node", node), LOCAL);

@@ -126,8 +126,8 @@ final class Connection {
   /** Frame in: rate limit, then authentication or dialect detection while those last, then the decoded frame. */
   private void onText(String text) {
     lastSeen = System.currentTimeMillis();
-    if (state.isClosed() || !withinRateLimit()) {
-      return;
+    if ((state.isClosed() && !session.forwarding()) || !withinRateLimit()) {
+      return; // (a session handed over, its socket closed by the hub: what the client sent before it saw the close still goes)
     }
     if (state == State.AUTHENTICATING) { // outside anonymous mode, a URL without a token: {"type":"auth","token"} first
       opening.onAuthFrame(text);

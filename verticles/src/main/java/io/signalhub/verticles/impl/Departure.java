@@ -38,8 +38,9 @@ final class Departure {
   void onSocketClosed() {
     Session s = session;
     if (s.forwarding()) {
-      s.room = null;
-      return; // taken over by a new connection of this peer: nothing to clean up here
+      // taken over by a new connection of this peer: nothing to clean up here. The room stays: what the client sent
+      // before it saw the close is still routed in its name (see Connection.onText)
+      return;
     }
     if (s.join != null) {
       return; // the join in flight tears down (or suspends) when it completes

@@ -26,6 +26,9 @@ public final class MembershipWatch implements AutoCloseable {
     /** A member joined the cluster (a new node, or one back after a partition or a stall). */
     void memberAdded(String node);
 
+    /** This member starts merging into another cluster (members it sees join meanwhile are part of the merge). */
+    void merging();
+
     /** This member merged into another cluster: the maps hold the other side's data, some of ours discarded. */
     void merged();
 
@@ -65,7 +68,9 @@ public final class MembershipWatch implements AutoCloseable {
       }
     });
     UUID lifecycle = hz.getLifecycleService().addLifecycleListener(event -> {
-      if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+      if (event.getState() == LifecycleEvent.LifecycleState.MERGING) {
+        context.runOnContext(v -> changes.merging());
+      } else if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
         context.runOnContext(v -> changes.merged());
       }
     });
