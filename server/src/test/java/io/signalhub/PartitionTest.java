@@ -62,7 +62,11 @@ class PartitionTest {
   private static final long INTERVAL_MS = 500;
   /** How long a peer waits for its {@code welcome} before it tries the next node: /client.js's default. */
   private static final long JOIN_TIMEOUT_MS = 10_000;
-  private static final long STEADY_MS = 3_000;
+  /**
+   * Steady signaling before the fault: long enough for Hazelcast to finish moving partitions to the nodes that just
+   * joined (a stall during those migrations delayed failure detection past TOLD_LEFT_WITHIN_MS once).
+   */
+  private static final long STEADY_MS = 10_000;
   private static final long CUT_MS = 15_000;
   private static final long STALL_MS = 10_000;
   private static final long JOINED_WITHIN_MS = 25_000;

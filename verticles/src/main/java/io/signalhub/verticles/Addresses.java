@@ -119,7 +119,7 @@ public final class Addresses {
   /**
    * Header on frames a router delivers: its sequence number, one counter per router (with the router's id in
    * {@value #HEADER_VIA}), increasing in the order it sends. A session drops a frame whose number is not above the
-   * last one it took from that router: a stale copy, such as what a TCP connection between two nodes that was cut
+   * last one it took from that router for the same sender: a stale copy, such as what a TCP connection between two nodes that was cut
    * by a partition still delivers after the heal, behind newer frames sent over a new connection.
    */
   public static final String HEADER_ROUTE_SEQ = "rs";

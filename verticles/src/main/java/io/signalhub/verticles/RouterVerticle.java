@@ -276,12 +276,14 @@ public class RouterVerticle extends VerticleBase {
       held.hold(env, text);
       return;
     }
+    String session = to == null ? null : room.members().get(to);
+    if (to != null) {
+      held.flush(env.room(), to, session); // anything held for it goes first (and is numbered first)
+    }
     DeliveryOptions opts = roomHeader(env.room()).addHeader(Addresses.HEADER_SENT_AT, Long.toString(env.receivedAtMicros()));
     metrics.forwarded(env.type());
     int recipients = 0;
     if (to != null) {
-      String session = room.members().get(to);
-      held.flush(env.room(), to, session); // anything held for it goes first
       sendTo(to, session, text, opts);
       recipients = 1;
     } else if (room != null) {

@@ -41,7 +41,7 @@ public final class HeldMessages {
   private final HubMetrics metrics;
   /** This node's id ({@link Member#send}). */
   private final String node;
-  /** The owning router's sequence numbers ({@link Addresses#HEADER_ROUTE_SEQ}), one per flush. */
+  /** The owning router's sequence numbers ({@link Addresses#HEADER_ROUTE_SEQ}), one per message flushed. */
   private final java.util.function.LongSupplier routeSeq;
   /** The owning router's id, in header {@link Addresses#HEADER_VIA} of what is flushed. */
   private final String routerId;
@@ -136,12 +136,11 @@ public final class HeldMessages {
       return;
     }
     due.sort(Comparator.comparingLong(Held::seq)); // each sender's order, across both queues
-    DeliveryOptions opts = new DeliveryOptions().setLocalOnly(true)
-      .addHeader(Addresses.HEADER_ROOM, room).addHeader(Addresses.HEADER_VIA, routerId)
-      .addHeader(Addresses.HEADER_ROUTE_SEQ, Long.toString(routeSeq.getAsLong()));
     for (Held h : due) {
       forget(h);
-      Member.send(vertx, node, peer, session, h.text, opts);
+      Member.send(vertx, node, peer, session, h.text, new DeliveryOptions().setLocalOnly(true)
+        .addHeader(Addresses.HEADER_ROOM, room).addHeader(Addresses.HEADER_VIA, routerId)
+        .addHeader(Addresses.HEADER_ROUTE_SEQ, Long.toString(routeSeq.getAsLong()))); // a number each
     }
   }
 

@@ -263,11 +263,14 @@ public final class Session {
       });
   }
 
-  /** The last sequence number taken from each router ({@link Addresses#HEADER_ROUTE_SEQ}); {@code null} until one. */
+  /**
+   * The last sequence number taken from each router for each sender ({@link Addresses#HEADER_ROUTE_SEQ}), by
+   * {@code <router id> <sender>}; {@code null} until one.
+   */
   private java.util.Map<String, Long> routeSeqs;
 
   /**
-   * Whether {@code msg}, a router's frame, is not above the last one taken from that router: a stale copy (see
+   * Whether {@code msg}, a router's frame, is not above the last one taken from that router for its sender: a stale copy (see
    * {@link Addresses#HEADER_ROUTE_SEQ}), dropped. Notes its number otherwise.
    */
   boolean staleRoute(io.vertx.core.eventbus.Message<String> msg) {
@@ -275,17 +278,22 @@ public final class Session {
     if (seq == null) {
       return false;
     }
-    String via = msg.headers().get(Addresses.HEADER_VIA);
+    String from = msg.body() == null ? null : io.signalhub.protocol.Frames.routedFrom(msg.body());
+    if (from == null) {
+      return false;
+    }
+    // per router and sender: frames of one sender held back here (HeldFromDeparted) come after other senders' newer ones
+    String key = msg.headers().get(Addresses.HEADER_VIA) + " " + from;
     long n = Long.parseLong(seq);
     if (routeSeqs == null) {
       routeSeqs = new java.util.HashMap<>(4);
     }
-    Long last = routeSeqs.get(via);
+    Long last = routeSeqs.get(key);
     if (last != null && n <= last) {
-      LOG.info("peer {}: dropped a stale frame from router {} ({} after {})", id, via, n, last);
+      LOG.info("peer {}: dropped a stale frame of {} ({} after {})", id, key, n, last);
       return true;
     }
-    routeSeqs.put(via, n);
+    routeSeqs.put(key, n);
     return false;
   }
 
