@@ -300,7 +300,7 @@ public class PresenceVerticle extends VerticleBase {
     reasserting = true;
     reassertAgain = false;
     reassertAgainLast = false;
-    java.util.List<Future<Boolean>> claims = new ArrayList<>();
+    List<Future<Boolean>> claims = new ArrayList<>();
     new HashMap<>(localPeers).forEach((peer, claim) -> claims.add(directory.reassert(peer, claim).andThen(ar -> {
       String session = PeerDirectory.sessionOf(claim);
       String now = localPeers.get(peer);

@@ -125,16 +125,14 @@ public class RoomRegistryVerticle extends VerticleBase {
         uncount(room); // it was there already as this session: counted then
       }
       if (joined.added()) {
-        eb.publish(Addresses.ROOM_EVENTS, json.copy().put("event", "joined").put("peer", peer).put("node", peerNode)
-          .put("previous", joined.previous()));
+        publishJoin("joined", json, peer, peerNode, joined.previous());
         if (options.isPublishLifecycleEvents()) {
           eb.publish(Addresses.LIFECYCLE_REGISTER, new JsonObject()
             .put("peer", peer).put("room", room).put("node", peerNode).put("members", state.members().size()), LOCAL);
         }
       } else if (joined.resumed()) {
         // the same peer on a new connection: routers switch to it, the room is not told anything
-        eb.publish(Addresses.ROOM_EVENTS, json.copy().put("event", "resumed").put("peer", peer).put("node", peerNode)
-          .put("previous", joined.previous()));
+        publishJoin("resumed", json, peer, peerNode, joined.previous());
       }
       msg.reply(json.put("resumed", joined.resumed()));
     });
@@ -155,11 +153,16 @@ public class RoomRegistryVerticle extends VerticleBase {
       JsonObject json = joined.state().toJson();
       if (joined.added()) {
         LOG.info("peer {} re-asserted in room {} after a cluster change", peer, room);
-        vertx.eventBus().publish(Addresses.ROOM_EVENTS, json.copy().put("event", "joined").put("peer", peer)
-          .put("node", peerNode).put("previous", joined.previous()));
+        publishJoin("joined", json, peer, peerNode, joined.previous());
       }
       msg.reply(json.put("resumed", false));
     });
+  }
+
+  /** A {@code joined} or {@code resumed} room event ({@link Addresses#ROOM_EVENTS}) of the room {@code json}. */
+  private void publishJoin(String event, JsonObject json, String peer, String peerNode, String previous) {
+    vertx.eventBus().publish(Addresses.ROOM_EVENTS, json.copy().put("event", event).put("peer", peer).put("node", peerNode)
+      .put("previous", previous));
   }
 
   /**

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /**
  * The messages one router holds for peers that are not (yet) in the room (docs/protocol.md, "Delivery contract":
@@ -42,7 +43,7 @@ public final class HeldMessages {
   /** This node's id ({@link Member#send}). */
   private final String node;
   /** The owning router's sequence numbers ({@link Addresses#HEADER_ROUTE_SEQ}), one per message flushed. */
-  private final java.util.function.LongSupplier routeSeq;
+  private final LongSupplier routeSeq;
   /** The owning router's id, in header {@link Addresses#HEADER_VIA} of what is flushed. */
   private final String routerId;
   /** Held messages by {@code <room>/<recipient>} ({@code <room>/*} for broadcasts sent while alone). */
@@ -52,7 +53,7 @@ public final class HeldMessages {
   private long holdSequence;
 
   public HeldMessages(Vertx vertx, HubOptions options, HubMetrics metrics, String node, String routerId,
-                      java.util.function.LongSupplier routeSeq) {
+                      LongSupplier routeSeq) {
     this.routeSeq = routeSeq;
     this.vertx = vertx;
     this.options = options;

@@ -59,8 +59,7 @@ final class PeerInbox {
     acceptScreened(msg, op);
     String notice = op == null ? msg.headers().get(Addresses.HEADER_NOTICE) : null;
     if (notice != null && notice.charAt(0) == '+' && s.departedHold != null) {
-      int space = notice.indexOf(' ');
-      releaseHeld(space < 0 ? notice.substring(1) : notice.substring(1, space));
+      releaseHeld(Roster.noticePeer(notice));
     }
   }
 
@@ -115,9 +114,8 @@ final class PeerInbox {
         return true; // not about this peer's room: the room check drops it
       }
       int colon = roomState.lastIndexOf(':');
-      int space = notice.indexOf(' ');
-      String peer = space < 0 ? notice.substring(1) : notice.substring(1, space);
-      Roster.Verdict verdict = s.roster.onNotice(notice.charAt(0), peer, space < 0 ? null : notice.substring(space + 1),
+      String peer = Roster.noticePeer(notice);
+      Roster.Verdict verdict = s.roster.onNotice(notice.charAt(0), peer, Roster.noticeSession(notice),
         roomState.substring(0, colon), Long.parseLong(roomState.substring(colon + 1)));
       if (verdict == Roster.Verdict.REPLACE) {
         announce(Frames.peerLeft(s.room, peer, Roster.REPLACED), null); // then the peer-joined itself

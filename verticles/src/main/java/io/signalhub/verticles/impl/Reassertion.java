@@ -1,5 +1,6 @@
 package io.signalhub.verticles.impl;
 
+import io.signalhub.protocol.CloseCodes;
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.Frames;
 import io.signalhub.verticles.Addresses;
@@ -14,9 +15,6 @@ import io.vertx.core.json.JsonObject;
  * from a peer its client was told had left ({@link #undelivered}). Confined to the session's context.
  */
 final class Reassertion {
-
-  /** Close code for a session whose peer id another connection holds (the same as a resume's takeover). */
-  static final short ID_HELD_ELSEWHERE = 4001;
 
   private Reassertion() {
   }
@@ -64,9 +62,10 @@ final class Reassertion {
 
   /** Another connection holds this peer id after a merge: close with 4001, cleaning up only what is still ours. */
   private static void idLost(Session s) {
-    Session.LOG.info("peer {}: another connection holds its id after a cluster merge; closing with {}", s.id, ID_HELD_ELSEWHERE);
+    Session.LOG.info("peer {}: another connection holds its id after a cluster merge; closing with {}", s.id,
+      CloseCodes.SESSION_TAKEN_OVER);
     if (s.isOpen()) {
-      s.closeWith(ID_HELD_ELSEWHERE, "peer id held by another connection after a cluster merge", "disconnected");
+      s.closeWith(CloseCodes.SESSION_TAKEN_OVER, "peer id held by another connection after a cluster merge", "disconnected");
     } else if (s.keeping()) {
       s.departure.leaveSuspended();
     }

@@ -44,6 +44,18 @@ final class Roster {
   /** Peers the client was told have left (and not since that they are back), with the version of that notice. */
   private final Map<String, Long> departed = new HashMap<>();
 
+  /** The peer id of a {@link io.signalhub.verticles.Addresses#HEADER_NOTICE} value ({@code <kind><peer>[ <session>]}). */
+  static String noticePeer(String notice) {
+    int space = notice.indexOf(' ');
+    return space < 0 ? notice.substring(1) : notice.substring(1, space);
+  }
+
+  /** The session of a {@link io.signalhub.verticles.Addresses#HEADER_NOTICE} value, or {@code null}. */
+  static String noticeSession(String notice) {
+    int space = notice.indexOf(' ');
+    return space < 0 ? null : notice.substring(space + 1);
+  }
+
   /** A fresh view: the client was just told {@code state} (a {@code welcome}); {@code self} is not listed. */
   void reset(RoomState state, String self) {
     gen = state.gen();

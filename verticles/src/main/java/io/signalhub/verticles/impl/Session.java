@@ -3,6 +3,7 @@ package io.signalhub.verticles.impl;
 import io.signalhub.protocol.Dialect;
 import io.signalhub.protocol.Envelope;
 import io.signalhub.protocol.ErrorCode;
+import io.signalhub.protocol.Frames;
 import io.signalhub.protocol.Inbound;
 import io.signalhub.protocol.ProtocolException;
 import io.signalhub.protocol.V1Dialect;
@@ -12,12 +13,15 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -267,18 +271,18 @@ public final class Session {
    * The last sequence number taken from each router for each sender ({@link Addresses#HEADER_ROUTE_SEQ}), by
    * {@code <router id> <sender>}; {@code null} until one.
    */
-  private java.util.Map<String, Long> routeSeqs;
+  private Map<String, Long> routeSeqs;
 
   /**
    * Whether {@code msg}, a router's frame, is not above the last one taken from that router for its sender: a stale copy (see
    * {@link Addresses#HEADER_ROUTE_SEQ}), dropped. Notes its number otherwise.
    */
-  boolean staleRoute(io.vertx.core.eventbus.Message<String> msg) {
+  boolean staleRoute(Message<String> msg) {
     String seq = msg.headers().get(Addresses.HEADER_ROUTE_SEQ);
     if (seq == null) {
       return false;
     }
-    String from = msg.body() == null ? null : io.signalhub.protocol.Frames.routedFrom(msg.body());
+    String from = msg.body() == null ? null : Frames.routedFrom(msg.body());
     if (from == null) {
       return false;
     }
@@ -286,7 +290,7 @@ public final class Session {
     String key = msg.headers().get(Addresses.HEADER_VIA) + " " + from;
     long n = Long.parseLong(seq);
     if (routeSeqs == null) {
-      routeSeqs = new java.util.HashMap<>(4);
+      routeSeqs = new HashMap<>(4);
     }
     Long last = routeSeqs.get(key);
     if (last != null && n <= last) {
