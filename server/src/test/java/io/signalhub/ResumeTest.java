@@ -4,6 +4,8 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.signalhub.verticles.HubOptions;
 import io.signalhub.verticles.impl.Nodes;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -357,6 +360,129 @@ class ResumeTest {
         assertEquals("answer", next.getString("type"), next.encode());
       }
     }
+  }
+
+  /**
+   * Three streams (alice on node1 to bob, bob back to alice, dave to bob; bob and dave on node3) run while node3
+   * stops gracefully, and bob and dave resume the moment they see the 1001: on node2 and node1, while the adopting
+   * nodes may still wait for the fences of the routers that delivered to node3. Every stream arrives whole, in
+   * order and once, including what bob and dave wrote to node3 until its close frame reached them.
+   */
+  @Test
+  void streamsToAndFromPeersOfANodeStoppedGracefullyStayWholeAndInOrderWhenTheyResumeAtOnce() throws Exception {
+    int total = 1_500;
+    Vertx node3 = cluster.startNode();
+    SignalingHub hub3 = SignalingHub.create(node3, options());
+    hub3.deploy(new HubServerOptions().setPort(0)).await(30, TimeUnit.SECONDS);
+    int port3 = hub3.actualPort();
+    // the clients' sockets and the timer that writes the streams share one event loop, as in a browser
+    Context clients = node1.getOrCreateContext();
+    TestPeer alice = TestPeer.connectOn(clients, port1, "/ws?roomId=drain&ClientId=alice9");
+    AtomicReference<TestPeer> bob = new AtomicReference<>();
+    AtomicReference<TestPeer> dave = new AtomicReference<>();
+    long[] sender = {-1};
+    try {
+      alice.next("welcome");
+      bob.set(TestPeer.connectOn(clients, port3, "/ws?roomId=drain&ClientId=bob9"));
+      String bobToken = bob.get().next("welcome").getJsonObject("data").getString("resumeToken");
+      alice.next("peer-joined");
+      dave.set(TestPeer.connectOn(clients, port3, "/ws?roomId=drain&ClientId=dave9"));
+      JsonObject daveWelcome = dave.get().next("welcome").getJsonObject("data");
+      alice.next("peer-joined");
+      bob.get().next("peer-joined");
+
+      // each stream is numbered by what its client wrote: a socket the hub closed takes nothing until its peer resumed
+      int[] next = new int[3];
+      clients.runOnContext(v -> sender[0] = node1.setPeriodic(1, id -> {
+        next[0] = write(alice, "bob9", next[0], total);
+        next[1] = write(bob.get(), "alice9", next[1], total);
+        next[2] = write(dave.get(), "bob9", next[2], total);
+      }));
+      Stream toBob = new Stream();
+      Stream fromDave = new Stream();
+      while (toBob.got.size() < 200) {
+        take(bob.get(), toBob, fromDave);
+      }
+      Future<Void> stopped = hub3.undeploy();
+
+      assertEquals(1001, bob.get().awaitClose(), "bob is told the node goes away");
+      long bobReceived = drain(bob.get(), toBob, fromDave);
+      TestPeer bob2 = TestPeer.connectOn(clients, port2, "/ws?roomId=drain&ClientId=bob9&resume=" + bobToken + "&received=" + bobReceived);
+      assertTrue(bob2.next("welcome").getJsonObject("data").getBoolean("resumed"));
+      toBob.checkSeq = true;
+      bob.set(bob2);
+      assertEquals(1001, dave.get().awaitClose(), "dave is told the node goes away");
+      long daveReceived = drain(dave.get(), daveWelcome.getLong("seq"));
+      TestPeer dave2 = TestPeer.connectOn(clients, port1, "/ws?roomId=drain&ClientId=dave9&resume="
+        + daveWelcome.getString("resumeToken") + "&received=" + daveReceived);
+      assertTrue(dave2.next("welcome").getJsonObject("data").getBoolean("resumed"));
+      dave.set(dave2);
+
+      while (toBob.got.size() < total || fromDave.got.size() < total) {
+        take(bob.get(), toBob, fromDave);
+      }
+      List<Integer> toAlice = new ArrayList<>();
+      while (toAlice.size() < total) {
+        JsonObject c = alice.next("ice-candidate");
+        assertEquals("bob9", c.getString("from"), c.encode());
+        toAlice.add(c.getJsonObject("data").getInteger("n"));
+      }
+      stopped.await(30, TimeUnit.SECONDS);
+      for (int i = 0; i < total; i++) {
+        assertEquals(i, toBob.got.get(i), "message " + i + " of alice's stream to bob (order, no gap, no repeat)");
+        assertEquals(i, fromDave.got.get(i), "message " + i + " of dave's stream to bob, across both moves");
+        assertEquals(i, toAlice.get(i), "message " + i + " of bob's stream to alice, across his move");
+      }
+    } finally {
+      clients.runOnContext(v -> node1.cancelTimer(sender[0]));
+      alice.close();
+      for (AtomicReference<TestPeer> peer : List.of(bob, dave)) {
+        if (peer.get() != null) {
+          peer.get().close();
+        }
+      }
+      cluster.stop(node3);
+    }
+  }
+
+  /** What bob got of one stream, and the {@code seq} of the last frame he got. */
+  private static final class Stream {
+    final List<Integer> got = new ArrayList<>();
+    long lastSeq;
+    boolean checkSeq;
+  }
+
+  /** Writes message {@code n} of a stream to {@code to}, unless the stream is done or the socket closing; the next n. */
+  private static int write(TestPeer from, String to, int n, int total) {
+    return n < total && from.sendIfOpen(candidate(to, n)) ? n + 1 : n;
+  }
+
+  /** Takes bob's next frame, of alice's stream or dave's; after his resume, its seq must follow the last one. */
+  private static void take(TestPeer bob, Stream fromAlice, Stream fromDave) throws InterruptedException {
+    JsonObject c = bob.next("ice-candidate");
+    Stream stream = "alice9".equals(c.getString("from")) ? fromAlice : fromDave;
+    stream.got.add(c.getJsonObject("data").getInteger("n"));
+    if (fromAlice.checkSeq) {
+      assertEquals(++fromAlice.lastSeq, c.getLong("seq"), "seq continues across the resume");
+    } else {
+      fromAlice.lastSeq = c.getLong("seq");
+    }
+  }
+
+  /** Takes what reached bob before his close; the {@code seq} to resume from. */
+  private static long drain(TestPeer bob, Stream fromAlice, Stream fromDave) throws InterruptedException {
+    while (bob.pending() > 0) {
+      take(bob, fromAlice, fromDave);
+    }
+    return fromAlice.lastSeq;
+  }
+
+  /** Takes what reached a peer before its close; the {@code seq} to resume from ({@code seq} if nothing did). */
+  private static long drain(TestPeer peer, long seq) throws InterruptedException {
+    while (peer.pending() > 0) {
+      seq = peer.next().getLong("seq", seq);
+    }
+    return seq;
   }
 
   private static JsonObject candidate(String to, int n) {

@@ -1,5 +1,6 @@
 package io.signalhub;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -122,6 +123,36 @@ final class TestPeer implements AutoCloseable {
   /** Waits for the socket to be closed by the hub and returns the close code. */
   short awaitClose() throws Exception {
     return closed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Connects from {@code context}: the socket lives on its event loop, so that {@link #sendIfOpen} called there sees
+   * the hub's close frame the moment it is read, as a browser does.
+   */
+  static TestPeer connectOn(Context context, int port, String uri) throws Exception {
+    CompletableFuture<TestPeer> connected = new CompletableFuture<>();
+    context.runOnContext(v -> connectAsync(context.owner(), port, uri).onComplete(ar -> {
+      if (ar.succeeded()) {
+        connected.complete(ar.result());
+      } else {
+        connected.completeExceptionally(ar.cause());
+      }
+    }));
+    return connected.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Writes {@code frame} unless the hub's close frame has arrived (what a browser's {@code send()} does in state
+   * CLOSING, and {@code /client.js}'s {@code send} returning {@code false}); whether it was written. Called on the
+   * socket's context ({@link #connectOn}), a frame it writes goes out before the client's half of the closing
+   * handshake, so the hub reads it.
+   */
+  boolean sendIfOpen(JsonObject frame) {
+    if (ws.isClosed()) {
+      return false;
+    }
+    ws.writeTextMessage(frame.encode());
+    return true;
   }
 
   /** When {@code frame} (one returned by {@link #next()}) was received, in {@link System#nanoTime()}. */

@@ -414,7 +414,9 @@ public final class ChaosPeer {
   }
 
   private void tick() {
-    if (!joined || !sending || ws == null) {
+    if (!joined || !sending || ws == null || ws.isClosed()) {
+      // (closed: the hub's close frame has arrived, the close handler not run yet. Vert.x refuses the write, as a
+      // browser's send() in state CLOSING drops it and /client.js's send returns false: not sent, not recorded)
       return;
     }
     for (String peer : peers) {

@@ -51,6 +51,8 @@ final class Handover {
   private Set<String> fencedVias;
   private List<Message<String>> fenced;
   private long fenceTimer = -1;
+  /** Handover requests that came while fences were awaited: answered once the wait is over. */
+  private List<Runnable> afterFences;
 
   Handover(Session session) {
     this.session = session;
@@ -174,24 +176,41 @@ final class Handover {
     return false;
   }
 
-  /** The wait for fences is over (all came, or {@link #FENCE_WAIT_MS} passed): lets the held frames through. */
+  /**
+   * The wait for fences is over (all came, or {@link #FENCE_WAIT_MS} passed): lets the held frames through, then
+   * answers the handover requests that waited for that.
+   */
   private void releaseFenced() {
     awaitingFence = null;
     session.vertx.cancelTimer(fenceTimer);
-    if (fenced == null) {
-      return;
+    if (fenced != null) {
+      List<Message<String>> due = fenced;
+      fenced = null;
+      for (Message<String> m : due) {
+        session.inbox.onPeerMessage(m);
+      }
     }
-    List<Message<String>> due = fenced;
-    fenced = null;
-    for (Message<String> m : due) {
-      session.inbox.onPeerMessage(m);
+    if (afterFences != null) {
+      List<Runnable> due = afterFences;
+      afterFences = null;
+      due.forEach(Runnable::run);
     }
   }
 
   /**
+   * Whether this session holds direct frames behind fences it is waiting for (a wait that ends within
+   * {@link #FENCE_WAIT_MS}). It is not handed over meanwhile: the frames it holds are newer than what the fences
+   * follow, and older than what its successor gets directly; handed over now, they would come after the latter.
+   */
+  private boolean waitingForFences() {
+    return awaitingFence != null && fenceTimer >= 0;
+  }
+
+  /**
    * Answers another connection of this peer: {@link Addresses#OP_REPLACE} (it came without the token: a suspended
-   * session leaves its room first) or {@link Addresses#OP_HANDOVER} (it resumes: {@link #handOver}). A session in
-   * another state fails the request: not set up yet (asked again), or gone.
+   * session leaves its room first) or {@link Addresses#OP_HANDOVER} (it resumes: {@link #handOver}; once the fences
+   * this session itself awaits are in, at most {@link #FENCE_WAIT_MS} later). A session in another state fails the
+   * request: not set up yet (asked again), or gone.
    */
   static void answer(Session session, Message<String> msg, String op) {
     if (Addresses.OP_REPLACE.equals(op) && session.keeping()) {
@@ -199,7 +218,15 @@ final class Handover {
       session.departure.ended().onComplete(ar -> msg.reply(null));
     } else if (Addresses.OP_HANDOVER.equals(op) && !session.forwarding()
       && (session.state() == Session.State.JOINED || session.state() == Session.State.SUSPENDED)) {
-      session.handover().handOver(msg);
+      Handover handover = session.handover();
+      if (handover.waitingForFences()) {
+        if (handover.afterFences == null) {
+          handover.afterFences = new ArrayList<>(1);
+        }
+        handover.afterFences.add(() -> answer(session, msg, op)); // its state may have changed by then
+      } else {
+        handover.handOver(msg);
+      }
     } else {
       msg.fail(Replies.PROTOCOL_FAILURE, ErrorCode.UNAVAILABLE.code());
     }

@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * no member here: events from several nodes arrive in any order, and an older state that still lists a peer that
  * has left since never brings the room back. When a peer's session in a room changes (a resume on another
  * connection), the view tells the router, which fences its previous address (docs/protocol.md, "Resume": "Order
- * across the move").
+ * across the move"), also when the room leaves the view with that state (the last peer here moved away).
  *
  * <p>When the cached room is older than what a sender has been told of, or does not know the recipient, the
  * router {@link #fetchThenRoute fetches} it from the room-registry ({@link Addresses#ROOM_GET}); the room's later
@@ -126,10 +126,10 @@ public final class RoomView {
       }
       if (here) {
         rooms.put(name, incoming);
-        onChange.accept(current, incoming);
       } else {
         rooms.remove(name); // its last member on this node left, moved away, or was evicted
       }
+      onChange.accept(current, incoming); // (a peer of this node moved away is fenced too: its new session waits for that)
     } else if (here) {
       rooms.put(name, incoming);
       onChange.accept(current, incoming);
