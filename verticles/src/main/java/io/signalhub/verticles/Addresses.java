@@ -88,7 +88,8 @@ public final class Addresses {
    * {@value #HEADER_OP} value, on a message to a node's relay ({@link #node}, no {@value #HEADER_TO}): a frame from
    * one of that node's peers was not delivered (its recipient had been told the sender left). Body: the
    * {@code error} frame for the sender; headers {@value #HEADER_PEER} (the sender) and {@value #HEADER_ROOM}. The
-   * relay passes it on to the sender's current connection, if it still has one there.
+   * relay passes it on to the sender's current connection, if it still has one there, and replies (no body): a
+   * request unanswered is sent again.
    */
   public static final String OP_UNDELIVERED = "undelivered";
   /**

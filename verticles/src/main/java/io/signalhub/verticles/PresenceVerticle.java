@@ -235,6 +235,9 @@ public class PresenceVerticle extends VerticleBase {
       vertx.eventBus().send(Member.address(peer, PeerDirectory.sessionOf(claim)), msg.body(),
         new DeliveryOptions(LOCAL).addHeader(Addresses.HEADER_ROOM, msg.headers().get(Addresses.HEADER_ROOM)));
     }
+    if (msg.replyAddress() != null) {
+      msg.reply(null); // taken: the node that sent it stops sending it again
+    }
   }
 
   /**

@@ -14,7 +14,7 @@ import java.util.Map;
  * stalls and merges": no ghosts). Such a frame is not written; it waits here until the client is told the peer is
  * back ({@link #release}, right after that {@code peer-joined}, in the order they came), which is what happens when
  * the two sides of a partition merge: one side's peers may be told of the other's a moment before the other side's
- * are. A frame that waits longer than {@code holdMs}, or beyond {@code holdMaxMessages} frames, or whose session
+ * are. A frame that waits longer than {@code holdMs}, or beyond {@code holdMaxMessages} frames of its sender, or whose session
  * leaves the room, is dropped and its sender told {@code expired} ({@link Reassertion#undelivered}). With
  * {@code holdMs: 0} nothing waits. Confined to the session's context.
  */
@@ -36,11 +36,12 @@ final class HeldFromDeparted {
   /** A frame from {@code from}, whom the client was told had left: waits, or is dropped and reported. */
   void hold(Message<String> msg, String from) {
     long holdMs = session.options.getHoldMs();
-    if (holdMs <= 0 || count >= session.options.getHoldMaxMessages()) {
-      Reassertion.undelivered(session, msg, from);
+    ArrayDeque<Held> queue = holdMs <= 0 ? null : bySender.computeIfAbsent(from, k -> new ArrayDeque<>());
+    if (queue == null || queue.size() >= session.options.getHoldMaxMessages()) {
+      Reassertion.undelivered(session, msg, from); // (bounded per sender: a room's senders are bounded by its capacity)
       return;
     }
-    bySender.computeIfAbsent(from, k -> new ArrayDeque<>()).add(new Held(msg, from, System.currentTimeMillis() + holdMs));
+    queue.add(new Held(msg, from, System.currentTimeMillis() + holdMs));
     count++;
     if (timer < 0) {
       timer = session.vertx.setPeriodic(Math.max(50, Math.min(1000, holdMs / 4)), t -> expire());

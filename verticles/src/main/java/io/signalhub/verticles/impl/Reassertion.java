@@ -16,6 +16,11 @@ import io.vertx.core.json.JsonObject;
  */
 final class Reassertion {
 
+  /** Attempts to tell a sender {@code expired} ({@link #undelivered}), {@link #NOTICE_TIMEOUT_MS} each. */
+  static final int NOTICE_ATTEMPTS = 6;
+  /** How long one attempt waits for the sender's node to take the notice, in ms. */
+  static final long NOTICE_TIMEOUT_MS = 2_000;
+
   private Reassertion() {
   }
 
@@ -74,8 +79,11 @@ final class Reassertion {
   /**
    * A relayed frame from {@code from}, whom the client was told had left, is not written: its sender is told
    * {@code expired} (naming this peer in {@code data.to}) through the relay of the sender's node, read from the
-   * router id in {@link Addresses#HEADER_VIA} ({@code <node id>/<random>}). When that node cannot be reached, the
-   * sender has been, or will be, told that this peer left: docs/protocol.md.
+   * router id in {@link Addresses#HEADER_VIA} ({@code <node id>/<random>}). That node's relay acknowledges the
+   * notice; until it does, it is sent again ({@link #NOTICE_ATTEMPTS} times, 250 ms more apart each time): right
+   * after a merge, the event-bus connection between two nodes may fail once, and what was sent on it is lost
+   * without a word. When that node cannot be reached at all, the sender has been, or will be, told that this peer
+   * left: docs/protocol.md.
    */
   static void undelivered(Session s, Message<String> msg, String from) {
     s.metrics.error(ErrorCode.EXPIRED.code());
@@ -87,8 +95,18 @@ final class Reassertion {
     String room = msg.headers().get(Addresses.HEADER_ROOM);
     String error = Frames.error(ErrorCode.EXPIRED, "message for '" + s.id + "' dropped: it was told you left room '"
       + room + "' (the cluster lost contact with your node) and not that you are back", Frames.routedType(msg.body()), s.id);
-    s.vertx.eventBus().send(Addresses.node(via.substring(0, slash)), error, new DeliveryOptions()
+    tellSender(s, Addresses.node(via.substring(0, slash)), error, new DeliveryOptions().setSendTimeout(NOTICE_TIMEOUT_MS)
       .addHeader(Addresses.HEADER_OP, Addresses.OP_UNDELIVERED).addHeader(Addresses.HEADER_PEER, from)
-      .addHeader(Addresses.HEADER_ROOM, room));
+      .addHeader(Addresses.HEADER_ROOM, room), 1);
+  }
+
+  private static void tellSender(Session s, String relay, String error, DeliveryOptions opts, int attempt) {
+    s.vertx.eventBus().request(relay, error, opts).onFailure(t -> {
+      if (attempt < NOTICE_ATTEMPTS) {
+        s.vertx.setTimer(250L * attempt, x -> tellSender(s, relay, error, opts, attempt + 1));
+      } else {
+        Session.LOG.info("peer {}: could not tell a sender its frame expired ({}): its node is gone", s.id, t.getMessage());
+      }
+    });
   }
 }
