@@ -102,7 +102,9 @@ public final class LoadTestCommand implements Callable<Integer> {
   int threads;
 
   @Option(names = "--local-address", split = ",", paramLabel = "IP",
-    description = "source addresses to spread connections over, e.g. 127.0.0.2-127.0.0.9 or a list")
+    description = "source addresses to spread connections over, e.g. 127.0.0.2-127.0.0.9 or a list. Default: for "
+      + "targets on loopback, " + LOOPBACK_SOURCES + " (a hub takes at most maxConnectionsPerIp, 100 by default, from "
+      + "one address); else the system's choice")
   List<String> localAddressSpecs = new ArrayList<>();
 
   @Option(names = "--server-pid", paramLabel = "PID",
@@ -145,10 +147,14 @@ public final class LoadTestCommand implements Callable<Integer> {
     return this;
   }
 
-  /** The source addresses, ranges expanded. */
+  /** The default {@code --local-address} for targets on loopback: 253 addresses, 25,300 connections at a hub's default cap. */
+  static final String LOOPBACK_SOURCES = "127.0.0.2-127.0.0.254";
+
+  /** The source addresses, ranges expanded ({@link #LOOPBACK_SOURCES} when none is given and every target is on loopback). */
   List<String> localAddresses() {
     List<String> all = new ArrayList<>();
-    for (String spec : localAddressSpecs) {
+    List<String> specs = localAddressSpecs.isEmpty() && allTargetsOnLoopback() ? List.of(LOOPBACK_SOURCES) : localAddressSpecs;
+    for (String spec : specs) {
       int dash = spec.indexOf('-');
       if (dash < 0) {
         all.add(spec.trim());
@@ -164,6 +170,19 @@ public final class LoadTestCommand implements Callable<Integer> {
       }
     }
     return all;
+  }
+
+  private boolean allTargetsOnLoopback() {
+    if (targets.isEmpty()) {
+      return false;
+    }
+    for (String target : targets) {
+      String host = LoadTest.Target.parse(target).host();
+      if (!host.equals("localhost") && !host.startsWith("127.")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   JsonObject toJson(String runId) {

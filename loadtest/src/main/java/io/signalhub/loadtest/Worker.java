@@ -6,6 +6,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.internal.ContextInternal;
 
@@ -116,6 +117,11 @@ final class Worker extends VerticleBase {
   }
 
   private static String shortText(Throwable t) {
+    if (t instanceof UpgradeRejectedException rejected && rejected.getStatus() == 429) {
+      // the hub's per-address cap: name the setting and the tool's option, not just the status
+      return "HTTP 429, too many connections from one source address (hub setting maxConnectionsPerIp, default 100 "
+        + "per node): spread them with --local-address, or raise the setting";
+    }
     String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     return m.length() > 80 ? m.substring(0, 80) : m;
   }

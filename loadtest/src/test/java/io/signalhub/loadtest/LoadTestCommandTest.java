@@ -45,6 +45,27 @@ class LoadTestCommandTest {
     }
   }
 
+  /**
+   * More connections than a hub takes from one address (maxConnectionsPerIp, 100 by default) against a loopback
+   * target, with no --local-address: the tool spreads them over loopback source addresses, as the README's command
+   * needs.
+   */
+  @Test
+  void moreConnectionsThanTheHubTakesFromOneAddressAreSpreadOverLoopbackAddresses(Vertx vertx, @TempDir Path out) throws Exception {
+    HubOptions options = new HubOptions().setAnonymous(true);
+    assertEquals(100, options.getMaxConnectionsPerIp(), "the default this test exceeds");
+    SignalingHub hub = SignalingHub.create(vertx, options);
+    hub.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
+    try {
+      JsonObject report = run(out, "spread", "--target", "ws://127.0.0.1:" + hub.actualPort() + "/ws",
+        "--rooms", "80", "--peers", "2", "--candidates", "1", "--rate", "200", "--duration", "1", "--warmup", "0",
+        "--slo-p99-ms", "100000");
+      checkReport(report, 80, 2, 1, 1);
+    } finally {
+      hub.undeploy().await(20, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void theRawRelaySpeaksWhatTheLoadToolNeeds(Vertx vertx, @TempDir Path out) throws Exception {
     RawRelay relay = new RawRelay("127.0.0.1", 0);
