@@ -183,7 +183,7 @@ final class LoadTest {
           report.put("heap", new JsonObject().put("beforeBytes", heapBefore).put("afterBytes", heapAfter)
             .put("idleSecondsBefore", cfg.heapSettleSeconds)
             .put("connections", conns).put("bytesPerConnection", conns == 0 ? 0 : (heapAfter - heapBefore) / conns));
-          out.printf("heap: %d -> %d bytes after GC with %d connections: %d bytes per connection%n", heapBefore,
+          out.printf("heap: %d -> %d bytes of live objects with %d connections: %d bytes per connection%n", heapBefore,
             heapAfter, conns, conns == 0 ? 0 : (heapAfter - heapBefore) / conns);
         }
       }
@@ -351,7 +351,7 @@ final class LoadTest {
   private Long heapOfServers(List<ProcessProbe> servers) {
     long total = 0;
     for (ProcessProbe s : servers) {
-      Long used = s.heapUsedAfterGc();
+      Long used = s.liveHeapBytes();
       if (used == null) {
         return null;
       }

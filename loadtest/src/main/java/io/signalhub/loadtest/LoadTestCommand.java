@@ -111,7 +111,7 @@ public final class LoadTestCommand implements Callable<Integer> {
     description = "server process(es) to read CPU time from (/proc) and, with --measure-heap, heap (jcmd)")
   List<Long> serverPids = new ArrayList<>();
 
-  @Option(names = "--measure-heap", description = "heap of the JVM --server-pid(s) after GC, before and after the set-up: bytes per connection")
+  @Option(names = "--measure-heap", description = "live objects of the JVM --server-pid(s) (jcmd GC.class_histogram, after a full GC), before and after the set-up: bytes per connection")
   boolean measureHeap;
 
   @Option(names = "--heap-settle-seconds", description = "with --measure-heap: seconds idle after the set-up before the "

@@ -12,12 +12,16 @@ import java.util.regex.Pattern;
 
 /**
  * Reads a server process from outside: its CPU time from {@code /proc/<pid>/stat} (user + system, all
- * threads, in clock ticks of 10 ms), and, for a JVM, its heap in use right after a full GC
- * ({@code jcmd <pid> GC.run}, then {@code GC.heap_info}).
+ * threads, in clock ticks of 10 ms), and, for a JVM, the bytes of its live objects ({@code jcmd <pid>
+ * GC.class_histogram}, which runs a full GC first: its {@code Total} line). Not {@code GC.heap_info}'s "used" after
+ * a GC: that also counts each thread's fresh allocation buffer (TLAB), hundreds of KB per thread, which made a
+ * process with Hazelcast's hundred threads look far bigger per connection than its objects are
+ * (shared/BENCHMARKING.md).
  */
 final class ProcessProbe {
 
-  private static final Pattern USED = Pattern.compile("used (\\d+)K");
+  /** The histogram's last line: {@code Total <instances> <bytes>}. */
+  private static final Pattern TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)\\s*$");
   private final long pid;
 
   ProcessProbe(long pid) {
@@ -59,30 +63,14 @@ final class ProcessProbe {
     }
   }
 
-  /** Heap in use after a full GC, in bytes, or {@code null} for a process that is not a JVM. */
-  Long heapUsedAfterGc() {
+  /** Bytes of live objects after a full GC, or {@code null} for a process that is not a JVM. */
+  Long liveHeapBytes() {
     if (!isJava()) {
       return null;
     }
-    jcmd("GC.run");
-    String info = jcmd("GC.heap_info");
-    if (info == null) {
-      return null;
-    }
-    // one line per heap or generation at the top level (" garbage-first heap ...", " def new generation ...",
-    // " tenured generation ..."); indented lines are their parts; Metaspace is not heap
-    long used = 0;
-    boolean found = false;
-    for (String line : info.split("\n")) {
-      if (line.startsWith(" ") && !line.startsWith("  ") && !line.contains("Metaspace") && !line.contains("class space")) {
-        Matcher m = USED.matcher(line);
-        if (m.find()) {
-          used += Long.parseLong(m.group(1)) * 1024;
-          found = true;
-        }
-      }
-    }
-    return found ? used : null;
+    String histogram = jcmd("GC.class_histogram");
+    Matcher m = histogram == null ? null : TOTAL.matcher(histogram);
+    return m != null && m.find() ? Long.parseLong(m.group(1)) : null;
   }
 
   private String jcmd(String command) {

@@ -55,7 +55,7 @@ final class Reports {
     }
     JsonObject heap = r.getJsonObject("heap");
     if (heap != null) {
-      b.append(String.format(Locale.ROOT, "server heap after GC: %d bytes per connection (%d connections)%n",
+      b.append(String.format(Locale.ROOT, "server heap of live objects: %d bytes per connection (%d connections)%n",
         heap.getLong("bytesPerConnection"), heap.getInteger("connections")));
     }
     if (r.containsKey("maxSustainedRate") && !r.getJsonArray("steps", new JsonArray()).isEmpty()) {

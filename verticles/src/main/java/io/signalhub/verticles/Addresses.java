@@ -31,7 +31,10 @@ public final class Addresses {
    * and version after the change, {@code <gen>:<version>} (see {@link io.signalhub.protocol.Envelope}).
    */
   public static final String HEADER_ROOM_STATE = "room-state";
-  /** Header on forwarded frames: when the frame arrived on the sender's node, epoch microseconds. */
+  /**
+   * Header on one routed frame in {@code HubMetrics.LATENCY_SAMPLE_EVERY}: when it arrived on the sender's node, epoch
+   * microseconds (for the latency histogram).
+   */
   public static final String HEADER_SENT_AT = "ts";
   /** Header on {@code peer.<id>} messages: a control operation instead of a frame. */
   public static final String HEADER_OP = "op";

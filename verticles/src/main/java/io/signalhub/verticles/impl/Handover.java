@@ -24,8 +24,8 @@ import java.util.Set;
  * to the new session ({@link #FORWARD_MS}, or {@link NodeDrain#DRAIN_MS} for a stopping node).
  *
  * <p>Its states are its session's ({@code JOINED | SUSPENDED -> HANDED_OVER}); its own data: the session taken
- * over ({@link #resumedFrom}), the one forwarded to ({@link #forwardTo}), the routers that delivered here
- * ({@link #screen} notes them), and the fences awaited. Created on first need; confined to the session's context.
+ * over ({@link #resumedFrom}), the one forwarded to ({@link #forwardTo}), and the fences awaited; the routers that
+ * delivered here are noted in the session's {@link Vias}, which every session has. Created on first need; confined to the session's context.
  */
 final class Handover {
 
@@ -43,8 +43,36 @@ final class Handover {
   String forwardTo;
   /** Frames the previous session handed over, to write right after {@code welcome}; {@code null} if none. */
   private List<String> handed;
-  /** Routers that delivered to this address (null until one did), told to a connection that takes it over. */
-  private Set<String> vias;
+  /**
+   * Routers that delivered to this address, told to a connection that takes it over: the first, then any other (one
+   * router per node: most sessions hear from one or two). Kept here, not in a Handover of every session.
+   */
+  static final class Vias {
+    private String first;
+    private Set<String> more;
+
+    void note(String via) {
+      if (first == null) {
+        first = via;
+      } else if (!first.equals(via)) {
+        if (more == null) {
+          more = new HashSet<>(4);
+        }
+        more.add(via);
+      }
+    }
+
+    JsonArray toJson() {
+      JsonArray all = new JsonArray();
+      if (first != null) {
+        all.add(first);
+      }
+      if (more != null) {
+        more.forEach(all::add);
+      }
+      return all;
+    }
+  }
   /** Resumed: senders (routers, presence) whose fence has not arrived yet; direct frames are held meanwhile, in order. */
   private Set<String> awaitingFence;
   /** Routers whose fence has arrived. */
@@ -167,10 +195,7 @@ final class Handover {
         return true;
       }
       if (via != null) {
-        if (vias == null) {
-          vias = new HashSet<>(2);
-        }
-        vias.add(via);
+        session.vias.note(via);
       }
     }
     return false;
@@ -255,7 +280,7 @@ final class Handover {
     JsonArray frames = new JsonArray();
     long base = session.replay.handOver(body.getLong("received", -1L), frames, session.id);
     msg.reply(new JsonObject().put("frames", frames).put("seq", base)
-      .put("vias", vias == null ? new JsonArray() : new JsonArray(new ArrayList<>(vias))));
+      .put("vias", session.vias.toJson()));
     boolean adopting = body.getBoolean("adopt", false);
     if (wasOpen && !adopting) {
       session.conn.close(CloseCodes.SESSION_TAKEN_OVER, "session resumed by another connection");

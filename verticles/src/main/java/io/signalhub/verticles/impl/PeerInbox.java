@@ -36,9 +36,12 @@ final class PeerInbox {
       return;
     }
     String via = msg.headers().get(Addresses.HEADER_VIA);
-    if ((session.handoverIfAny() != null || via != null || Addresses.OP_FENCE.equals(op))
-      && session.handover().screen(msg, op, via)) {
-      return; // forwarded to the session that took this one over, a fence, or held behind a fence
+    if (session.handoverIfAny() != null || Addresses.OP_FENCE.equals(op)) {
+      if (session.handover().screen(msg, op, via)) {
+        return; // forwarded to the session that took this one over, a fence, or held behind a fence
+      }
+    } else if (op == null && via != null) {
+      session.vias.note(via); // (no move yet: what Handover.screen notes, without a Handover per session)
     }
     accept(msg, op);
   }

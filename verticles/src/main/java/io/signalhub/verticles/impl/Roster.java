@@ -42,7 +42,7 @@ final class Roster {
   /** Peers the client was told are in the room, with the room version of the last notice applied about each. */
   private final Map<String, Known> present = new HashMap<>();
   /** Peers the client was told have left (and not since that they are back), with the version of that notice. */
-  private final Map<String, Long> departed = new HashMap<>();
+  private Map<String, Long> departed = Map.of(); // a map of its own once a peer departs: most sessions never see one
 
   /** The peer id of a {@link io.signalhub.verticles.Addresses#HEADER_NOTICE} value ({@code <kind><peer>[ <session>]}). */
   static String noticePeer(String notice) {
@@ -60,7 +60,7 @@ final class Roster {
   void reset(RoomState state, String self) {
     gen = state.gen();
     present.clear();
-    departed.clear();
+    departed = Map.of();
     state.members().forEach((peer, session) -> {
       if (!peer.equals(self)) {
         present.put(peer, new Known(state.version(), session));
@@ -72,7 +72,7 @@ final class Roster {
   void clear() {
     gen = null;
     present.clear();
-    departed.clear();
+    departed = Map.of();
   }
 
   /**
@@ -102,7 +102,9 @@ final class Roster {
       return Verdict.SKIP;
     }
     if (kind == '+') {
-      departed.remove(peer);
+      if (!departed.isEmpty()) {
+        departed.remove(peer);
+      }
       Known before = present.put(peer, new Known(version, session));
       if (before == null) {
         return Verdict.WRITE;
@@ -110,7 +112,7 @@ final class Roster {
       return before.session() != null && session != null && !before.session().equals(session) ? Verdict.REPLACE : Verdict.SKIP;
     }
     boolean wasPresent = present.remove(peer) != null;
-    departed.put(peer, version);
+    departedToWrite().put(peer, version);
     return wasPresent ? Verdict.WRITE : Verdict.SKIP;
   }
 
@@ -122,6 +124,13 @@ final class Roster {
     WRITE,
     /** A {@code peer-left} ({@link #REPLACED}) written first, then the notice. */
     REPLACE
+  }
+
+  private Map<String, Long> departedToWrite() {
+    if (!(departed instanceof HashMap)) {
+      departed = new HashMap<>(4);
+    }
+    return departed;
   }
 
   private Long lastVersion(String peer) {
@@ -167,7 +176,7 @@ final class Roster {
       }
       if (session == null && tellLeft) {
         present.remove(peer);
-        departed.put(peer, version);
+        departedToWrite().put(peer, version);
         notices.add(new Notice(Frames.peerLeft(room, peer, GONE), null));
       } else if (session != null && knownSession != null && !session.equals(knownSession)) {
         present.remove(peer); // another connection holds the id: it left, and the new one joins below
@@ -180,7 +189,9 @@ final class Roster {
       if (peer.equals(self) || (sameGen && last != null && last > version)) {
         continue;
       }
-      departed.remove(peer);
+      if (!departed.isEmpty()) {
+        departed.remove(peer);
+      }
       if (present.put(peer, new Known(version, member.getValue())) == null) {
         notices.add(new Notice(Frames.peerJoined(room, peer), peer));
       }

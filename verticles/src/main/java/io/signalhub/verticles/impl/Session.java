@@ -102,6 +102,8 @@ public final class Session {
   long roomVersion;
   /** What the client was told about the other peers of {@link #room}. */
   final Roster roster = new Roster();
+  /** The routers that delivered to this session's address ({@link Handover.Vias}). */
+  final Handover.Vias vias = new Handover.Vias();
   /** Frames from peers the client was told had left, waiting to be told they are back; {@code null} until one came. */
   HeldFromDeparted departedHold;
   /** The join in flight, or {@code null}. */
