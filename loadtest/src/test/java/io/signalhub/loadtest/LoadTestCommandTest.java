@@ -33,16 +33,10 @@ class LoadTestCommandTest {
 
   @Test
   void aShortRunAgainstOneNodeLosesNothingAndReportsPercentiles(Vertx vertx, @TempDir Path out) throws Exception {
-    SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true));
-    hub.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
-    try {
-      JsonObject report = run(out, "hub", "--target", "ws://127.0.0.1:" + hub.actualPort() + "/ws",
-        "--rooms", "12", "--peers", "3", "--candidates", "4", "--sdp-bytes", "2048-4096",
-        "--rate", "300,600", "--duration", "2", "--warmup", "1", "--slo-p99-ms", "100000", "--threads", "2");
-      checkReport(report, 12, 3, 4, 3);
-    } finally {
-      hub.undeploy().await(20, TimeUnit.SECONDS);
-    }
+    JsonObject report = runAgainstHub(vertx, new HubOptions().setAnonymous(true), out, "hub",
+      "--rooms", "12", "--peers", "3", "--candidates", "4", "--sdp-bytes", "2048-4096",
+      "--rate", "300,600", "--duration", "2", "--warmup", "1", "--slo-p99-ms", "100000", "--threads", "2");
+    checkReport(report, 12, 3, 4, 3);
   }
 
   /**
@@ -54,13 +48,21 @@ class LoadTestCommandTest {
   void moreConnectionsThanTheHubTakesFromOneAddressAreSpreadOverLoopbackAddresses(Vertx vertx, @TempDir Path out) throws Exception {
     HubOptions options = new HubOptions().setAnonymous(true);
     assertEquals(100, options.getMaxConnectionsPerIp(), "the default this test exceeds");
+    JsonObject report = runAgainstHub(vertx, options, out, "spread", "--rooms", "80", "--peers", "2", "--candidates", "1",
+      "--rate", "200", "--duration", "1", "--warmup", "0", "--slo-p99-ms", "100000");
+    checkReport(report, 80, 2, 1, 1);
+  }
+
+  /** Runs the load tool with {@code args} against a hub node deployed here with {@code options}, then undeploys it. */
+  private static JsonObject runAgainstHub(Vertx vertx, HubOptions options, Path out, String name, String... args) throws Exception {
     SignalingHub hub = SignalingHub.create(vertx, options);
     hub.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
     try {
-      JsonObject report = run(out, "spread", "--target", "ws://127.0.0.1:" + hub.actualPort() + "/ws",
-        "--rooms", "80", "--peers", "2", "--candidates", "1", "--rate", "200", "--duration", "1", "--warmup", "0",
-        "--slo-p99-ms", "100000");
-      checkReport(report, 80, 2, 1, 1);
+      String[] all = new String[args.length + 2];
+      all[0] = "--target";
+      all[1] = "ws://127.0.0.1:" + hub.actualPort() + "/ws";
+      System.arraycopy(args, 0, all, 2, args.length);
+      return run(out, name, all);
     } finally {
       hub.undeploy().await(20, TimeUnit.SECONDS);
     }
