@@ -111,7 +111,8 @@ public final class LoadTestCommand implements Callable<Integer> {
     description = "server process(es) to read CPU time from (/proc) and, with --measure-heap, heap (jcmd)")
   List<Long> serverPids = new ArrayList<>();
 
-  @Option(names = "--measure-heap", description = "live objects of the JVM --server-pid(s) (jcmd GC.class_histogram, after a full GC), before and after the set-up: bytes per connection")
+  @Option(names = "--measure-heap", description = "live objects of the JVM --server-pid(s) (jcmd GC.class_histogram, "
+    + "after a full GC), before and after the set-up: bytes per connection")
   boolean measureHeap;
 
   @Option(names = "--heap-settle-seconds", description = "with --measure-heap: seconds idle after the set-up before the "
@@ -147,10 +148,10 @@ public final class LoadTestCommand implements Callable<Integer> {
     return this;
   }
 
-  /** The default {@code --local-address} for targets on loopback: 253 addresses, 25,300 connections at a hub's default cap. */
+  /** The default {@code --local-address} for targets on loopback: 253 addresses, 25,300 connections at a hub's cap of 100. */
   static final String LOOPBACK_SOURCES = "127.0.0.2-127.0.0.254";
 
-  /** The source addresses, ranges expanded ({@link #LOOPBACK_SOURCES} when none is given and every target is on loopback). */
+  /** The source addresses, ranges expanded; {@link #LOOPBACK_SOURCES} when none is given and every target is on loopback. */
   List<String> localAddresses() {
     List<String> all = new ArrayList<>();
     List<String> specs = localAddressSpecs.isEmpty() && allTargetsOnLoopback() ? List.of(LOOPBACK_SOURCES) : localAddressSpecs;

@@ -25,7 +25,8 @@ import java.util.Set;
  *
  * <p>Its states are its session's ({@code JOINED | SUSPENDED -> HANDED_OVER}); its own data: the session taken
  * over ({@link #resumedFrom}), the one forwarded to ({@link #forwardTo}), and the fences awaited; the routers that
- * delivered here are noted in the session's {@link Vias}, which every session has. Created on first need; confined to the session's context.
+ * delivered here are noted in the session's {@link Vias}, which every session has. Created on first need; confined
+ * to the session's context.
  */
 final class Handover {
 

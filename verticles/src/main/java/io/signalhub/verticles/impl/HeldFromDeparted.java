@@ -14,9 +14,9 @@ import java.util.Map;
  * stalls and merges": no ghosts). Such a frame is not written; it waits here until the client is told the peer is
  * back ({@link #release}, right after that {@code peer-joined}, in the order they came), which is what happens when
  * the two sides of a partition merge: one side's peers may be told of the other's a moment before the other side's
- * are. A frame that waits longer than {@code holdMs}, or beyond {@code holdMaxMessages} frames of its sender, or whose session
- * leaves the room, is dropped and its sender told {@code expired} ({@link Reassertion#undelivered}). With
- * {@code holdMs: 0} nothing waits. Confined to the session's context.
+ * are. A frame that waits longer than {@code holdMs}, or beyond {@code holdMaxMessages} frames of its sender, or
+ * whose session leaves the room, is dropped and its sender told {@code expired} ({@link Reassertion#undelivered}).
+ * With {@code holdMs: 0} nothing waits. Confined to the session's context.
  */
 final class HeldFromDeparted {
 

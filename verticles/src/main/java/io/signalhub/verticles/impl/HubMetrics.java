@@ -77,7 +77,8 @@ public final class HubMetrics {
       return cm == null ? 1 : cm.getNodes().size();
     }).description("nodes in the cluster").register(registry);
     latency = Timer.builder("signalhub.forward.latency")
-      .description("from a frame's arrival on the sender's node to its write to the recipient's socket (one routed message in " + LATENCY_SAMPLE_EVERY + ")")
+      .description("from a frame's arrival on the sender's node to its write to the recipient's socket (one routed "
+        + "message in " + LATENCY_SAMPLE_EVERY + ")")
       .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000))
       .maximumExpectedValue(Duration.ofSeconds(5)).register(registry);
     held = Counter.builder("signalhub.held").description("messages held for absent peers").register(registry);
