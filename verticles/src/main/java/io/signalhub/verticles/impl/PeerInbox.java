@@ -53,14 +53,14 @@ final class PeerInbox {
       Reassertion.onOp(s, op, msg.body()); // after a change in the cluster
       return;
     }
-    if (op == null && s.room != null && !screen(msg)) {
+    String notice = op == null ? msg.headers().get(Addresses.HEADER_NOTICE) : null;
+    if (op == null && s.room != null && !screen(msg, notice)) {
       return;
     }
     if (op == null && msg.body() == null) {
       return; // a note for the roster only (a resume elsewhere), and this session is in no room (yet)
     }
     acceptScreened(msg, op);
-    String notice = op == null ? msg.headers().get(Addresses.HEADER_NOTICE) : null;
     if (notice != null && notice.charAt(0) == '+' && s.departedHold != null) {
       releaseHeld(Roster.noticePeer(notice));
     }
@@ -103,14 +103,13 @@ final class PeerInbox {
   }
 
   /**
-   * The {@link Roster}'s screen, for a frame of this peer's room or another: applies a notice ({@link
-   * Addresses#HEADER_NOTICE}) and says whether the client is to get it; holds back a relayed frame from a peer the
+   * The {@link Roster}'s screen, for a frame of this peer's room or another: applies its {@code notice} ({@link
+   * Addresses#HEADER_NOTICE}, or {@code null}) and says whether the client is to get it; holds back a relayed frame from a peer the
    * client was told had left (docs/protocol.md, "Partitions, stalls and merges": no ghosts) in {@link
    * HeldFromDeparted}, until the client is told that peer is back.
    */
-  private boolean screen(Message<String> msg) {
+  private boolean screen(Message<String> msg, String notice) {
     Session s = session;
-    String notice = msg.headers().get(Addresses.HEADER_NOTICE);
     if (notice != null) {
       String roomState = msg.headers().get(Addresses.HEADER_ROOM_STATE);
       if (roomState == null || !s.room.equals(msg.headers().get(Addresses.HEADER_ROOM))) {

@@ -270,10 +270,10 @@ public final class Session {
   }
 
   /**
-   * The last sequence number taken from each router for each sender ({@link Addresses#HEADER_ROUTE_SEQ}), by
-   * {@code <router id> <sender>}; {@code null} until one.
+   * The last sequence number taken from each router ({@link Addresses#HEADER_ROUTE_SEQ}), by router id, then by
+   * sender; {@code null} until one. (Nested, not keyed by a joined string: no key built per frame.)
    */
-  private Map<String, Long> routeSeqs;
+  private Map<String, Map<String, long[]>> routeSeqs;
 
   /**
    * Whether {@code msg}, a router's frame, is not above the last one taken from that router for its sender: a stale copy (see
@@ -289,17 +289,22 @@ public final class Session {
       return false;
     }
     // per router and sender: frames of one sender held back here (HeldFromDeparted) come after other senders' newer ones
-    String key = msg.headers().get(Addresses.HEADER_VIA) + " " + from;
+    String via = msg.headers().get(Addresses.HEADER_VIA);
     long n = Long.parseLong(seq);
     if (routeSeqs == null) {
       routeSeqs = new HashMap<>(4);
     }
-    Long last = routeSeqs.get(key);
-    if (last != null && n <= last) {
-      LOG.info("peer {}: dropped a stale frame of {} ({} after {})", id, key, n, last);
+    Map<String, long[]> bySender = routeSeqs.computeIfAbsent(via, v -> new HashMap<>(4));
+    long[] last = bySender.get(from);
+    if (last == null) {
+      bySender.put(from, new long[] {n});
+      return false;
+    }
+    if (n <= last[0]) {
+      LOG.info("peer {}: dropped a stale frame of {} through {} ({} after {})", id, from, via, n, last[0]);
       return true;
     }
-    routeSeqs.put(key, n);
+    last[0] = n;
     return false;
   }
 
