@@ -122,6 +122,37 @@ class NodeFailureTest {
     assertEquals("after the crash", byRoom[0][1].next("offer").getJsonObject("data").getString("sdp"));
   }
 
+  /**
+   * The load tool's reconnect storm ({@code --storm-kill}, the bench's hub2 step): rooms of three peers, one on each
+   * node, set up (offer, answer, candidates); then node 3 is killed with {@code kill -9}. Its peers reconnect as
+   * {@code /client.js} does, to the next node, and every one must be back (a {@code welcome}) in a room whose every
+   * peer sees every other, and stay so; then a steady step must lose nothing. No timing is asserted here
+   * (docs/benchmarks.md measures it at 4,000 peers).
+   */
+  @Test
+  void afterAKillEveryPeerOfTheDeadNodeReconnectsIntoAWholeRoomAndSignalingGoesOn(@TempDir Path out) throws Exception {
+    int rooms = 40;
+    List<String> args = new ArrayList<>();
+    for (NodeProcess node : nodes) {
+      args.addAll(List.of("--target", "ws://127.0.0.1:" + node.port() + "/ws"));
+    }
+    args.addAll(List.of("--rooms", String.valueOf(rooms), "--peers", "3", "--candidates", "2", "--sdp-bytes", "256",
+      "--storm-kill", String.valueOf(nodes.get(2).pid()), "--storm-settle", "3", "--storm-timeout", "60",
+      "--rate", "200", "--duration", "2", "--warmup", "0", "--slo-p99-ms", "100000", "--out", out.toString(), "--name", "storm"));
+    java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
+    int code = new picocli.CommandLine(new io.signalhub.loadtest.LoadTestCommand()
+      .console(new java.io.PrintStream(console, true, java.nio.charset.StandardCharsets.UTF_8))).execute(args.toArray(String[]::new));
+    String text = console.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(0, code, text);
+    assertTrue(!nodes.get(2).alive(), "the tool killed node 3");
+    JsonObject storm = new JsonObject(java.nio.file.Files.readString(out.resolve("storm.json"))).getJsonObject("storm");
+    assertEquals(rooms, storm.getInteger("roomsWholeBefore"), text);
+    assertEquals(rooms, storm.getInteger("peersDropped"), "one peer per room was on node 3: " + text);
+    assertEquals(rooms, storm.getInteger("peersBack"), text);
+    assertEquals(0, storm.getInteger("roomsNotWhole"), text);
+    assertTrue(storm.getBoolean("pass") && storm.getValue("allWholeMs") != null, text);
+  }
+
   @Test
   void stoppingANodeGracefullyHandsItsPeersToTheOthersSoTheyResumeWithoutTheirRoomsNoticing() throws Exception {
     // rooms 0 and 1: the stopped node's peer resumes on a survivor; room 2: it never comes back; room 3: it is a

@@ -269,6 +269,10 @@ final class NodeProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   /** {@code kill -9}: no clean-up at all. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

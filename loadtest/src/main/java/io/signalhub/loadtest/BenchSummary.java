@@ -183,6 +183,16 @@ public final class BenchSummary {
     target(b, "p99 ≤ 2 ms at half the hub's sustained rate, 1 node", halfP99, halfP99 != null && halfP99 <= 2, " ms");
     targetRatio(b, "server CPU per cross-node message (2 nodes, summed) ÷ per same-node message (1 node), at the fixed rate",
       cpu.get("hub2"), cpu.get("hub1"), 1.5);
+    JsonObject stormRun = read(dir, "hub2-storm");
+    JsonObject storm = stormRun == null ? null : stormRun.getJsonObject("storm");
+    if (storm != null) {
+      Double whole = storm.getDouble("allWholeMs");
+      target(b, String.format(Locale.ROOT, "reconnect storm, 2 nodes, kill -9 of the one holding %d of %d peers: every peer "
+          + "back (welcome on the survivor) after %s s and every room's view whole after", storm.getInteger("peersDropped"),
+          stormRun.getJsonObject("setup").getInteger("connections"),
+          storm.getValue("allBackMs") == null ? "-" : String.format(Locale.ROOT, "%.2f", storm.getDouble("allBackMs") / 1000)),
+        whole == null ? null : whole / 1000, storm.getBoolean("pass") && whole != null && whole <= 10_000, " s (goal ≤ 10 s)");
+    }
     if (machine != null) {
       b.append("\nMachine: ").append(machine.getInteger("cores")).append(" cores visible to the generator (pinned), ")
         .append(machine.getString("cpu", "?")).append(", ").append(machine.getString("memory", "?")).append(", ")

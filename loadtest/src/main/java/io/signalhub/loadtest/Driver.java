@@ -17,8 +17,25 @@ abstract class Driver {
   /** The field, inside the relayed payload, that holds the stamp. */
   static final String MARK = "\"x-lt\":\"";
 
-  /** What a control frame (a frame without a stamp) means. */
-  enum Control { READY, IGNORE, ERROR }
+  /**
+   * What a control frame (a frame without a stamp) means: READY (joined: {@code welcome}, PeerJS {@code OPEN}),
+   * JOINED and LEFT (another peer of the room came or went: {@link Seen#peer}), ERROR, IGNORE.
+   */
+  enum Control { READY, JOINED, LEFT, IGNORE, ERROR }
+
+  /** What {@link #control} read besides the kind of frame; one per event loop, overwritten by each call. */
+  static final class Seen {
+    /** ERROR: the error's code. */
+    String code;
+    /** LEFT: the reason ({@code left}, {@code node-failed}, ...). */
+    String reason;
+    /** JOINED, LEFT: the other peer's id. */
+    String peer;
+    /** READY: the peers already in the room; the resume token, or {@code null}; the frame number it starts from. */
+    java.util.List<String> peers = java.util.List.of();
+    String resumeToken;
+    long seq;
+  }
 
   /** URI (path and query) for peer {@code id} of {@code room}, from the target's path and query. */
   abstract String uri(String base, String room, String id);
@@ -34,8 +51,16 @@ abstract class Driver {
     return "\"}}";
   }
 
-  /** Classifies a frame without stamp; puts an error code in {@code code[0]} for {@link Control#ERROR}. */
-  abstract Control control(String text, String[] code);
+  /** Classifies a frame without stamp and puts what else it says in {@code seen}. */
+  abstract Control control(String text, Seen seen);
+
+  /**
+   * The URI of a reconnect of peer {@code id} that resumes its session with {@code token} after frame {@code seq}
+   * (as {@code /client.js} does, docs/protocol.md "Resume"); a plain rejoin when the server gave no token.
+   */
+  String resumeUri(String base, String room, String id, String token, long seq) {
+    return uri(base, room, id);
+  }
 
   /** A frame to send every few seconds to stay connected, or {@code null}. */
   String heartbeat() {
@@ -80,18 +105,50 @@ abstract class Driver {
     }
 
     @Override
-    Control control(String text, String[] code) {
+    String resumeUri(String base, String room, String id, String token, long seq) {
+      return token == null ? uri(base, room, id)
+        : join(base, "roomId=" + room + "&ClientId=" + id + "&resume=" + token + "&received=" + seq);
+    }
+
+    @Override
+    Control control(String text, Seen seen) {
       JsonObject frame = new JsonObject(text);
-      String type = frame.getString("type", "");
-      if ("welcome".equals(type)) {
-        return Control.READY;
+      JsonObject data = frame.getJsonObject("data", new JsonObject());
+      switch (frame.getString("type", "")) {
+        case "welcome":
+          seen.peers = data.getJsonArray("peers", new io.vertx.core.json.JsonArray()).stream().map(String::valueOf).toList();
+          seen.resumeToken = data.getString("resumeToken");
+          seen.seq = data.getLong("seq", 0L);
+          return Control.READY;
+        case "peer-joined":
+          seen.peer = data.getString("id");
+          return Control.JOINED;
+        case "peer-left":
+          seen.peer = data.getString("id");
+          seen.reason = data.getString("reason");
+          return Control.LEFT;
+        case "error":
+          seen.code = "error:" + data.getString("code", "?");
+          return Control.ERROR;
+        default:
+          return Control.IGNORE;
       }
-      if ("error".equals(type)) {
-        JsonObject data = frame.getJsonObject("data", new JsonObject());
-        code[0] = "error:" + data.getString("code", "?");
-        return Control.ERROR;
+    }
+
+    /** The number a frame of a hub that numbers its frames starts with ({@code {"seq":n,...}}), or -1. */
+    static long seqOf(String text) {
+      if (!text.startsWith("{\"seq\":")) {
+        return -1;
       }
-      return Control.IGNORE; // peer-joined, peer-left, ...
+      long v = 0;
+      for (int i = 7; i < text.length(); i++) {
+        char c = text.charAt(i);
+        if (c < '0' || c > '9') {
+          return v;
+        }
+        v = v * 10 + (c - '0');
+      }
+      return v;
     }
   }
 
@@ -130,14 +187,14 @@ abstract class Driver {
     }
 
     @Override
-    Control control(String text, String[] code) {
+    Control control(String text, Seen seen) {
       JsonObject frame = new JsonObject(text);
       String type = frame.getString("type", "");
       switch (type) {
         case "OPEN":
           return Control.READY;
         case "ERROR", "EXPIRE", "ID-TAKEN", "LEAVE":
-          code[0] = "peerjs:" + type;
+          seen.code = "peerjs:" + type;
           return Control.ERROR;
         default:
           return Control.IGNORE;

@@ -77,6 +77,24 @@ final class LoadTest {
   final java.util.concurrent.atomic.AtomicLong lastRoomSetUp = new java.util.concurrent.atomic.AtomicLong();
   final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
   volatile boolean closing;
+  /** Set just before {@code --storm-kill}'s node is killed: from then on a dropped socket reconnects. */
+  volatile boolean storming;
+  /** Storm: peers whose socket dropped, peers back (welcome on a new socket), of them resumed, connect attempts. */
+  final AtomicInteger stormDropped = new AtomicInteger();
+  final AtomicInteger stormBack = new AtomicInteger();
+  final AtomicInteger stormResumed = new AtomicInteger();
+  final AtomicInteger stormAttempts = new AtomicInteger();
+  /** Storm: time from the kill to each peer's welcome on a new socket, µs. */
+  final Recorder stormBackTimes = new Recorder(3);
+  /** Storm: when the last dropped peer got its welcome ({@link System#nanoTime()}). */
+  final java.util.concurrent.atomic.AtomicLong lastBack = new java.util.concurrent.atomic.AtomicLong();
+  /** Storm: refused or failed reconnect attempts, by cause (retried, not errors of the run). */
+  final Map<String, LongAdder> stormRefusals = new ConcurrentHashMap<>();
+  /** Rooms not whole ({@link Worker.Room#whole()}): all of them before their set-up. */
+  final AtomicInteger roomsNotWhole;
+  /** When the last room became whole again ({@link System#nanoTime()}). */
+  final java.util.concurrent.atomic.AtomicLong lastAllWhole = new java.util.concurrent.atomic.AtomicLong();
+  private volatile long killNanos;
   private final long origin = System.nanoTime();
   private final PrintStream out;
   private final JsonArray timeline = new JsonArray();
@@ -89,6 +107,33 @@ final class LoadTest {
       targets.add(Target.parse(t));
     }
     this.runId = cfg.runId != null ? cfg.runId : "lt" + Long.toString(System.nanoTime() & 0xffffff, 36);
+    this.roomsNotWhole = new AtomicInteger(cfg.rooms);
+  }
+
+  /** Storm: a peer got its {@code welcome} on a new socket ({@code resumed}: its session carried on). */
+  void peerBack(boolean resumed) {
+    long now = System.nanoTime();
+    stormBackTimes.recordValue(Math.max(0, (now - killNanos) / 1000));
+    lastBack.accumulateAndGet(now, Math::max);
+    stormBack.incrementAndGet();
+    if (resumed) {
+      stormResumed.incrementAndGet();
+    }
+  }
+
+  void stormRefusal(String cause) {
+    stormRefusals.computeIfAbsent(cause, k -> new LongAdder()).increment();
+  }
+
+  /** A room became whole ({@code true}) or stopped being whole. */
+  void roomWholeChanged(boolean whole) {
+    if (whole) {
+      if (roomsNotWhole.decrementAndGet() == 0) {
+        lastAllWhole.set(System.nanoTime());
+      }
+    } else {
+      roomsNotWhole.incrementAndGet();
+    }
   }
 
   long micros(long nanos) {
@@ -188,6 +233,10 @@ final class LoadTest {
         }
       }
 
+      if (cfg.stormKill != null) {
+        report.put("storm", storm(cfg.stormKill));
+      }
+
       // ---- warm-up and steady steps
       int totalLinks = roomsReady.get() * cfg.peers * (cfg.peers - 1);
       List<Double> rates = new ArrayList<>(cfg.rates);
@@ -243,9 +292,64 @@ final class LoadTest {
     JsonObject errs = new JsonObject();
     new TreeMap<>(errors).forEach((k, v) -> errs.put(k, v.sum()));
     report.put("errors", errs).put("timeline", timeline);
-    boolean ok = !report.getBoolean("lost", true) && report.getJsonObject("setup").getBoolean("allRoomsSetUp");
+    boolean ok = !report.getBoolean("lost", true) && report.getJsonObject("setup").getBoolean("allRoomsSetUp")
+      && (report.getJsonObject("storm") == null || report.getJsonObject("storm").getBoolean("pass"));
     report.put("result", ok ? "pass" : "fail");
     return report;
+  }
+
+  /**
+   * The reconnect storm: kills {@code pid} (SIGKILL), then waits until every peer whose socket dropped has a
+   * {@code welcome} on a new one (they reconnect as {@code /client.js} does, to the next target in turn) and every
+   * room is whole again, then {@code --storm-settle} more seconds in which it must stay so; at most
+   * {@code --storm-timeout} s. Times in ms from the kill.
+   */
+  private JsonObject storm(long pid) throws Exception {
+    ProcessHandle node = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no process " + pid + " to kill"));
+    int wholeBefore = cfg.rooms - roomsNotWhole.get();
+    storming = true;
+    killNanos = System.nanoTime();
+    node.destroyForcibly();
+    node.onExit().get(10, TimeUnit.SECONDS);
+    out.printf("storm: killed %d (SIGKILL); %d of %d rooms were whole%n", pid, wholeBefore, cfg.rooms);
+    long deadline = killNanos + TimeUnit.SECONDS.toNanos(cfg.stormTimeout);
+    long settledSince = 0;
+    int second = 0;
+    while (System.nanoTime() < deadline) {
+      sleepUntil(killNanos + TimeUnit.MILLISECONDS.toNanos(250L * ++second), deadline);
+      int dropped = stormDropped.get();
+      boolean done = dropped > 0 && stormBack.get() >= dropped && roomsNotWhole.get() == 0;
+      if (second % 4 == 0) {
+        out.printf("[%5.1fs] storm   %d dropped, %d back (%d resumed), %d rooms not whole, %d connect attempts%n",
+          (System.nanoTime() - killNanos) / 1e9, dropped, stormBack.get(), stormResumed.get(), roomsNotWhole.get(),
+          stormAttempts.get());
+      }
+      if (!done) {
+        settledSince = 0;
+      } else if (settledSince == 0) {
+        settledSince = System.nanoTime();
+      } else if (System.nanoTime() - settledSince >= TimeUnit.SECONDS.toNanos(cfg.stormSettle)) {
+        break;
+      }
+    }
+    storming = false;
+    Histogram back = stormBackTimes.getIntervalHistogram();
+    int dropped = stormDropped.get();
+    boolean pass = dropped > 0 && stormBack.get() >= dropped && roomsNotWhole.get() == 0;
+    JsonObject refusals = new JsonObject();
+    new TreeMap<>(stormRefusals).forEach((k, v) -> refusals.put(k, v.sum()));
+    JsonObject json = new JsonObject().put("killedPid", pid).put("roomsWholeBefore", wholeBefore)
+      .put("peersDropped", dropped).put("peersBack", stormBack.get()).put("resumed", stormResumed.get())
+      .put("connectAttempts", stormAttempts.get()).put("refusals", refusals)
+      .put("allBackMs", back.getTotalCount() == 0 ? null : round((lastBack.get() - killNanos) / 1e6))
+      .put("backMs", summary(back))
+      .put("allWholeMs", pass ? round((lastAllWhole.get() - killNanos) / 1e6) : null)
+      .put("roomsNotWhole", roomsNotWhole.get()).put("timeoutSeconds", cfg.stormTimeout).put("pass", pass);
+    out.printf("storm: %s: %d of %d dropped peers back in %s ms (p50 %s ms), every room whole again after %s ms; "
+        + "%d resumed, %d connect attempts, refusals %s%n", pass ? "PASS" : "FAIL", stormBack.get(), dropped,
+      json.getValue("allBackMs"), json.getJsonObject("backMs").getValue("p50"), json.getValue("allWholeMs"),
+      stormResumed.get(), stormAttempts.get(), refusals.encode());
+    return json;
   }
 
   private JsonObject runStep(int index, List<Worker> workers, int totalLinks, List<ProcessProbe> servers) throws Exception {

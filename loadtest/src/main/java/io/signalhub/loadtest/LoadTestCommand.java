@@ -119,6 +119,19 @@ public final class LoadTestCommand implements Callable<Integer> {
     + "heap is measured (the hub keeps frames for a resume until a pong answers its next ping, every 25 s). Default: ${DEFAULT-VALUE}")
   int heapSettleSeconds = 2;
 
+  @Option(names = "--storm-kill", paramLabel = "PID",
+    description = "reconnect storm: after the set-up, kill this server process (SIGKILL, e.g. one node of the "
+      + "--target list); the peers it held reconnect as /client.js does (backoff 500 ms doubling, ±20 %%, resume "
+      + "token, id-taken retried 5 times), each to the next target in turn; reports the time until all are back and "
+      + "every room's view is whole")
+  Long stormKill;
+
+  @Option(names = "--storm-timeout", description = "seconds the storm may take. Default: ${DEFAULT-VALUE}")
+  int stormTimeout = 120;
+
+  @Option(names = "--storm-settle", description = "seconds every room must stay whole for the storm to end. Default: ${DEFAULT-VALUE}")
+  int stormSettle = 5;
+
   @Option(names = "--hold", description = "seconds to keep the connections open, idle, after the last step "
     + "(e.g. to inspect the server). Default: ${DEFAULT-VALUE}")
   int hold;
@@ -193,7 +206,7 @@ public final class LoadTestCommand implements Callable<Integer> {
       .put("warmupSeconds", warmup).put("warmupRate", warmupRate > 0 ? warmupRate : rates.isEmpty() ? 0 : rates.get(0))
       .put("connectRate", connectRate).put("sloP99Ms", sloP99Ms).put("drainMs", drainMs)
       .put("threads", threads).put("localAddresses", new JsonArray(localAddresses()))
-      .put("serverPids", new JsonArray(serverPids)).put("runId", runId);
+      .put("serverPids", new JsonArray(serverPids)).put("stormKill", stormKill).put("runId", runId);
   }
 
   @Override

@@ -96,12 +96,12 @@ final class Worker extends VerticleBase {
   private void connect(Room room) {
     room.startedAt = System.nanoTime();
     for (Peer peer : room.peers) {
-      LoadTest.Target target = run.targets.get((room.index + peer.index) % run.targets.size());
-      WebSocketClient client = clients[(room.index * room.peers.length + peer.index) % clients.length];
+      peer.target = (room.index + peer.index) % run.targets.size();
+      LoadTest.Target target = run.targets.get(peer.target);
       connecting++;
       run.connecting.incrementAndGet();
       long t = System.nanoTime();
-      client.connect(new WebSocketConnectOptions().setHost(target.host()).setPort(target.port())
+      peer.client().connect(new WebSocketConnectOptions().setHost(target.host()).setPort(target.port())
           .setURI(run.driver.uri(target.path(), room.name, peer.id)))
         .onComplete(ar -> {
           connecting--;
@@ -233,6 +233,25 @@ final class Worker extends VerticleBase {
     return done.future();
   }
 
+  // ---- reconnect storm (--storm-kill): peers whose node was killed reconnect as /client.js does
+
+  /** Most {@code id-taken} refusals in a row a reconnecting peer retries (as {@code /client.js}). */
+  static final int ID_TAKEN_RETRIES = 5;
+  /** {@code /client.js}'s backoff: 500 ms doubling per attempt up to 10 s, ±20 % jitter. */
+  static final long BACKOFF_START_MS = 500;
+  static final long BACKOFF_MAX_MS = 10_000;
+
+  /** How many of this worker's rooms are whole (every peer connected, joined, and seeing every other). */
+  int wholeRooms() {
+    int n = 0;
+    for (Room room : rooms) {
+      if (room.whole()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** A directed link of a room that finished its set-up: {@code from} sends steady messages to {@code to}. */
   static final class Link {
     final Room room;
@@ -258,6 +277,8 @@ final class Worker extends VerticleBase {
     /** Highest sequence number received per directed link [from][to]. */
     final long[][] highestIn;
     long startedAt;
+    /** Whether this room was {@link #whole()} at its last change. */
+    boolean wasWhole;
     int ready;
     /** Set-up messages still to be delivered before the room is set up. */
     int pending;
@@ -278,6 +299,43 @@ final class Worker extends VerticleBase {
       }
       int pairs = size * (size - 1) / 2;
       pending = pairs * (2 + 2 * run.cfg.candidates);
+    }
+
+    /** Every peer connected and joined (not reconnecting), each seeing every other in the room. */
+    boolean whole() {
+      for (Peer peer : peers) {
+        if (peer.ws == null || peer.closed || peer.reconnecting) {
+          return false;
+        }
+        for (int i = 0; i < peers.length; i++) {
+          if (i != peer.index && !peer.sees[i]) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+
+    /** The index in this room of peer {@code id}, or -1 when it is not one of this room's ids. */
+    int indexOf(String id) {
+      if (id == null || !id.startsWith(name) || id.length() < name.length() + 3 || id.charAt(name.length() + 1) != 'p') {
+        return -1;
+      }
+      try {
+        int i = Integer.parseInt(id.substring(name.length() + 2));
+        return i < peers.length ? i : -1;
+      } catch (NumberFormatException e) {
+        return -1;
+      }
+    }
+
+    /** A peer's view or state changed: counts this room's move to or from whole ({@link LoadTest#roomWholeChanged}). */
+    void viewChanged() {
+      boolean now = whole();
+      if (now != wasWhole) {
+        wasWhole = now;
+        run.roomWholeChanged(now);
+      }
     }
 
     void stamp(StringBuilder b, char kind, int step, int from, int to, long scheduledNanos) {
@@ -328,48 +386,169 @@ final class Worker extends VerticleBase {
     final String id;
     WebSocket ws;
     boolean closed;
-    private final String[] code = new String[1];
+    /** The target (index in {@code run.targets}) it connected to last. */
+    int target;
+    /** Which peers of its room it sees: from {@code welcome}, {@code peer-joined} and {@code peer-left}. */
+    final boolean[] sees;
+    /** Storm: its socket dropped and it has no {@code welcome} on a new one yet. */
+    boolean reconnecting;
+    /** Storm: reconnect attempts since the drop, and {@code id-taken} refusals in a row. */
+    int attempt;
+    int idTaken;
+    /** The resume token of its last {@code welcome}, and the number of the last numbered frame received. */
+    String resumeToken;
+    long lastSeq;
+    private final Driver.Seen seen = new Driver.Seen();
 
     Peer(Room room, int index, String id) {
       this.room = room;
       this.index = index;
       this.id = id;
+      this.sees = new boolean[room.peers.length];
+    }
+
+    /** The WebSocket client of this peer's source address. */
+    WebSocketClient client() {
+      return clients[(room.index * room.peers.length + index) % clients.length];
     }
 
     void connected(WebSocket socket, long connectStart) {
       ws = socket;
+      closed = false;
       run.open.incrementAndGet();
       ws.textMessageHandler(text -> onText(text, connectStart));
-      ws.exceptionHandler(t -> run.error("socket: " + shortText(t)));
+      ws.exceptionHandler(t -> {
+        if (!run.storming) {
+          run.error("socket: " + shortText(t));
+        }
+      });
       ws.closeHandler(v -> {
+        if (ws != socket) {
+          return;
+        }
         closed = true;
         run.open.decrementAndGet();
-        if (!run.closing) {
-          run.error("closed by the server: " + ws.closeStatusCode() + " " + ws.closeReason());
+        if (run.closing) {
+          return;
+        }
+        if (run.storming && room.done) {
+          dropped();
+        } else {
+          run.error("closed by the server: " + socket.closeStatusCode() + " " + socket.closeReason());
           room.fail();
         }
       });
     }
 
+    /** Storm: the socket dropped; reconnect as {@code /client.js} does. */
+    private void dropped() {
+      java.util.Arrays.fill(sees, false);
+      if (!reconnecting) {
+        reconnecting = true;
+        run.stormDropped.incrementAndGet();
+      }
+      room.viewChanged();
+      retry();
+    }
+
+    private void retry() {
+      double backoff = BACKOFF_START_MS * Math.pow(2, attempt++) * (0.8 + 0.4 * random.nextDouble());
+      vertx.setTimer(Math.max(1, Math.min(BACKOFF_MAX_MS, (long) backoff)), t -> reconnect());
+    }
+
+    /** The next target in turn (a killed node refuses; the next attempt tries the one after it). */
+    private void reconnect() {
+      if (run.closing) {
+        return;
+      }
+      target = (target + 1) % run.targets.size();
+      LoadTest.Target to = run.targets.get(target);
+      run.stormAttempts.incrementAndGet();
+      long t = System.nanoTime();
+      client().connect(new WebSocketConnectOptions().setHost(to.host()).setPort(to.port())
+          .setURI(run.driver.resumeUri(to.path(), room.name, id, resumeToken, lastSeq)))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            run.stormRefusal("connect: " + shortText(ar.cause()));
+            retry();
+          } else {
+            connected(ar.result(), t);
+          }
+        });
+    }
+
     private void onText(String text, long connectStart) {
       int at = text.lastIndexOf(Driver.MARK); // the stamp is the payload's last field: found from the end
+      if (run.storming) {
+        long seq = Driver.V1.seqOf(text);
+        if (seq > lastSeq) {
+          lastSeq = seq;
+        }
+      }
       if (at < 0) {
-        Driver.Control c;
-        try {
-          c = run.driver.control(text, code);
-        } catch (RuntimeException malformed) {
-          run.error("malformed frame");
-          return;
-        }
-        if (c == Driver.Control.READY) {
-          run.joined.recordValue(Math.max(0, (System.nanoTime() - connectStart) / 1000));
-          room.peerReady();
-        } else if (c == Driver.Control.ERROR) {
-          run.error(code[0]);
-        }
+        control(text, connectStart);
         return;
       }
       received(text, at + Driver.MARK.length());
+    }
+
+    private void control(String text, long connectStart) {
+      Driver.Control c;
+      try {
+        c = run.driver.control(text, seen);
+      } catch (RuntimeException malformed) {
+        run.error("malformed frame");
+        return;
+      }
+      switch (c) {
+        case READY -> {
+          java.util.Arrays.fill(sees, false);
+          for (String other : seen.peers) {
+            see(other, true);
+          }
+          resumeToken = seen.resumeToken;
+          lastSeq = seen.seq;
+          if (reconnecting) {
+            reconnecting = false;
+            attempt = 0;
+            idTaken = 0;
+            run.peerBack(text.contains("\"resumed\":true"));
+          } else {
+            run.joined.recordValue(Math.max(0, (System.nanoTime() - connectStart) / 1000));
+            room.peerReady();
+          }
+          room.viewChanged();
+        }
+        case JOINED -> {
+          see(seen.peer, true);
+          room.viewChanged();
+        }
+        case LEFT -> {
+          see(seen.peer, false);
+          room.viewChanged();
+        }
+        case ERROR -> {
+          if (reconnecting && ("error:unavailable".equals(seen.code)
+            || ("error:id-taken".equals(seen.code) && ++idTaken <= ID_TAKEN_RETRIES))) {
+            run.stormRefusal(seen.code); // as /client.js: our old connection may still hold the id for a moment
+            WebSocket old = ws;
+            ws = null;
+            old.close();
+            run.open.decrementAndGet();
+            retry();
+          } else {
+            run.error(seen.code);
+          }
+        }
+        default -> { }
+      }
+    }
+
+    private void see(String other, boolean present) {
+      int i = room.indexOf(other);
+      if (i >= 0 && i != index) {
+        sees[i] = present;
+      }
     }
 
     /** Reads the stamp {@code <kind>.<step>.<room>.<from>.<to>.<seq>.<micros>} at {@code i}. */

@@ -4,6 +4,9 @@ import io.signalhub.verticles.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.core.eventbus.Message;
 
 /**
@@ -51,13 +54,22 @@ public final class Member {
     }
   }
 
-  /** A request to {@code peer}'s {@code session} from node {@code localNode}; fails like a request to its address. */
+  /**
+   * A request to {@code peer}'s {@code session} from node {@code localNode}; fails like a request to its address.
+   * A session on a node that is no longer a cluster member fails at once with {@link ReplyFailure#NO_HANDLERS}:
+   * the clustered event bus may still list that node's address for a moment and would hold the request until its
+   * time-out (a reconnect storm after a {@code kill -9} showed 5 s per peer, docs/benchmarks.md).
+   */
   public static <T> Future<Message<T>> request(Vertx vertx, String localNode, String peer, String session, Object body,
                                                DeliveryOptions opts) {
     String node = node(session);
     DeliveryOptions copy = new DeliveryOptions(opts);
     if (node.equals(localNode)) {
       return vertx.eventBus().request(address(peer, session), body, copy.setLocalOnly(true));
+    }
+    ClusterManager cm = Nodes.clusterManager(vertx);
+    if (cm != null && !cm.getNodes().contains(node)) {
+      return Future.failedFuture(new ReplyException(ReplyFailure.NO_HANDLERS, "node " + node + " is not in the cluster"));
     }
     return vertx.eventBus().request(Addresses.node(node), body,
       copy.setLocalOnly(false).addHeader(Addresses.HEADER_TO, address(peer, session)));
