@@ -73,6 +73,8 @@ final class LoadTest {
   final AtomicInteger roomsFailed = new AtomicInteger();
   final AtomicInteger open = new AtomicInteger();
   final AtomicInteger connecting = new AtomicInteger();
+  /** Directed links of the rooms set up whose two peers connected to different targets. */
+  final AtomicInteger crossLinks = new AtomicInteger();
   /** When the last room finished its set-up ({@link System#nanoTime()}). */
   final java.util.concurrent.atomic.AtomicLong lastRoomSetUp = new java.util.concurrent.atomic.AtomicLong();
   final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
@@ -177,6 +179,7 @@ final class LoadTest {
       // ---- set-up
       Step setup = new Step("setup", 0, 0);
       steps.add(setup);
+      long[] setupCpu0 = cpuOf(servers);
       long t0 = System.nanoTime();
       double roomsPerSecond = cfg.connectRate <= 0 ? 0 : cfg.connectRate / (double) cfg.peers / threads;
       for (Worker w : workers) {
@@ -207,6 +210,8 @@ final class LoadTest {
       JsonObject setupJson = new JsonObject().put("rooms", cfg.rooms).put("peersPerRoom", cfg.peers)
         .put("roomsSetUp", roomsReady.get()).put("roomsFailed", roomsFailed.get()).put("roomsIncomplete", incomplete)
         .put("connections", open.get())
+        .put("crossTargetLinkShare", roomsReady.get() == 0 ? null
+          : round3(crossLinks.get() / (double) (roomsReady.get() * cfg.peers * (cfg.peers - 1))))
         .put("wallMs", round(setupNanos / 1e6))
         .put("allRoomsSetUp", incomplete == 0 && roomsFailed.get() == 0)
         .put("connectJoinMs", summary(joinH)).put("roomSetupMs", summary(roomH))
@@ -214,6 +219,16 @@ final class LoadTest {
         .put("lost", Math.max(0, setup.sent.sum() - setup.received.sum()))
         .put("reordered", setup.reordered.sum()).put("misrouted", setup.misrouted.sum())
         .put("forwardMs", summary(setup.total));
+      long setupCpu = 0;
+      long[] setupCpu1 = cpuOf(servers);
+      for (int i = 0; i < servers.size(); i++) {
+        setupCpu += setupCpu1[i] - setupCpu0[i];
+      }
+      if (!servers.isEmpty()) {
+        // connect, join, the negotiation's messages and whatever the servers did meanwhile (GC, cluster upkeep)
+        setupJson.put("serverCpuMs", round(setupCpu / 1e6))
+          .put("serverCpuMsPerRoom", roomsReady.get() == 0 ? null : round3(setupCpu / 1e6 / roomsReady.get()));
+      }
       report.put("setup", setupJson);
       out.printf("set-up: %d of %d rooms set up in %.0f ms (%d failed, %d incomplete); room set-up p50 %.1f ms, "
           + "p99 %.1f ms; connect+join p99 %.1f ms%n", roomsReady.get(), cfg.rooms, setupNanos / 1e6,
@@ -356,10 +371,7 @@ final class LoadTest {
     Step step = steps.get(index);
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
     long end = start + TimeUnit.SECONDS.toNanos(step.seconds);
-    long[] cpu0 = new long[servers.size()];
-    for (int i = 0; i < servers.size(); i++) {
-      cpu0[i] = servers.get(i).cpuNanos();
-    }
+    long[] cpu0 = cpuOf(servers);
     long gen0 = ProcessProbe.selfCpuNanos();
     for (Worker w : workers) {
       w.steady(index, step.rate, totalLinks, start, end);
@@ -450,6 +462,15 @@ final class LoadTest {
     while ((wait = until - System.nanoTime()) > 0) {
       TimeUnit.NANOSECONDS.sleep(Math.min(wait, 50_000_000));
     }
+  }
+
+  /** The CPU time of each server so far, ns. */
+  private static long[] cpuOf(List<ProcessProbe> servers) {
+    long[] cpu = new long[servers.size()];
+    for (int i = 0; i < servers.size(); i++) {
+      cpu[i] = servers.get(i).cpuNanos();
+    }
+    return cpu;
   }
 
   private Long heapOfServers(List<ProcessProbe> servers) {

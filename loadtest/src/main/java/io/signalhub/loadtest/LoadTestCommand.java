@@ -58,6 +58,15 @@ public final class LoadTestCommand implements Callable<Integer> {
   @Option(names = "--peers", description = "peers per room (every pair negotiates). Default: ${DEFAULT-VALUE}")
   int peers = 2;
 
+  @Option(names = "--placement", description = "which target each peer connects to: spread (a room's peers round-robin "
+    + "over the targets: with as many targets as peers, every pair crosses nodes), random (each peer a random target, as "
+    + "a load balancer without affinity), room (all of a room's peers on one target, as a load balancer hashing the room). "
+    + "Default: ${DEFAULT-VALUE}")
+  Placement placement = Placement.spread;
+
+  /** {@code --placement}. */
+  enum Placement { spread, random, room }
+
   @Option(names = "--candidates", description = "trickle ICE candidates each way per pair. Default: ${DEFAULT-VALUE}")
   int candidates = 8;
 
@@ -201,7 +210,7 @@ public final class LoadTestCommand implements Callable<Integer> {
 
   JsonObject toJson(String runId) {
     return new JsonObject().put("targets", new JsonArray(targets)).put("dialect", dialect).put("rooms", rooms)
-      .put("peersPerRoom", peers).put("candidatesEachWay", candidates).put("sdpBytesMin", sdpMin).put("sdpBytesMax", sdpMax)
+      .put("peersPerRoom", peers).put("placement", placement.name()).put("candidatesEachWay", candidates).put("sdpBytesMin", sdpMin).put("sdpBytesMax", sdpMax)
       .put("candidateBytes", candidateBytes).put("rates", new JsonArray(rates)).put("stepSeconds", duration)
       .put("warmupSeconds", warmup).put("warmupRate", warmupRate > 0 ? warmupRate : rates.isEmpty() ? 0 : rates.get(0))
       .put("connectRate", connectRate).put("sloP99Ms", sloP99Ms).put("drainMs", drainMs)

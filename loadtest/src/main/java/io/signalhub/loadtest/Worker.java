@@ -96,7 +96,12 @@ final class Worker extends VerticleBase {
   private void connect(Room room) {
     room.startedAt = System.nanoTime();
     for (Peer peer : room.peers) {
-      peer.target = (room.index + peer.index) % run.targets.size();
+      int n = run.targets.size();
+      peer.target = switch (run.cfg.placement) {
+        case spread -> (room.index + peer.index) % n;
+        case random -> random.nextInt(n);
+        case room -> room.index % n;
+      };
       LoadTest.Target target = run.targets.get(peer.target);
       connecting++;
       run.connecting.incrementAndGet();
@@ -372,6 +377,9 @@ final class Worker extends VerticleBase {
             if (from != to) {
               links.add(new Link(this, from, to, run.driver.candidatePrefix(peers[to].id,
                 Payloads.candidate(run.cfg.candidateBytes, from * 31 + to, random))));
+              if (peers[from].target != peers[to].target) {
+                run.crossLinks.incrementAndGet();
+              }
             }
           }
         }

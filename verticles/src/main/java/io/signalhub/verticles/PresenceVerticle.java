@@ -7,11 +7,13 @@ import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.PeerDirectory;
 import io.signalhub.verticles.impl.Replies;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.RegistrationInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -370,9 +372,12 @@ public class PresenceVerticle extends VerticleBase {
 
   /**
    * Removes the rooms' members and the claimed ids of nodes that are no longer in the cluster. Runs when a
-   * member leaves and every {@link HubOptions#getReconcileIntervalMs()}; one run at a time per node (a
-   * request during a run starts one more run after it). Every node does it: each stale entry is removed,
-   * and its {@code peer-left} sent, by exactly one of them.
+   * member leaves and every {@link HubOptions#getReconcileIntervalMs()}; one run at a time (a request during a run
+   * starts one more run after it). Only the oldest hub node of the cluster, as this node sees it, scans the stores
+   * (a node that serves {@link Addresses#ROOM_EVENTS}; each side of a partition has its own, and when it leaves, its
+   * successor runs at once): a scan reads every entry of both stores, and one per change instead of one per node
+   * keeps a cluster of many nodes from scanning them many times over (docs/scaling.md). Each stale entry is removed,
+   * and its {@code peer-left} sent, once.
    */
   private void reconcile() {
     if (reconciling) {
@@ -381,9 +386,10 @@ public class PresenceVerticle extends VerticleBase {
     }
     reconciling = true;
     reconcileAgain = false;
-    vertx.eventBus().<JsonObject>request(Addresses.ROOM_EVICT, new JsonObject(),
-        new DeliveryOptions(LOCAL).setSendTimeout(options.getRequestTimeoutMs()))
-      .compose(reply -> directory.evictAbsentNodes())
+    hubNodes()
+      .compose(hubs -> !watch.isOldestOf(hubs) ? Future.<Integer>succeededFuture() : vertx.eventBus().<JsonObject>request(
+          Addresses.ROOM_EVICT, new JsonObject(), new DeliveryOptions(LOCAL).setSendTimeout(options.getRequestTimeoutMs()))
+        .compose(reply -> directory.evictAbsentNodes()))
       .onComplete(ar -> {
         if (ar.failed()) {
           LOG.warn("reconciling with the cluster failed, will retry: {}", ar.cause().toString());
@@ -393,6 +399,18 @@ public class PresenceVerticle extends VerticleBase {
           reconcile();
         }
       });
+  }
+
+  /** The Vert.x node ids of the hub nodes: those with a consumer of {@link Addresses#ROOM_EVENTS}. */
+  private Future<Set<String>> hubNodes() {
+    Promise<List<RegistrationInfo>> registrations = Promise.promise();
+    Nodes.clusterManager(vertx).getRegistrations(Addresses.ROOM_EVENTS, registrations);
+    return registrations.future().map(list -> {
+      Set<String> ids = new HashSet<>();
+      list.forEach(r -> ids.add(r.nodeId()));
+      ids.add(node);
+      return ids;
+    });
   }
 
   private void pingLocalPeers() {

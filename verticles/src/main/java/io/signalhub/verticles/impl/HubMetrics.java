@@ -76,6 +76,9 @@ public final class HubMetrics {
       ClusterManager cm = Nodes.clusterManager(v);
       return cm == null ? 1 : cm.getNodes().size();
     }).description("nodes in the cluster").register(registry);
+    if (Nodes.isHazelcast(vertx)) {
+      storeGauges(((io.vertx.spi.cluster.hazelcast.HazelcastClusterManager) Nodes.clusterManager(vertx)).getHazelcastInstance());
+    }
     latency = Timer.builder("signalhub.forward.latency")
       .description("from a frame's arrival on the sender's node to its write to the recipient's socket (one routed "
         + "message in " + LATENCY_SAMPLE_EVERY + ")")
@@ -84,6 +87,24 @@ public final class HubMetrics {
     held = Counter.builder("signalhub.held").description("messages held for absent peers").register(registry);
     expired = Counter.builder("signalhub.expired").description("held messages dropped with 'expired'").register(registry);
     resumes = Counter.builder("signalhub.resumes").description("sessions resumed after a dropped link").register(registry);
+  }
+
+  /**
+   * {@code signalhub_store_entries} and {@code signalhub_store_bytes}, tagged {@code store="rooms"|"peers"}: the
+   * entries of a cluster-wide store (Hazelcast map) whose primary copy this member holds, and the heap they and the
+   * backups held here take (Hazelcast's {@code LocalMapStats} owned plus backup entry memory cost: serialized key,
+   * value and record). Summed over the nodes: what the cluster stores per room and per peer (docs/scaling.md).
+   */
+  private void storeGauges(com.hazelcast.core.HazelcastInstance hz) {
+    Map<String, String> stores = Map.of("rooms", HazelcastRoomStore.MAP, "peers", HazelcastPeerDirectory.MAP);
+    stores.forEach((tag, name) -> {
+      com.hazelcast.map.IMap<?, ?> map = hz.getMap(name);
+      Gauge.builder("signalhub.store.entries", map, m -> m.getLocalMapStats().getOwnedEntryCount()).tag("store", tag)
+        .description("entries of a cluster-wide store whose primary copy this node holds").register(registry);
+      Gauge.builder("signalhub.store.bytes", map, m -> m.getLocalMapStats().getOwnedEntryMemoryCost()
+          + m.getLocalMapStats().getBackupEntryMemoryCost()).tag("store", tag).baseUnit("bytes")
+        .description("heap taken on this node by a cluster-wide store's primary and backup entries").register(registry);
+    });
   }
 
   /** The meters of {@code vertx} (no-ops when it has no Micrometer registry). */

@@ -78,6 +78,21 @@ public final class MembershipWatch implements AutoCloseable {
     return new MembershipWatch(hz, membership, lifecycle, partitions);
   }
 
+  /**
+   * Whether this member is the oldest of the cluster members whose Vert.x node id is in {@code nodes}, as this member
+   * sees the cluster (Hazelcast lists its members oldest first; each side of a partition has its own oldest). True
+   * when none of them is a member: then it is better to act than to leave it to no one.
+   */
+  public boolean isOldestOf(java.util.Set<String> nodes) {
+    for (com.hazelcast.cluster.Member member : hz.getCluster().getMembers()) {
+      String id = member.getAttribute(LiveNodes.NODE_ID_ATTRIBUTE);
+      if (id != null && nodes.contains(id)) {
+        return member.localMember();
+      }
+    }
+    return true;
+  }
+
   @Override
   public void close() {
     try {
