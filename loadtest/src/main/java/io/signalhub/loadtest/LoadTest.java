@@ -221,12 +221,14 @@ final class LoadTest {
         .put("forwardMs", summary(setup.total));
       long setupCpu = 0;
       long[] setupCpu1 = cpuOf(servers);
+      JsonArray perServer = new JsonArray();
       for (int i = 0; i < servers.size(); i++) {
         setupCpu += setupCpu1[i] - setupCpu0[i];
+        perServer.add(new JsonObject().put("pid", servers.get(i).pid()).put("cpuMs", round((setupCpu1[i] - setupCpu0[i]) / 1e6)));
       }
       if (!servers.isEmpty()) {
         // connect, join, the negotiation's messages and whatever the servers did meanwhile (GC, cluster upkeep)
-        setupJson.put("serverCpuMs", round(setupCpu / 1e6))
+        setupJson.put("servers", perServer).put("serverCpuMs", round(setupCpu / 1e6))
           .put("serverCpuMsPerRoom", roomsReady.get() == 0 ? null : round3(setupCpu / 1e6 / roomsReady.get()));
       }
       report.put("setup", setupJson);

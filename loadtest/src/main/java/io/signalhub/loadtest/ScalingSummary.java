@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * when both peers are on one node and {@code x} µs (summed over both nodes) when they are on two; so {@code N} nodes
  * at {@code R} msg/s with a share {@code f} of messages between nodes cost {@code (1-f)·s + f·x + N·b/R} µs per
  * message. A room's set-up (two connections, two joins, an offer, an answer and the candidates) costs {@code j1} ms
- * on one node and {@code j2} ms split over two, likewise. The stores hold one entry per room and one per peer, each
+ * on one node and {@code j2} ms split over two, plus {@code o} ms on each node that holds none of its peers (its share
+ * of the stores' operations, and the room events every node receives). The stores hold one entry per room and one per peer, each
  * kept twice (a primary and a backup, {@code backup-count} 1) once there are two nodes or more.
  *
  * <p>{@code ScalingSummary DIR RATE} prints the Markdown (RATE: the step's rate, msg/s).
@@ -46,7 +47,8 @@ public final class ScalingSummary {
   }
 
   /** One run of the check: the load tool's report, the CPU file and the nodes' metrics. */
-  private record Run(JsonObject report, JsonObject cpu, double[] storeBytes, double[] storeEntries) {
+  private record Run(JsonObject report, JsonObject cpu, double[] storeBytes, double[] storeEntries, double reconcileIdleSeconds,
+                     double reconcileHoldingSeconds) {
     int nodes() {
       return cpu.getInteger("nodes");
     }
@@ -89,6 +91,7 @@ public final class ScalingSummary {
     Run random = read(dir, "hub3-random");
     Run room = read(dir, "hub3-room");
     Run reconcile = read(dir, "hub1-reconcile");
+    Run bystanders = read(dir, "hub3-one");
     StringBuilder b = new StringBuilder();
     if (one == null || two == null || random == null || room == null) {
       return "incomplete: need hub1, hub2, hub3-random and hub3-room in " + dir + "\n";
@@ -106,16 +109,11 @@ public final class ScalingSummary {
     Double heapPerConn = heap == null ? null : heap.getDouble("bytesPerConnection");
     Double perEntry = null;
     Double perScan = null;
-    if (reconcile != null) {
-      // the same node and load, reconciling every few seconds instead of every 30 s: the difference is the scans; the
-      // idle difference (no entry) is a scan's fixed part (a task per partition), the rest is per entry
-      double every = reconcile.cpu.getDouble("reconcileSeconds");
-      double scansPerSecond = 1 / every - 1 / RECONCILE_SECONDS;
-      double idleExtra = reconcile.cpu.getDouble("idleCpuUsPerSecond") - one.cpu.getDouble("idleCpuUsPerSecond");
-      double holdingExtra = reconcile.cpu.getDouble("holdingCpuUsPerSecond") - one.cpu.getDouble("holdingCpuUsPerSecond");
-      double entries = reconcile.storeEntries[0] + reconcile.storeEntries[1];
-      perScan = idleExtra / scansPerSecond;
-      perEntry = (holdingExtra - idleExtra) / scansPerSecond / entries;
+    if (reconcile != null && reconcile.reconcileIdleSeconds > 0 && reconcile.reconcileHoldingSeconds > 0) {
+      // the wall time of the last scan of a node reconciling every second, on its one core: with empty stores (its
+      // fixed part: a task per partition) and with the rooms' entries
+      perScan = reconcile.reconcileIdleSeconds * 1e6;
+      perEntry = (reconcile.reconcileHoldingSeconds * 1e6 - perScan) / (reconcile.storeEntries[0] + reconcile.storeEntries[1]);
     }
 
     b.append(String.format(Locale.ROOT, "Per-node costs measured (%d rooms × 2 peers, %.0f msg/s; CPU in µs unless said):%n%n",
@@ -130,12 +128,30 @@ public final class ScalingSummary {
     row(b, "store: a room", fmt(roomBytes) + " bytes per copy", "signalhub_store_bytes{store=\"rooms\"}, 1 node (no backup)");
     row(b, "store: a peer's claim", fmt(peerBytes) + " bytes per copy", "signalhub_store_bytes{store=\"peers\"}, 1 node");
     row(b, "an idle joined connection, heap", heapPerConn == null ? "-" : fmt(heapPerConn) + " bytes", "live objects (jcmd GC.class_histogram)");
-    row(b, "an idle joined connection, CPU (pings, reconcile, timers)", fmt(holdingPerConn) + " µs/s",
-      conns + " connections held " + one.cpu.getInteger("holdingSeconds") + " s");
+    // below the idle node's own bursts (Hazelcast's partition tasks), this difference is noise: then it is not used
+    boolean holdingResolved = holdingPerConn * conns > 0.2 * one.cpu.getDouble("idleCpuUsPerSecond");
+    row(b, "an idle joined connection, CPU (pings, timers)", holdingResolved ? fmt(holdingPerConn) + " µs/s"
+      : "below this measurement's noise (" + fmt(holdingPerConn) + " µs/s)", conns + " connections held "
+      + one.cpu.getInteger("holdingSeconds") + " s, less the idle node");
     if (perEntry != null) {
-      String from = "1 node reconciling every " + fmt(reconcile.cpu.getDouble("reconcileSeconds")) + " s instead of 30 s";
-      row(b, "reconcile: a scan's fixed part (271 partitions × 2 stores)", fmt(perScan / 1000) + " ms", from + ", idle");
-      row(b, "reconcile: one store entry scanned", fmt(perEntry) + " µs", from + ", holding the rooms");
+      String from = "signalhub_reconcile_last_duration_seconds, 1 node reconciling every second";
+      row(b, "reconcile: a scan's fixed part (271 partitions × 2 stores)", fmt(perScan / 1000) + " ms", from + ", empty stores");
+      row(b, "reconcile: one store entry scanned", fmt(perEntry) + " µs", from + ", "
+        + (int) (reconcile.storeEntries[0] + reconcile.storeEntries[1]) + " entries");
+    }
+
+    Double bystander = null;
+    if (bystanders != null) {
+      // every peer on node 0: nodes 1 and 2 only run their share of the stores' operations and receive the room events
+      JsonArray servers = bystanders.setup().getJsonArray("servers");
+      double ms = 0;
+      for (int i = 1; i < servers.size(); i++) {
+        ms += servers.getJsonObject(i).getDouble("cpuMs");
+      }
+      double wall = bystanders.setup().getDouble("wallMs");
+      bystander = (ms - (servers.size() - 1) * idle * wall / 1e6) / (servers.size() - 1) / bystanders.rooms();
+      row(b, "a room's set-up, to a node with none of its peers (its share of the stores' operations, the room events)",
+        fmt(bystander * 1000) + " µs", "3 nodes, every peer on the first: the other two");
     }
 
     b.append(String.format(Locale.ROOT, "%nThe check: 3 nodes, predicted from the costs above, and measured:%n%n"));
@@ -145,7 +161,9 @@ public final class ScalingSummary {
       double f = r.crossShare();
       double predicted = (1 - f) * s + f * x + r.nodes() * idle / rate;
       check(b, "CPU per message, --placement " + placement, f, predicted, r.cpuPerMessage(rate), " µs");
-      double predictedSetup = (1 - f) * j1 + f * j2;
+      // plus the nodes that hold none of the room's peers (N-1 of them when both peers share a node, N-2 when split)
+      double others = (1 - f) * (r.nodes() - 1) + f * (r.nodes() - 2);
+      double predictedSetup = (1 - f) * j1 + f * j2 + (bystander == null ? 0 : others * bystander);
       check(b, "CPU per room set-up, --placement " + placement, f, predictedSetup, r.setupPerRoom(idle), " ms");
     }
     check(b, "idle CPU of the 3 nodes", Double.NaN, 3 * idle, random.cpu.getDouble("idleCpuUsPerSecond"), " µs/s");
@@ -168,11 +186,18 @@ public final class ScalingSummary {
     b.append(String.format(Locale.ROOT, "| heap of the connections | %s MB | same |%n",
       heapPerConn == null ? "-" : fmt(perNodePeers * heapPerConn / 1e6)));
     b.append(String.format(Locale.ROOT, "| heap of the stores (primary + backup) | %s MB | same |%n", fmt(storeBytes / 1e6)));
-    b.append(String.format(Locale.ROOT, "| CPU of idle connections | %s %% of a core | same |%n", fmt(holdCpu / 1e4)));
+    if (holdingResolved) {
+      b.append(String.format(Locale.ROOT, "| CPU of idle connections | %s %% of a core | same |%n", fmt(holdCpu / 1e4)));
+    }
     b.append(String.format(Locale.ROOT, "| CPU of the set-ups (churn) | %s %% of a core | %s %% |%n", fmt(setupCpu / 1e4),
       fmt(setupCpuAffinity / 1e4)));
     b.append(String.format(Locale.ROOT, "| share of messages between nodes | %.0f %% | 0 %% |%n", fRandom * 100));
     b.append(String.format(Locale.ROOT, "| CPU per message | %s µs | %s µs |%n", fmt((1 - fRandom) * s + fRandom * x), fmt(s)));
+    if (bystander != null) {
+      // every node hears of every room set-up of the cluster (room events are published to all nodes)
+      b.append(String.format(Locale.ROOT, "| CPU of the other nodes' set-ups (room events to every node) | %s %% of a core | same |%n",
+        fmt(roomSetupsPerSecond * bystander * 1000 / 1e4)));
+    }
     if (perEntry != null) {
       // a scan runs each entry on its owner: a node's part of one scan is its share of the entries and partitions
       double ownPart = perScan / NODES + (ROOMS + PEERS) / (double) NODES * perEntry;
@@ -206,18 +231,30 @@ public final class ScalingSummary {
     }
     double[] bytes = new double[2];
     double[] entries = new double[2];
+    double[] reconcileSeconds = new double[2];
     Pattern gauge = Pattern.compile("^signalhub_store_(bytes|entries)\\{store=\"(rooms|peers)\",?\\}\\s+(\\S+)");
+    Pattern scan = Pattern.compile("^signalhub_reconcile_last_duration_seconds(?:\\{\\})?\\s+(\\S+)");
     try (var files = Files.list(dir)) {
-      for (Path p : files.filter(f -> f.getFileName().toString().startsWith(name + "-metrics-")).toList()) {
+      for (Path p : files.sorted().toList()) {
+        String file = p.getFileName().toString();
+        boolean holding = file.startsWith(name + "-metrics-");
+        if (!holding && !file.startsWith(name + "-idle-metrics-")) {
+          continue;
+        }
         for (String line : Files.readAllLines(p)) {
           Matcher m = gauge.matcher(line);
-          if (m.find()) {
+          if (holding && m.find()) {
             double[] into = m.group(1).equals("bytes") ? bytes : entries;
             into[m.group(2).equals("rooms") ? 0 : 1] += Double.parseDouble(m.group(3));
+          }
+          Matcher r = scan.matcher(line);
+          if (r.find()) {
+            reconcileSeconds[holding ? 1 : 0] = Math.max(reconcileSeconds[holding ? 1 : 0], Double.parseDouble(r.group(1)));
           }
         }
       }
     }
-    return new Run(new JsonObject(Files.readString(report)), new JsonObject(Files.readString(cpu)), bytes, entries);
+    return new Run(new JsonObject(Files.readString(report)), new JsonObject(Files.readString(cpu)), bytes, entries,
+      reconcileSeconds[0], reconcileSeconds[1]);
   }
 }

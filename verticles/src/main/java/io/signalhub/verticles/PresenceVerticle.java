@@ -1,6 +1,7 @@
 package io.signalhub.verticles;
 
 import io.signalhub.protocol.Frames;
+import io.signalhub.verticles.impl.HubMetrics;
 import io.signalhub.verticles.impl.Member;
 import io.signalhub.verticles.impl.MembershipWatch;
 import io.signalhub.verticles.impl.Nodes;
@@ -387,9 +388,7 @@ public class PresenceVerticle extends VerticleBase {
     reconciling = true;
     reconcileAgain = false;
     hubNodes()
-      .compose(hubs -> !watch.isOldestOf(hubs) ? Future.<Integer>succeededFuture() : vertx.eventBus().<JsonObject>request(
-          Addresses.ROOM_EVICT, new JsonObject(), new DeliveryOptions(LOCAL).setSendTimeout(options.getRequestTimeoutMs()))
-        .compose(reply -> directory.evictAbsentNodes()))
+      .compose(hubs -> !watch.isOldestOf(hubs) ? Future.<Integer>succeededFuture() : scan())
       .onComplete(ar -> {
         if (ar.failed()) {
           LOG.warn("reconciling with the cluster failed, will retry: {}", ar.cause().toString());
@@ -399,6 +398,15 @@ public class PresenceVerticle extends VerticleBase {
           reconcile();
         }
       });
+  }
+
+  /** One scan of both stores (room-registry's, then this verticle's); its wall time goes to {@link HubMetrics#reconciled}. */
+  private Future<Integer> scan() {
+    long start = System.nanoTime();
+    return vertx.eventBus().<JsonObject>request(Addresses.ROOM_EVICT, new JsonObject(),
+        new DeliveryOptions(LOCAL).setSendTimeout(options.getRequestTimeoutMs()))
+      .compose(reply -> directory.evictAbsentNodes())
+      .onSuccess(n -> HubMetrics.of(vertx).reconciled(System.nanoTime() - start));
   }
 
   /** The Vert.x node ids of the hub nodes: those with a consumer of {@link Addresses#ROOM_EVENTS}. */

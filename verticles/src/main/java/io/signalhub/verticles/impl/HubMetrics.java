@@ -76,6 +76,9 @@ public final class HubMetrics {
       ClusterManager cm = Nodes.clusterManager(v);
       return cm == null ? 1 : cm.getNodes().size();
     }).description("nodes in the cluster").register(registry);
+    Gauge.builder("signalhub.reconcile.last.duration", lastReconcileNanos, n -> n.get() / 1e9).baseUnit("seconds")
+      .description("wall time of this node's last scan of the stores for peers of departed nodes (0: none ran here; the "
+        + "oldest hub node runs them)").register(registry);
     if (Nodes.isHazelcast(vertx)) {
       storeGauges(((io.vertx.spi.cluster.hazelcast.HazelcastClusterManager) Nodes.clusterManager(vertx)).getHazelcastInstance());
     }
@@ -118,6 +121,14 @@ public final class HubMetrics {
 
   public void connectionClosed() {
     connections.decrementAndGet();
+  }
+
+  /** The wall time of this node's last reconcile scan of the stores, ns (0 until one ran here). */
+  private final java.util.concurrent.atomic.AtomicLong lastReconcileNanos = new java.util.concurrent.atomic.AtomicLong();
+
+  /** This node scanned the stores for entries of departed nodes ({@code PresenceVerticle}'s reconcile), in {@code nanos}. */
+  public void reconciled(long nanos) {
+    lastReconcileNanos.set(nanos);
   }
 
   public void peerJoined() {
