@@ -23,7 +23,7 @@ abstract class Driver {
    */
   enum Control { READY, JOINED, LEFT, IGNORE, ERROR }
 
-  /** What {@link #control} read besides the kind of frame; one per event loop, overwritten by each call. */
+  /** What {@link #control} read besides the kind of frame; overwritten by each call. */
   static final class Seen {
     /** ERROR: the error's code. */
     String code;

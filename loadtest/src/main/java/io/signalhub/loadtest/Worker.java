@@ -246,17 +246,6 @@ final class Worker extends VerticleBase {
   static final long BACKOFF_START_MS = 500;
   static final long BACKOFF_MAX_MS = 10_000;
 
-  /** How many of this worker's rooms are whole (every peer connected, joined, and seeing every other). */
-  int wholeRooms() {
-    int n = 0;
-    for (Room room : rooms) {
-      if (room.whole()) {
-        n++;
-      }
-    }
-    return n;
-  }
-
   /** A directed link of a room that finished its set-up: {@code from} sends steady messages to {@code to}. */
   static final class Link {
     final Room room;
@@ -406,6 +395,7 @@ final class Worker extends VerticleBase {
     /** The resume token of its last {@code welcome}, and the number of the last numbered frame received. */
     String resumeToken;
     long lastSeq;
+    /** What its last control frame said (read on this worker's event loop only). */
     private final Driver.Seen seen = new Driver.Seen();
 
     Peer(Room room, int index, String id) {

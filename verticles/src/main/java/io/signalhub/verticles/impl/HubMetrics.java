@@ -1,5 +1,7 @@
 package io.signalhub.verticles.impl;
 
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -7,12 +9,14 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Vertx;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.micrometer.backends.BackendRegistries;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.time.Duration;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The hub's own meters, in the Micrometer registry of vertx-micrometer-metrics when the {@code Vertx} was
@@ -56,6 +60,8 @@ public final class HubMetrics {
   private final Counter resumes;
   private final Map<String, Counter> forwardedByType = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Counter> errorsByCode = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The wall time of this node's last reconcile scan of the stores, ns (0 until one ran here). */
+  private final AtomicLong lastReconcileNanos = new AtomicLong();
 
   private HubMetrics(Vertx vertx, MeterRegistry registry) {
     this.registry = registry;
@@ -80,7 +86,7 @@ public final class HubMetrics {
       .description("wall time of this node's last scan of the stores for peers of departed nodes (0: none ran here; the "
         + "oldest hub node runs them)").register(registry);
     if (Nodes.isHazelcast(vertx)) {
-      storeGauges(((io.vertx.spi.cluster.hazelcast.HazelcastClusterManager) Nodes.clusterManager(vertx)).getHazelcastInstance());
+      storeGauges(((HazelcastClusterManager) Nodes.clusterManager(vertx)).getHazelcastInstance());
     }
     latency = Timer.builder("signalhub.forward.latency")
       .description("from a frame's arrival on the sender's node to its write to the recipient's socket (one routed "
@@ -98,10 +104,10 @@ public final class HubMetrics {
    * backups held here take (Hazelcast's {@code LocalMapStats} owned plus backup entry memory cost: serialized key,
    * value and record). Summed over the nodes: what the cluster stores per room and per peer (docs/scaling.md).
    */
-  private void storeGauges(com.hazelcast.core.HazelcastInstance hz) {
+  private void storeGauges(HazelcastInstance hz) {
     Map<String, String> stores = Map.of("rooms", HazelcastRoomStore.MAP, "peers", HazelcastPeerDirectory.MAP);
     stores.forEach((tag, name) -> {
-      com.hazelcast.map.IMap<?, ?> map = hz.getMap(name);
+      IMap<?, ?> map = hz.getMap(name);
       Gauge.builder("signalhub.store.entries", map, m -> m.getLocalMapStats().getOwnedEntryCount()).tag("store", tag)
         .description("entries of a cluster-wide store whose primary copy this node holds").register(registry);
       Gauge.builder("signalhub.store.bytes", map, m -> m.getLocalMapStats().getOwnedEntryMemoryCost()
@@ -122,9 +128,6 @@ public final class HubMetrics {
   public void connectionClosed() {
     connections.decrementAndGet();
   }
-
-  /** The wall time of this node's last reconcile scan of the stores, ns (0 until one ran here). */
-  private final java.util.concurrent.atomic.AtomicLong lastReconcileNanos = new java.util.concurrent.atomic.AtomicLong();
 
   /** This node scanned the stores for entries of departed nodes ({@code PresenceVerticle}'s reconcile), in {@code nanos}. */
   public void reconciled(long nanos) {

@@ -8,6 +8,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -83,8 +84,8 @@ public final class MembershipWatch implements AutoCloseable {
    * sees the cluster (Hazelcast lists its members oldest first; each side of a partition has its own oldest). True
    * when none of them is a member: then it is better to act than to leave it to no one.
    */
-  public boolean isOldestOf(java.util.Set<String> nodes) {
-    for (com.hazelcast.cluster.Member member : hz.getCluster().getMembers()) {
+  public boolean isOldestOf(Set<String> nodes) {
+    for (com.hazelcast.cluster.Member member : hz.getCluster().getMembers()) { // not this package's Member
       String id = member.getAttribute(LiveNodes.NODE_ID_ATTRIBUTE);
       if (id != null && nodes.contains(id)) {
         return member.localMember();
