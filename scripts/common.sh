@@ -17,3 +17,29 @@ fat_jar() {
   fi
   echo "$jar"
 }
+
+# wait_for FILE PATTERN SECONDS: until FILE has a line matching PATTERN (grep); exits 1, with FILE's tail, after SECONDS.
+wait_for() {
+  local deadline=$((SECONDS + $3))
+  until grep -q "$2" "$1" 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ]; then echo "timed out waiting for '$2' in $1:" >&2; tail -n 20 "$1" >&2; exit 1; fi
+    sleep 0.2
+  done
+}
+
+# cpu_ticks: the CPU time, in clock ticks, of the processes in the caller's PIDS array.
+cpu_ticks() {
+  local t=0 pid
+  for pid in "${PIDS[@]}"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0))); done
+  echo "$t"
+}
+
+# wait_idle: until the processes in PIDS use under 5 % of a core for 2 s (the last run's clean-up done), 120 s at most.
+wait_idle() {
+  local deadline=$((SECONDS + 120)) a b
+  while [ $SECONDS -lt $deadline ]; do
+    a=$(cpu_ticks); sleep 2; b=$(cpu_ticks)
+    [ $((b - a)) -gt 10 ] || return 0
+  done
+  echo "(the servers are still busy after 120 s)"
+}

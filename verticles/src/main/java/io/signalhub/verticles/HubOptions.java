@@ -42,7 +42,7 @@ public class HubOptions extends Settings<HubOptions> {
     .rule(v -> v >= 100, "must be >= 100");
   public static final Setting<Long> RECONCILE_INTERVAL_MS = Setting.ofLong("reconcileIntervalMs", 30_000, "ms",
       "interval of the sweep that removes peers of nodes gone from the cluster (backs up the clean-up done at "
-        + "once on each membership change)")
+        + "once on each membership change); the oldest hub node runs it, for the whole cluster (docs/scaling.md)")
     .rule(v -> v >= 1000, "must be >= 1000");
   public static final Setting<Integer> INGRESS_INSTANCES = Setting.ofInt("ingressInstances", 1, "",
       "ws-ingress verticle instances sharing the port (one event loop each)")
