@@ -8,13 +8,19 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
 /**
  * Listens to Hazelcast directly (the cluster manager's single {@code nodeListener} slot belongs to Vert.x HA): members
  * that leave or join, this member merging into another cluster after a partition or a stall ({@link LifecycleEvent}
- * {@code MERGED}, Hazelcast Reference Manual, "Network Partitioning"), and partitions whose every replica was lost.
+ * {@code MERGED}, Hazelcast Reference Manual, "Network Partitioning"), and a partition of the stores whose every
+ * replica was lost ({@code IMap.addPartitionLostListener}: Hazelcast tells a map's listeners only when the owner and
+ * all the map's backups are gone, not when a backup merely took over from a failed owner, which its cluster-wide
+ * {@code PartitionLostListener} also reports).
  * The listeners run on Hazelcast event threads and only hand the event over to a Vert.x context: they never block.
  */
 public final class MembershipWatch implements AutoCloseable {
@@ -33,16 +39,17 @@ public final class MembershipWatch implements AutoCloseable {
     /** This member merged into another cluster: the maps hold the other side's data, some of ours discarded. */
     void merged();
 
-    /** Every replica of some partition was lost (members left at once): entries of the cluster maps are gone. */
+    /** Every replica of some partition of a store was lost (members left at once): entries of the cluster maps are gone. */
     void dataLost();
   }
 
   private final HazelcastInstance hz;
   private final UUID membership;
   private final UUID lifecycle;
-  private final UUID partitions;
+  /** The partition-lost listeners of the two stores' maps, by map name. */
+  private final Map<String, UUID> partitions;
 
-  private MembershipWatch(HazelcastInstance hz, UUID membership, UUID lifecycle, UUID partitions) {
+  private MembershipWatch(HazelcastInstance hz, UUID membership, UUID lifecycle, Map<String, UUID> partitions) {
     this.hz = hz;
     this.membership = membership;
     this.lifecycle = lifecycle;
@@ -75,7 +82,10 @@ public final class MembershipWatch implements AutoCloseable {
         context.runOnContext(v -> changes.merged());
       }
     });
-    UUID partitions = hz.getPartitionService().addPartitionLostListener(event -> context.runOnContext(v -> changes.dataLost()));
+    Map<String, UUID> partitions = new HashMap<>();
+    for (String map : List.of(HazelcastRoomStore.MAP, HazelcastPeerDirectory.MAP)) {
+      partitions.put(map, hz.getMap(map).addPartitionLostListener(event -> context.runOnContext(v -> changes.dataLost())));
+    }
     return new MembershipWatch(hz, membership, lifecycle, partitions);
   }
 
@@ -99,7 +109,7 @@ public final class MembershipWatch implements AutoCloseable {
     try {
       hz.getCluster().removeMembershipListener(membership);
       hz.getLifecycleService().removeLifecycleListener(lifecycle);
-      hz.getPartitionService().removePartitionLostListener(partitions);
+      partitions.forEach((map, id) -> hz.getMap(map).removePartitionLostListener(id));
     } catch (RuntimeException e) {
       // Hazelcast already shut down
     }
