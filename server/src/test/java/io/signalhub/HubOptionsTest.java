@@ -144,9 +144,7 @@ class HubOptionsTest {
   void aBadEnvironmentValueStopsTheNodeAtStartWithItsName() throws Exception {
     for (String[] bad : new String[][]{{"HUB_ROOM_CAPACITY", "0", "roomCapacity"}, {"HUB_HOLD_MS", "soon", "holdMs"},
       {"HUB_PORT", "http", "port"}}) {
-      ProcessBuilder pb = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "io.signalhub.launcher.HubMain", "--no-cluster", "--port", "0")
-        .redirectErrorStream(true);
+      ProcessBuilder pb = launcher("--no-cluster", "--port", "0");
       pb.environment().put(bad[0], bad[1]);
       Process p = pb.start();
       assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the node stops by itself");
@@ -154,6 +152,37 @@ class HubOptionsTest {
       assertEquals(2, p.exitValue(), out);
       assertTrue(out.contains("invalid hub setting '" + bad[2] + "'"), out);
     }
+  }
+
+  /** A node that would refuse every client (anonymous off, no JWT key) does not start: it names the settings. */
+  @Test
+  void aNodeThatCouldAdmitNoClientRefusesToStartNamingTheSettings() throws Exception {
+    Process p = launcher("--no-cluster", "--port", "0").start();
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the node stops by itself");
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(2, p.exitValue(), out);
+    assertTrue(out.contains("jwtSecret") && out.contains("jwtPublicKey") && out.contains("anonymous=true"), out);
+  }
+
+  /** A port another process holds stops the node with a message that names the port and the setting. */
+  @Test
+  void aBusyPortIsNamed() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+      Process p = launcher("--no-cluster", "--port", String.valueOf(taken.getLocalPort()), "--set", "anonymous=true").start();
+      assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the node stops by itself");
+      String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertEquals(1, p.exitValue(), out);
+      assertTrue(out.contains("port " + taken.getLocalPort() + " on 127.0.0.1 is already in use"), out);
+    }
+  }
+
+  /** The launcher in a JVM of its own, with this test's classpath, its output and errors merged. */
+  private static ProcessBuilder launcher(String... args) {
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+      java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+      "-cp", System.getProperty("java.class.path"), "io.signalhub.launcher.HubMain"));
+    command.addAll(java.util.List.of(args));
+    return new ProcessBuilder(command).redirectErrorStream(true);
   }
 
   @Test

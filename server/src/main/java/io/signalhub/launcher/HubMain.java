@@ -115,6 +115,17 @@ public final class HubMain implements Callable<Integer> {
     }
   }
 
+  /** Why the hub's deployment failed, in words that name what to change: a busy port names the port and its setting. */
+  static String startFailure(Throwable failure, HubServerOptions server) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
+        return "port " + server.getPort() + " on " + server.getHost() + " is already in use (another process listens "
+          + "there): choose another with --port or the setting 'port'";
+      }
+    }
+    return String.valueOf(failure.getMessage());
+  }
+
   public static void main(String[] args) {
     commonPoolOfTwoOrMore();
     int code = commandLine().execute(args);
@@ -175,13 +186,19 @@ public final class HubMain implements Callable<Integer> {
       loader.close();
     }
 
+    if (!options.hub().isAnonymous() && !options.hub().hasTokenKeys()) {
+      // such a node would refuse every connection: not a way to run a node by accident
+      System.err.println("signalhub: no client could connect: set jwtSecret (HS256) or jwtPublicKey (RS256, ES256) to "
+        + "accept JWTs (docs/protocol.md, \"Authentication\"), or anonymous=true for a demo or local use");
+      return 2;
+    }
     Vertx vertx = startVertx(options.cluster()).await(60, TimeUnit.SECONDS);
     SignalingHub hub;
     try {
       hub = SignalingHub.create(vertx, options.hub());
       hub.deploy(options.server()).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
-      LOG.error("signalhub failed to start: {}", e.getMessage());
+      LOG.error("signalhub failed to start: {}", startFailure(e, options.server()));
       vertx.close().await(30, TimeUnit.SECONDS);
       return 1;
     }
