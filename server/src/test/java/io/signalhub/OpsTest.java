@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code /metrics}, {@code /health} and {@code /ready} as an operator sees them. */
@@ -34,6 +35,16 @@ class OpsTest {
       int port = hub.actualPort();
       String before = get(vertx, port, "/metrics").getString("body");
       assertEquals(0.0, metric(before, "signalhub_peers"));
+      // counters are there at 0 before anything happened, and every signalhub metric says what it counts
+      assertEquals(0.0, metric(before, "signalhub_errors_total{code=\"room-full\"}"));
+      assertEquals(0.0, metric(before, "signalhub_messages_forwarded_total{type=\"ice-candidate\"}"));
+      Matcher help = Pattern.compile("(?m)^# HELP (signalhub_\\w+) ?(.*)$").matcher(before);
+      int helped = 0;
+      while (help.find()) {
+        assertFalse(help.group(2).isBlank(), help.group(1) + " has an empty HELP line");
+        helped++;
+      }
+      assertTrue(helped >= 10, "HELP lines of the signalhub metrics: " + helped + "\n" + before);
 
       try (TestPeer a = TestPeer.join(vertx, port, "metered", "a");
            TestPeer b = TestPeer.join(vertx, port, "metered", "b")) {

@@ -96,6 +96,13 @@ public final class HubMetrics {
     held = Counter.builder("signalhub.held").description("messages held for absent peers").register(registry);
     expired = Counter.builder("signalhub.expired").description("held messages dropped with 'expired'").register(registry);
     resumes = Counter.builder("signalhub.resumes").description("sessions resumed after a dropped link").register(registry);
+    // present at 0 from the start, so that a rate or an alert on them has a series before the first one
+    for (String type : io.signalhub.protocol.MessageType.SIGNALING) {
+      forwardedByType.put(type, forwardedCounter(type));
+    }
+    for (io.signalhub.protocol.ErrorCode code : io.signalhub.protocol.ErrorCode.values()) {
+      errorsByCode.put(code.code(), errorCounter(code.code()));
+    }
   }
 
   /**
@@ -190,15 +197,25 @@ public final class HubMetrics {
   /** Counts a message forwarded, by its type (a per-type counter, looked up once: this is the hot path). */
   public void forwarded(String type) {
     if (registry != null) {
-      forwardedByType.computeIfAbsent(type, t -> registry.counter("signalhub.messages.forwarded", "type", t)).increment();
+      forwardedByType.computeIfAbsent(type, this::forwardedCounter).increment();
     }
   }
 
   /** Counts an error sent to a client, by its code. */
   public void error(String code) {
     if (registry != null) {
-      errorsByCode.computeIfAbsent(code, c -> registry.counter("signalhub.errors", "code", c)).increment();
+      errorsByCode.computeIfAbsent(code, this::errorCounter).increment();
     }
+  }
+
+  private Counter forwardedCounter(String type) {
+    return Counter.builder("signalhub.messages.forwarded").tag("type", type)
+      .description("signaling messages (offer, answer, ICE candidate, ...) routed to a peer, by type").register(registry);
+  }
+
+  private Counter errorCounter(String code) {
+    return Counter.builder("signalhub.errors").tag("code", code)
+      .description("error frames sent to clients, by code (docs/protocol.md, \"Error codes\")").register(registry);
   }
 
   /** Records a forward latency from the sender node's arrival time, in epoch microseconds. */
