@@ -44,11 +44,15 @@ final class OpsRoutes {
       return true;
     }
     ClusterManager cm = Nodes.clusterManager(vertx);
-    if (cm == null || !cm.isActive()) {
-      return false;
+    try {
+      if (cm == null || !cm.isActive()) {
+        return false;
+      }
+      return !Nodes.isHazelcast(vertx)
+        || ((HazelcastClusterManager) cm).getHazelcastInstance().getLifecycleService().isRunning();
+    } catch (RuntimeException shuttingDown) {
+      return false; // a cluster manager being shut down may throw instead of answering: not a member either way
     }
-    return !Nodes.isHazelcast(vertx)
-      || ((HazelcastClusterManager) cm).getHazelcastInstance().getLifecycleService().isRunning();
   }
 
   static void mount(Router router, Vertx vertx, BooleanSupplier deployed) {
