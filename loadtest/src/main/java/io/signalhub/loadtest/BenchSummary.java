@@ -213,8 +213,8 @@ public final class BenchSummary {
     return Files.isRegularFile(p) ? new JsonObject(Files.readString(p)) : null;
   }
 
-  /** The first non-warm-up step at {@code rate}. */
-  private static JsonObject step(JsonObject run, double rate) {
+  /** The first non-warm-up step at {@code rate} of a load tool report, or {@code null}. */
+  static JsonObject step(JsonObject run, double rate) {
     if (run == null) {
       return null;
     }

@@ -58,13 +58,8 @@ public final class ScalingSummary {
     }
 
     double cpuPerMessage(double rate) {
-      for (Object o : report.getJsonArray("steps", new JsonArray())) {
-        JsonObject s = (JsonObject) o;
-        if ("step".equals(s.getString("name")) && Math.abs(s.getDouble("targetRate") - rate) < 0.5) {
-          return s.getDouble("serverCpuUsPerMessage");
-        }
-      }
-      return Double.NaN;
+      JsonObject step = BenchSummary.step(report, rate);
+      return step == null ? Double.NaN : step.getDouble("serverCpuUsPerMessage");
     }
 
     JsonObject setup() {

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.signalhub.protocol.ErrorCode;
+import io.signalhub.protocol.MessageType;
 import io.vertx.core.Vertx;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -97,10 +99,10 @@ public final class HubMetrics {
     expired = Counter.builder("signalhub.expired").description("held messages dropped with 'expired'").register(registry);
     resumes = Counter.builder("signalhub.resumes").description("sessions resumed after a dropped link").register(registry);
     // present at 0 from the start, so that a rate or an alert on them has a series before the first one
-    for (String type : io.signalhub.protocol.MessageType.SIGNALING) {
+    for (String type : MessageType.SIGNALING) {
       forwardedByType.put(type, forwardedCounter(type));
     }
-    for (io.signalhub.protocol.ErrorCode code : io.signalhub.protocol.ErrorCode.values()) {
+    for (ErrorCode code : ErrorCode.values()) {
       errorsByCode.put(code.code(), errorCounter(code.code()));
     }
   }
