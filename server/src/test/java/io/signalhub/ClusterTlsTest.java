@@ -126,6 +126,10 @@ class ClusterTlsTest {
     System.out.println("three TLS nodes on three hosts started in " + msSince(t0) + " ms");
     assertEquals(3, r.membersAtStart(), "Hazelcast's member protocol is not authenticated: R joins the cluster\n"
       + r.output());
+    for (NodeProcess node : nodes) {
+      node.awaitClusterSafe(java.time.Duration.ofSeconds(30)); // partitions moved to R: the first joins go straight through
+    }
+    System.out.println("cluster safe " + msSince(t0) + " ms after the first start");
     clients = Vertx.vertx();
 
     HostPeer pa = join(a, "pa");
@@ -204,7 +208,12 @@ class ClusterTlsTest {
   private HostPeer join(NodeProcess node, String id) throws Exception {
     HostPeer peer = new HostPeer(clients, node.address(), node.port(), "/ws?roomId=tls&ClientId=" + id);
     peers.add(peer);
-    peer.welcome = peer.next("welcome");
+    JsonObject first = peer.next();
+    if (!"welcome".equals(first.getString("type"))) {
+      fail("peer " + id + " got " + first.encode() + " instead of a welcome; the nodes' logs:\n"
+        + String.join("\n", nodes.stream().map(n -> n.address() + ":\n" + n.output()).toList()));
+    }
+    peer.welcome = first;
     return peer;
   }
 

@@ -6,6 +6,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.ClosedWatchServiceException;
@@ -13,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -249,6 +254,28 @@ final class NodeProcess implements AutoCloseable {
     if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
       throw new IllegalStateException("kill -" + signal + " " + process.pid() + " failed");
     }
+  }
+
+  /**
+   * Waits (at most {@code timeout}, polling {@code GET /health} every 100 ms) until the node reports the cluster
+   * safe ({@code "safe":true} in its {@code cluster} check: no partition migrating, backups in sync). Right after a
+   * member joined, Hazelcast moves partitions to it, and a map call on a migrating partition waits for the move:
+   * on a loaded machine a first join then outlasted {@code requestTimeoutMs} (5 s) and got {@code unavailable}.
+   */
+  void awaitClusterSafe(Duration timeout) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    HttpRequest health = HttpRequest.newBuilder(URI.create("http://" + address + ":" + port() + "/health"))
+      .timeout(Duration.ofSeconds(10)).build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      last = http.send(health, HttpResponse.BodyHandlers.ofString()).body();
+      if (last.contains("\"safe\":true")) {
+        return;
+      }
+      TimeUnit.MILLISECONDS.sleep(100); // the poll's pace, not a wait for the condition
+    }
+    throw new AssertionError("node " + address + " did not report the cluster safe within " + timeout + ": " + last);
   }
 
   /** Cluster members the node counted when it started. */

@@ -93,6 +93,10 @@ class OpsTest {
       JsonObject ready = get(node, hub.actualPort(), "/ready");
       assertEquals(200, ready.getInteger("status"));
       assertEquals("UP", new JsonObject(ready.getString("body")).getString("status"));
+      JsonObject health = new JsonObject(get(node, hub.actualPort(), "/health").getString("body"));
+      JsonObject clusterCheck = health.getJsonArray("checks").stream().map(JsonObject.class::cast)
+        .filter(c -> "cluster".equals(c.getString("id"))).findFirst().orElseThrow(() -> new AssertionError(health.encode()));
+      assertEquals(new JsonObject().put("members", 1).put("safe", true), clusterCheck.getJsonObject("data"), health.encode());
 
       LeakCheck.assertDrained(node);
       HazelcastInstance hz = ((HazelcastClusterManager) Nodes.clusterManager(node)).getHazelcastInstance();

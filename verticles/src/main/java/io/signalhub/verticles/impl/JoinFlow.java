@@ -159,6 +159,9 @@ final class JoinFlow {
     }
     conn.resume();
     if (ar.failed()) {
+      if (!Replies.isRefusal(ar.cause())) {
+        Session.LOG.warn("peer {}: join of room {} failed on node {}: {}", peerId, room, s.node, ar.cause().toString());
+      }
       conn.joinFailed();
       if (s.id != null && !Replies.isRefusal(ar.cause())) {
         // the request timed out: the registry may have added the peer all the same

@@ -5,6 +5,8 @@ import io.signalhub.protocol.ProtocolException;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Carries {@link ErrorCode}s over event-bus replies: the replier fails with the code as message, the
@@ -16,15 +18,20 @@ public final class Replies {
   public static final int PROTOCOL_FAILURE = 400;
   /** Failure code of a reply whose handler failed unexpectedly. */
   public static final int INTERNAL_FAILURE = 500;
+  private static final Logger LOG = LoggerFactory.getLogger(Replies.class);
 
   private Replies() {
   }
 
-  /** Fails {@code msg} with {@code t}: its error code if it is a {@link ProtocolException}, else internal. */
+  /**
+   * Fails {@code msg} with {@code t}: its error code if it is a {@link ProtocolException}, else internal (logged
+   * as a warning with its cause: the client only sees {@code unavailable}).
+   */
   public static void fail(Message<?> msg, Throwable t) {
     if (t instanceof ProtocolException pe) {
       msg.fail(PROTOCOL_FAILURE, pe.code().code());
     } else {
+      LOG.warn("request to {} failed: {}", msg.address(), t.toString(), t);
       msg.fail(INTERNAL_FAILURE, String.valueOf(t.getMessage()));
     }
   }
