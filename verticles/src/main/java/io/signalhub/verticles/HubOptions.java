@@ -129,6 +129,24 @@ public class HubOptions extends Settings<HubOptions> {
       "also publish register / broadcast / unregister as JSON on the event bus (`signalhub.lifecycle.*`, local to "
         + "each node), for other verticles to observe; the typed, vetoable hook is `SignalingHub.eventHandler`. "
         + "Off: nothing is built or published per message");
+  public static final Setting<String> PEERJS_PATH = Setting.ofString("peerjsPath", "/peerjs",
+      "base path of the PeerJS server protocol (`peerjs` 1.5 clients with `path` set to it; docs/protocol.md, "
+        + "PeerJS); empty = off")
+    .rule(v -> v.isEmpty() || (v.startsWith("/") && !v.endsWith("/")), "must be empty or start with / and not end with /");
+  public static final Setting<String> PEERJS_KEY = Setting.ofString("peerjsKey", "peerjs",
+      "the PeerJS `key` clients must give (the `peerjs` client's default is `peerjs`); another gets `ERROR`")
+    .rule(v -> !v.isEmpty(), "must not be empty");
+  public static final Setting<Long> PEERJS_EXPIRE_MS = Setting.ofLong("peerjsExpireMs", 5_000, "ms",
+      "how long a PeerJS message for a peer that is not connected is held, then its sender gets `EXPIRE` "
+        + "(the PeerJS server's `expire_timeout`)")
+    .rule(v -> v >= 100, "must be >= 100");
+  public static final Setting<String> YJS_PATH = Setting.ofString("yjsPath", "/yjs",
+      "path of the y-webrtc signaling protocol (a y-webrtc provider's `signaling` URL; docs/protocol.md, y-webrtc); "
+        + "empty = off")
+    .rule(v -> v.isEmpty() || v.startsWith("/"), "must be empty or start with /");
+  public static final Setting<Integer> YJS_MAX_TOPICS = Setting.ofInt("yjsMaxTopics", 64, "topics",
+      "most y-webrtc topics (rooms) one connection may subscribe to; further subscriptions are ignored")
+    .rule(v -> v >= 1, "must be >= 1");
 
   /** Every setting, in the order of {@code config/hub.json}. */
   public static final List<Setting<?>> SETTINGS = List.of(WS_PATH, ROOM_CAPACITY, MAX_FRAME_BYTES,
@@ -136,7 +154,8 @@ public class HubOptions extends Settings<HubOptions> {
     DIALECT_WAIT_MS, HOLD_MS, MAX_JOINS_IN_FLIGHT, HOLD_MAX_MESSAGES, HOLD_MAX_BYTES, JWT_SECRET, ANONYMOUS,
     JWT_PUBLIC_KEY, JWT_PUBLIC_KEY_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, JOIN_TIMEOUT_MS, MAX_CONNECTIONS_PER_IP,
     MAX_ROOMS_PER_NODE, RESUME_GRACE_MS, RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST, MAX_QUEUED_BYTES,
-    ALLOWED_ORIGINS, TURN_URLS, TURN_SECRET, TURN_TTL_MS, PUBLISH_LIFECYCLE_EVENTS);
+    ALLOWED_ORIGINS, TURN_URLS, TURN_SECRET, TURN_TTL_MS, PUBLISH_LIFECYCLE_EVENTS, PEERJS_PATH, PEERJS_KEY,
+    PEERJS_EXPIRE_MS, YJS_PATH, YJS_MAX_TOPICS);
 
   /** Options with every default. */
   public HubOptions() {
@@ -297,4 +316,24 @@ public class HubOptions extends Settings<HubOptions> {
    */
   public boolean isPublishLifecycleEvents() { return get(PUBLISH_LIFECYCLE_EVENTS); }
   public HubOptions setPublishLifecycleEvents(boolean v) { return set(PUBLISH_LIFECYCLE_EVENTS, v); }
+
+  /** {@link #PEERJS_PATH}. */
+  public String getPeerjsPath() { return get(PEERJS_PATH); }
+  public HubOptions setPeerjsPath(String v) { return set(PEERJS_PATH, v); }
+
+  /** {@link #PEERJS_KEY}. */
+  public String getPeerjsKey() { return get(PEERJS_KEY); }
+  public HubOptions setPeerjsKey(String v) { return set(PEERJS_KEY, v); }
+
+  /** {@link #PEERJS_EXPIRE_MS}. */
+  public long getPeerjsExpireMs() { return get(PEERJS_EXPIRE_MS); }
+  public HubOptions setPeerjsExpireMs(long v) { return set(PEERJS_EXPIRE_MS, v); }
+
+  /** {@link #YJS_PATH}. */
+  public String getYjsPath() { return get(YJS_PATH); }
+  public HubOptions setYjsPath(String v) { return set(YJS_PATH, v); }
+
+  /** {@link #YJS_MAX_TOPICS}. */
+  public int getYjsMaxTopics() { return get(YJS_MAX_TOPICS); }
+  public HubOptions setYjsMaxTopics(int v) { return set(YJS_MAX_TOPICS, v); }
 }

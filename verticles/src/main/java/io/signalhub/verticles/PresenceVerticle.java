@@ -157,6 +157,7 @@ public class PresenceVerticle extends VerticleBase {
     return Future.all(
       eb.consumer(Addresses.node(node), this::relay).completion(),
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_CONNECT, this::connect).completion(),
+      eb.<JsonObject>localConsumer(Addresses.PRESENCE_LOOKUP, this::lookup).completion(),
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_DISCONNECT, this::disconnect).completion(),
       eb.<JsonObject>localConsumer(Addresses.PRESENCE_SUSPEND, this::suspend).completion(),
       eb.<JsonObject>consumer(Addresses.ROOM_EVENTS, this::roomEvent).completion());
@@ -192,6 +193,23 @@ public class PresenceVerticle extends VerticleBase {
         PeerDirectory.Claimed claimed = ar.result();
         msg.reply(claimed.previous() == null ? new JsonObject()
           : new JsonObject().put(claimed.resumed() ? "resumedFrom" : "replaced", claimed.previous()));
+      }
+    });
+  }
+
+  /** {@link Addresses#PRESENCE_LOOKUP}: this node's own claims first, else the cluster-wide directory. */
+  private void lookup(Message<JsonObject> msg) {
+    String peer = msg.body().getString("peer");
+    String local = localPeers.get(peer);
+    if (local != null) {
+      msg.reply(new JsonObject().put("claim", local));
+      return;
+    }
+    directory.lookup(peer).onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(msg, ar.cause());
+      } else {
+        msg.reply(ar.result() == null ? new JsonObject() : new JsonObject().put("claim", ar.result()));
       }
     });
   }

@@ -2,6 +2,7 @@ package io.signalhub.verticles;
 
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.Ids;
+import io.signalhub.verticles.impl.ClientProtocols;
 import io.signalhub.verticles.impl.ConnectionsPerIp;
 import io.signalhub.verticles.impl.EnvelopeCodec;
 import io.signalhub.verticles.impl.HubMetrics;
@@ -69,6 +70,8 @@ public class WsIngressVerticle extends VerticleBase {
   private HttpServer server;
   private TokenAuth auth;
   private ConnectionsPerIp perIp;
+  /** PeerJS and y-webrtc, on this instance's own server ({@link HubOptions#getPeerjsPath()}, {@link HubOptions#getYjsPath()}). */
+  private ClientProtocols clientProtocols;
   private java.util.Set<String> allowedOrigins = java.util.Set.of();
 
   /** Path of the TURN credentials endpoint on the verticle's own server. */
@@ -133,6 +136,7 @@ public class WsIngressVerticle extends VerticleBase {
       LOG.warn("*** no jwtSecret or jwtPublicKey configured and anonymous=false: every connection will be refused ***");
     }
     perIp = ConnectionsPerIp.of(vertx);
+    clientProtocols = new ClientProtocols(vertx, options, node, metrics, auth);
     allowedOrigins = new java.util.HashSet<>();
     for (String origin : options.getAllowedOrigins().split(",")) {
       if (!origin.isBlank()) {
@@ -147,6 +151,7 @@ public class WsIngressVerticle extends VerticleBase {
     router.get(options.getWsPath()).handler(webSocketHandler());
     router.post(ROOMS_JOIN_PATH).handler(BodyHandler.create().setBodyLimit(4096)).handler(roomsJoinHandler());
     router.get(ICE_SERVERS_PATH).handler(iceServersHandler());
+    clientProtocols.mount(router, this::upgrade);
     if (routes != null) {
       routes.accept(router);
     }
@@ -187,6 +192,7 @@ public class WsIngressVerticle extends VerticleBase {
         closing.add(session.shutdown());
       }
       LOG.info("ws-ingress stopping: {} peer connection(s) handed to other nodes or closed with 1001", closing.size());
+      clientProtocols.closeAll();
       return Future.join(closing).transform(ar -> Future.succeededFuture());
     });
     return server == null ? closed : closed.eventually(server::close);
@@ -201,6 +207,14 @@ public class WsIngressVerticle extends VerticleBase {
    * the node stops gets 503.
    */
   public Handler<RoutingContext> webSocketHandler() {
+    return upgrade(this::accept);
+  }
+
+  /**
+   * A route handler that passes the handshake checks of {@link #webSocketHandler()}, upgrades, and hands the socket
+   * to {@code serve} with what to run once it has closed (the count of connections per address).
+   */
+  private Handler<RoutingContext> upgrade(java.util.function.BiConsumer<ServerWebSocket, Runnable> serve) {
     return ctx -> {
       HttpServerRequest request = ctx.request();
       String ip = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
@@ -214,7 +228,7 @@ public class WsIngressVerticle extends VerticleBase {
         ctx.response().setStatusCode(429).end("too many connections from this address");
       } else {
         request.toWebSocket()
-          .onSuccess(ws -> accept(ws, () -> perIp.closed(ip)))
+          .onSuccess(ws -> serve.accept(ws, () -> perIp.closed(ip)))
           .onFailure(t -> {
             perIp.closed(ip);
             LOG.debug("WebSocket upgrade failed", t);

@@ -42,6 +42,11 @@ final class HazelcastPeerDirectory implements PeerDirectory {
   }
 
   @Override
+  public Future<String> lookup(String peer) {
+    return HazelcastCalls.on(vertx.getOrCreateContext(), peers.getAsync(peer));
+  }
+
+  @Override
   public Future<Void> release(String peer, String session) {
     return HazelcastCalls.on(vertx.getOrCreateContext(), peers.submitToKey(peer, new IfHeldBy(session, true))).mapEmpty();
   }

@@ -33,6 +33,11 @@ final class LocalPeerDirectory implements PeerDirectory, Shareable {
   }
 
   @Override
+  public Future<String> lookup(String peer) {
+    return Future.succeededFuture(peers.get(peer));
+  }
+
+  @Override
   public synchronized Future<Void> suspend(String peer, String session) {
     String current = peers.get(peer);
     if (current != null && PeerDirectory.sessionOf(current).equals(session)) {

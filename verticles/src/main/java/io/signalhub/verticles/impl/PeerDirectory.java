@@ -97,6 +97,9 @@ public interface PeerDirectory {
     return current.endsWith(SUSPENDED) && !value.endsWith(SUSPENDED);
   }
 
+  /** The stored claim of {@code peer} ({@link #value}), or {@code null} when no connection holds it. */
+  Future<String> lookup(String peer);
+
   /** Releases {@code peer} if the connection {@code session} holds it. */
   Future<Void> release(String peer, String session);
 
