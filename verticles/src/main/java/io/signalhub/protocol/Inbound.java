@@ -17,6 +17,19 @@ public sealed interface Inbound {
   record Leave() implements Inbound {
   }
 
+  /**
+   * A frame that names the room it is meant for, in a dialect whose clients may send no join frame (Private Meet,
+   * seed 001: {@code room} on every frame, no join frame named): the connection is to be in {@code room}, joined
+   * first if it is in none (as for {@link Join}, by the same rules), then {@code signal} is routed as usual. A
+   * connection already in {@code room} just routes {@code signal}; one in another room is refused
+   * ({@code forbidden} when its token's {@code room} claim names another, else {@code already-joined}) and
+   * {@code signal} is not routed. {@code signal} is {@code null} for a frame that only asks to be in the room
+   * (Private Meet's {@code room.join}, then idempotent). {@code room} is not checked yet (the session does, as for
+   * {@link Join}).
+   */
+  record InRoom(String room, Signal signal) implements Inbound {
+  }
+
   /** Register {@code id} and join the dialect's room (SimplePeer's {@code hello}). */
   record Hello(String id) implements Inbound {
   }

@@ -12,6 +12,13 @@ import java.util.List;
  * {@code room.joined} / {@code room.peerJoined} / {@code room.peerLeft} / {@code room.left} to it (names
  * chosen by the hub; the document leaves them unnamed). The peer id is the {@code sub} of the connection's
  * JWT.
+ *
+ * <p>The document shows {@code room} on every frame and names no join frame, so its frames decode to
+ * {@link Inbound.InRoom}: {@code room.join} (idempotent for the room the connection is in) and a {@code webrtc.*}
+ * frame that carries {@code room} (joins that room first when the connection is in none, then is routed). A
+ * {@code webrtc.*} frame without {@code room} is a plain {@link Inbound.Signal} (routed in the connection's room,
+ * {@code not-joined} in none). A connection whose JWT has a {@code room} claim is joined to it at connect
+ * ({@code Opening}). docs/protocol.md, "Private Meet".
  */
 public final class PrivateMeetDialect implements Dialect {
 
@@ -45,28 +52,36 @@ public final class PrivateMeetDialect implements Dialect {
     String type = Frames.requireString(frame, "type", true);
     switch (type) {
       case ROOM_JOIN:
-        return new Inbound.Join(Frames.requireString(frame, "room", true), null, null, -1);
+        return new Inbound.InRoom(Frames.requireString(frame, "room", true), null);
       case ROOM_LEAVE:
         return new Inbound.Leave();
       case OFFER:
-      case ANSWER: {
-        JsonObject data = Frames.requireObject(frame, "data", true);
-        String sdp = Frames.requireString(data, "sdp", true);
-        String to = Ids.require(Frames.requireString(data, "to", true), "data.to");
-        String kind = OFFER.equals(type) ? MessageType.OFFER : MessageType.ANSWER;
-        return Inbound.Signal.withData(kind, to, new JsonObject().put("type", kind).put("sdp", sdp));
-      }
-      case ICE_CANDIDATE: {
-        JsonObject data = Frames.requireObject(frame, "data", true);
-        Frames.requireString(data, "candidate", true);
-        String to = Ids.require(Frames.requireString(data, "to", true), "data.to");
-        JsonObject candidate = data.copy();
-        candidate.remove("to");
-        return Inbound.Signal.withData(MessageType.ICE_CANDIDATE, to, candidate);
-      }
+      case ANSWER:
+      case ICE_CANDIDATE:
+        return inRoom(Frames.requireString(frame, "room", false), signal(type, frame));
       default:
         throw Frames.unknownType(type);
     }
+  }
+
+  /** A {@code webrtc.*} frame's signal, in the room it names ({@code null}: none, the connection's room). */
+  private static Inbound inRoom(String room, Inbound.Signal signal) {
+    return room == null ? signal : new Inbound.InRoom(room, signal);
+  }
+
+  private static Inbound.Signal signal(String type, JsonObject frame) {
+    JsonObject data = Frames.requireObject(frame, "data", true);
+    if (ICE_CANDIDATE.equals(type)) {
+      Frames.requireString(data, "candidate", true);
+      String to = Ids.require(Frames.requireString(data, "to", true), "data.to");
+      JsonObject candidate = data.copy();
+      candidate.remove("to");
+      return Inbound.Signal.withData(MessageType.ICE_CANDIDATE, to, candidate);
+    }
+    String sdp = Frames.requireString(data, "sdp", true);
+    String to = Ids.require(Frames.requireString(data, "to", true), "data.to");
+    String kind = OFFER.equals(type) ? MessageType.OFFER : MessageType.ANSWER;
+    return Inbound.Signal.withData(kind, to, new JsonObject().put("type", kind).put("sdp", sdp));
   }
 
   @Override

@@ -111,6 +111,13 @@ class DialectFuzzTest {
       if (join.id() != null) {
         sessionCheck(join.id(), "peer id");
       }
+    } else if (inbound instanceof Inbound.InRoom in) {
+      // a frame naming its room (Private Meet): the session checks the room as for a join, then routes the signal
+      assertNotNull(in.room(), "frame in a room without a room");
+      sessionCheck(in.room(), "room");
+      if (in.signal() != null) {
+        checkSignal(dialect, in.signal(), text);
+      }
     } else if (inbound instanceof Inbound.Hello hello) {
       assertValidId(hello.id(), "hello id");
     } else if (inbound instanceof Inbound.Signal signal) {

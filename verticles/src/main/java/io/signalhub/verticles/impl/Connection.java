@@ -158,7 +158,8 @@ final class Connection {
       }
       session.onInbound(inbound);
     } catch (ProtocolException e) {
-      sendError(e, inbound instanceof Inbound.Signal s ? s.type() : null);
+      sendError(e, inbound instanceof Inbound.Signal s ? s.type()
+        : inbound instanceof Inbound.InRoom in && in.signal() != null ? in.signal().type() : null);
     }
   }
 

@@ -108,7 +108,10 @@ final class Handshake {
     return claims != null;
   }
 
-  /** The only room the connection's token lets it join, or {@code null} for any. */
+  /**
+   * The only room the connection's token lets it join ({@code forbidden} for another), or {@code null} for any; a
+   * Private Meet connection joins it at connect, a SimplePeer {@code hello} without {@code ?roomId=} joins it.
+   */
   String authRoom() {
     return claims == null ? null : claims.room();
   }

@@ -2,6 +2,7 @@ package io.signalhub.verticles.impl;
 
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.Ids;
+import io.signalhub.protocol.Inbound;
 import io.signalhub.protocol.MessageType;
 import io.signalhub.protocol.ProtocolException;
 import io.signalhub.verticles.Addresses;
@@ -33,6 +34,11 @@ import java.util.function.Supplier;
  * <p>The session is {@code JOINING} while this runs, and ends it in {@code JOINED} (welcome written), {@code IDLE}
  * (refused: error frame, the socket stays), {@code SUSPENDED} (the link dropped again during a resume) or
  * {@code LEAVING} (the socket closed). One object per join; confined to the session's context.
+ *
+ * <p>A join caused by a signaling frame (a Private Meet {@code webrtc.*} frame naming a room while the connection is
+ * in none, seed 001: {@link Inbound.InRoom}) carries that frame's signal ({@link #then}): routed right after
+ * {@code welcome}, before the client's next frame is read (the socket is paused while joining), so the client's
+ * order holds; a refused join drops it (the join's error frame says why).
  */
 final class JoinFlow {
 
@@ -53,24 +59,41 @@ final class JoinFlow {
   private final String adoptHash;
   /** Frames for {@link #room} that arrived before {@code welcome} was written; {@code null} until one did. */
   private List<Message<String>> early;
+  /** The signal of the frame that caused this join, routed once joined ({@link Inbound.InRoom}), or {@code null}. */
+  private final Inbound.Signal then;
 
   JoinFlow(Session session, String room, String peerId, String adoptHash) {
+    this(session, room, peerId, adoptHash, null);
+  }
+
+  private JoinFlow(Session session, String room, String peerId, String adoptHash, Inbound.Signal then) {
     this.session = session;
     this.room = room;
     this.peerId = peerId;
     this.adoptHash = adoptHash;
+    this.then = then;
   }
 
   /** Checks a join asked for by the client (throws the error to send) and starts it. */
   static void start(Session session, String roomName, String requestedId) {
+    start(session, roomName, requestedId, null);
+  }
+
+  /**
+   * Checks a join asked for by the client (throws the error to send: {@code invalid-id}, {@code forbidden} when the
+   * token's {@code room} claim names another room, else {@code already-joined} when in a room or joining one) and
+   * starts it; {@code then}, if not {@code null}, is routed once joined.
+   */
+  static void start(Session session, String roomName, String requestedId, Inbound.Signal then) {
     Connection conn = session.conn;
+    Ids.require(roomName, "room");
+    if (conn.handshake().authRoom() != null && !conn.handshake().authRoom().equals(roomName)) {
+      // before already-joined: leaving would not help
+      throw new ProtocolException(ErrorCode.FORBIDDEN, "the token allows room '" + conn.handshake().authRoom() + "' only");
+    }
     if (session.room != null || session.join != null) {
       throw new ProtocolException(ErrorCode.ALREADY_JOINED, "already in room '"
         + (session.room != null ? session.room : session.join.room) + "', send 'leave' first");
-    }
-    Ids.require(roomName, "room");
-    if (conn.handshake().authRoom() != null && !conn.handshake().authRoom().equals(roomName)) {
-      throw new ProtocolException(ErrorCode.FORBIDDEN, "the token allows room '" + conn.handshake().authRoom() + "' only");
     }
     String peerId;
     if (session.id != null || conn.handshake().urlId() != null) {
@@ -82,7 +105,7 @@ final class JoinFlow {
     } else {
       peerId = requestedId != null ? Ids.require(requestedId, "peer id") : Ids.random();
     }
-    JoinFlow flow = new JoinFlow(session, roomName, peerId, null);
+    JoinFlow flow = new JoinFlow(session, roomName, peerId, null, then);
     session.to(Session.State.JOINING);
     session.join = flow;
     conn.pause();
@@ -202,6 +225,9 @@ final class JoinFlow {
         s.inbox.write(frame);
       }
       early = null;
+    }
+    if (then != null) {
+      s.route(then); // the frame that asked for this join; the client's next frames are read after it
     }
     conn.joined();
     Session.LOG.info("peer {} {} room {} on node {}", peerId, resumed ? "resumed its session in" : "joined", room, s.node);

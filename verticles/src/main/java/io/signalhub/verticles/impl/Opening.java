@@ -20,7 +20,8 @@ import java.util.Map;
  * "Connecting and joining", "Authentication", "Dialects: existing clients"): reads the URL ({@link Handshake}),
  * takes the dialect the URL tells, verifies the token of the URL or of a first {@code auth} frame
  * ({@link #onAuthFrame}), tells the dialect from the first frame ({@link #detect}) or, for {@code ?roomId=} alone,
- * from {@code dialectWaitMs} of silence (an MDN answerer), and joins the room the URL names.
+ * from {@code dialectWaitMs} of silence (an MDN answerer), and joins the room the URL names, or, for a Private Meet
+ * connection (seed 001: no join frame), the room its token's {@code room} claim names ({@link #begin}).
  *
  * <p>It drives its connection's opening states ({@link Connection.State}): {@code AUTHENTICATING -> DETECTING |
  * OPEN} once a token is verified, {@code DETECTING -> OPEN} once the dialect is known; a refusal closes the
@@ -90,7 +91,12 @@ final class Opening {
     // else AUTHENTICATING: the first frame must be {"type":"auth","token":...}
   }
 
-  /** Joins the room of the URL, or waits for the frame that tells the dialect: once authenticated, if needed. */
+  /**
+   * Joins the room of the URL, or, for a Private Meet connection whose token has a {@code room} claim, that room (the
+   * client gets {@code room.joined} without sending anything; refused: the join's error frame, the socket stays
+   * until {@code joinTimeoutMs}), or waits for the frame that tells the dialect: once authenticated, if needed.
+   * Other dialects join by their own frames or URL: the claim only limits where ({@link JoinFlow#start}).
+   */
   private void begin() {
     Dialect dialect = conn.dialect();
     if (conn.state() == Connection.State.AUTHENTICATING) {
@@ -100,6 +106,8 @@ final class Opening {
     if (urlRoom != null && (dialect == MdnDialect.INSTANCE || dialect == V1Dialect.INSTANCE
       || dialect == PrivateMeetDialect.INSTANCE)) {
       joinFromUrl();
+    } else if (dialect == PrivateMeetDialect.INSTANCE && handshake.authRoom() != null) {
+      joinAtConnect(handshake.authRoom());
     } else if (dialect == null && urlRoom != null) {
       // an MDN answerer never speaks first: without a frame soon, ?roomId= alone is MDN
       dialectTimer = vertx.setTimer(options.getDialectWaitMs(), t -> {
@@ -112,11 +120,17 @@ final class Opening {
   }
 
   private void joinFromUrl() {
+    if (handshake.urlRoom() == null) {
+      conn.sendError(new ProtocolException(ErrorCode.MISSING_FIELD, "missing query parameter 'roomId'"), MessageType.JOIN);
+    } else {
+      joinAtConnect(handshake.urlRoom());
+    }
+  }
+
+  /** Joins {@code room} without a join frame; a refusal is an error frame, the socket stays open in no room. */
+  private void joinAtConnect(String room) {
     try {
-      if (handshake.urlRoom() == null) {
-        throw new ProtocolException(ErrorCode.MISSING_FIELD, "missing query parameter 'roomId'");
-      }
-      session.join(handshake.urlRoom(), null);
+      session.join(room, null);
     } catch (ProtocolException e) {
       conn.sendError(e, MessageType.JOIN);
     }

@@ -231,17 +231,42 @@ public final class Session {
   /** A decoded frame from the client. */
   void onInbound(Inbound inbound) {
     if (inbound instanceof Inbound.Signal signal) {
-      if (room == null) {
-        throw new ProtocolException(ErrorCode.NOT_JOINED, "join a room before sending '" + signal.type() + "'");
-      }
-      vertx.eventBus().send(Addresses.ROUTE, new Envelope(signal.type(), room, id, address, signal.to(), signal.members(),
-        roomGen, roomVersion, HubMetrics.nowMicros()), EnvelopeCodec.DELIVERY);
+      route(signal);
+    } else if (inbound instanceof Inbound.InRoom in) {
+      enter(in);
     } else if (inbound instanceof Inbound.Join j) {
       join(j.room(), j.id());
     } else if (inbound instanceof Inbound.Hello hello) {
-      join(conn.handshake().urlRoom() != null ? conn.handshake().urlRoom() : options.getDefaultRoom(), hello.id());
+      // SimplePeer names no room: the URL's roomId, else the token's room claim, else defaultRoom
+      Handshake h = conn.handshake();
+      join(h.urlRoom() != null ? h.urlRoom() : h.authRoom() != null ? h.authRoom() : options.getDefaultRoom(), hello.id());
     } else {
       leave();
+    }
+  }
+
+  /** Sends {@code signal} to the router, in this session's room ({@code not-joined} in none). */
+  void route(Inbound.Signal signal) {
+    if (room == null) {
+      throw new ProtocolException(ErrorCode.NOT_JOINED, "join a room before sending '" + signal.type() + "'");
+    }
+    vertx.eventBus().send(Addresses.ROUTE, new Envelope(signal.type(), room, id, address, signal.to(), signal.members(),
+      roomGen, roomVersion, HubMetrics.nowMicros()), EnvelopeCodec.DELIVERY);
+  }
+
+  /**
+   * A frame naming its room (a Private Meet frame, seed 001: {@link Inbound.InRoom}): {@code JOINED} in that room,
+   * its signal is routed (a {@code room.join} does nothing); {@code IDLE}, the room is joined first and the signal
+   * routed once joined ({@link JoinFlow#start}); in any other case the join's refusal is thrown ({@code forbidden}
+   * for a room the token does not allow, {@code already-joined} for another room) and the signal is not routed.
+   */
+  private void enter(Inbound.InRoom in) {
+    if (state == State.JOINED && in.room().equals(room)) {
+      if (in.signal() != null) {
+        route(in.signal());
+      }
+    } else {
+      JoinFlow.start(this, in.room(), null, in.signal());
     }
   }
 

@@ -22,6 +22,8 @@
  *   -> Connection.handle          Dialect.decode (the streaming parse; error frame if malformed)
  *   -> Session.onInbound(Inbound)
  *        Signal      -> event bus Addresses.ROUTE (Envelope, EnvelopeCodec) -> RouterVerticle.route
+ *        InRoom      -> Session.enter: in that room, as Signal; in none, JoinFlow.start with the signal, routed
+ *                       right after welcome (Private Meet frames naming their room, seed 001)
  *        Join, Hello -> Session.join -> JoinFlow.start -> run: JoinGate, claim (presence, registers the consumer
  *                       of peer.&lt;id&gt;.&lt;epoch&gt;, Handover.takeOver on a resume), Addresses.ROOM_JOIN
  *                       -> JoinFlow.completed: welcome, handed-over frames, held frames -> Connection.joined
