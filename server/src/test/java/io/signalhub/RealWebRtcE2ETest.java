@@ -32,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class RealWebRtcE2ETest {
 
-  private static final Path JS = Path.of("src/test/js").toAbsolutePath();
-  private static final String CHROMIUM = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
+  static final Path JS = Path.of("src/test/js").toAbsolutePath();
+  static final String CHROMIUM = System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium");
 
   @Test
   void twoChromiumPagesOfTheDemoOpenADataChannelThroughOneNode() throws Exception {
@@ -184,7 +184,7 @@ class RealWebRtcE2ETest {
 
 
   /** Runs a script of {@code src/test/js}, bounded to 90 s, and returns its last stdout line, which must say ok. */
-  private static JsonObject runNode(String script, String... args) throws Exception {
+  static JsonObject runNode(String script, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("node", JS.resolve(script).toString()));
     command.addAll(List.of(args));
     Path out = Files.createTempFile("e2e-", ".out");
@@ -208,10 +208,11 @@ class RealWebRtcE2ETest {
     }
   }
 
-  private static void requireNodeModules() {
+  static void requireNodeModules() {
     require(onPath("node"), "node on the PATH");
     require(Files.isDirectory(JS.resolve("node_modules/@roamhq/wrtc")) && Files.isDirectory(JS.resolve("node_modules/simple-peer"))
-      && Files.isDirectory(JS.resolve("node_modules/playwright-core")), "npm packages in " + JS + " (npm ci there)");
+      && Files.isDirectory(JS.resolve("node_modules/playwright-core")) && Files.isDirectory(JS.resolve("node_modules/peerjs"))
+      && Files.isDirectory(JS.resolve("node_modules/y-webrtc")), "npm packages in " + JS + " (npm ci there)");
   }
 
   private static boolean onPath(String program) {
@@ -224,7 +225,7 @@ class RealWebRtcE2ETest {
   }
 
   /** Skips loudly when a prerequisite is missing, or fails when {@code CI=true}. */
-  private static void require(boolean present, String what) {
+  static void require(boolean present, String what) {
     if (present) {
       return;
     }
