@@ -6,6 +6,7 @@ import io.signalhub.verticles.HubOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -109,6 +110,14 @@ public interface SignalingHub {
    * {@link io.signalhub.verticles.WsIngressVerticle#iceServersHandler()}.
    */
   Handler<RoutingContext> iceServersHandler();
+
+  /**
+   * Mounts the PeerJS server protocol and the y-webrtc signaling protocol on an application's {@code router}, at
+   * {@link HubOptions#getPeerjsPath()} and {@link HubOptions#getYjsPath()} (the hub's own server has them already;
+   * docs/protocol.md, "PeerJS" and "y-webrtc"); their WebSockets pass the checks of {@link #webSocketHandler()}.
+   * Call it once {@link #deployVerticles()} has completed.
+   */
+  void mountClientProtocols(Router router);
 
   /** Liveness ({@code GET /health} on the hub's own server): 200 while the event loop answers. */
   Handler<RoutingContext> livenessHandler();

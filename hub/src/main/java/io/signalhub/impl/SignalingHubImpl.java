@@ -105,6 +105,11 @@ public final class SignalingHubImpl implements SignalingHub {
   }
 
   @Override
+  public void mountClientProtocols(Router router) {
+    ingress().mountClientProtocols(router);
+  }
+
+  @Override
   public Handler<RoutingContext> iceServersHandler() {
     return ingress().iceServersHandler();
   }

@@ -194,6 +194,13 @@ public final class Addresses {
   public static final String PRESENCE_SUSPEND = "signalhub.presence.suspend";
 
   /**
+   * Cluster, publish: a y-webrtc {@code publish} (docs/protocol.md, "y-webrtc") for every hub node; each ws-ingress
+   * instance consumes it and writes it to its subscribers of the topic in header {@code topic}. Body: a
+   * {@code String}, the frame as the hub will send it, without {@code clients} (each instance adds its own count).
+   */
+  public static final String YJS_PUBLISH = "signalhub.yjs.publish";
+
+  /**
    * Local request to presence: {@code {"peer"}}, reply {@code {"claim":<stored claim>}} ({@code <session>|<token
    * hash>}, then {@code |s} when suspended: see {@code PeerDirectory.value}) or {@code {}} when no connection holds
    * the id. The PeerJS endpoint routes by it: PeerJS peers are in no room (docs/protocol.md, "PeerJS").
@@ -245,15 +252,6 @@ public final class Addresses {
    */
   public static String node(String nodeId) {
     return "signalhub.node." + nodeId;
-  }
-
-  /**
-   * Cluster, publish: {@code signalhub.yjs.<topic>}, a y-webrtc topic (docs/protocol.md, "y-webrtc"). Each ws-ingress
-   * instance with subscribers of the topic has one consumer here while it has any. Body: a {@code String}, the
-   * {@code publish} frame as the hub will send it, without {@code clients} (each instance adds its own count).
-   */
-  public static String yjsTopic(String topic) {
-    return "signalhub.yjs." + topic;
   }
 
   /** Header on messages to a node's relay ({@link #node}): the local address to pass them on to. */

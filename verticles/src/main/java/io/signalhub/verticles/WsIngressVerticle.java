@@ -144,8 +144,9 @@ public class WsIngressVerticle extends VerticleBase {
       }
     }
     adoptions = vertx.eventBus().consumer(Addresses.PEER_ADOPT, this::adopt);
+    Future<Void> consumers = Future.all(adoptions.completion(), clientProtocols.start()).mapEmpty();
     if (address == null) {
-      return adoptions.completion();
+      return consumers;
     }
     Router router = Router.router(vertx);
     router.get(options.getWsPath()).handler(webSocketHandler());
@@ -157,7 +158,7 @@ public class WsIngressVerticle extends VerticleBase {
     }
     server = vertx.createHttpServer(serverOptions(options).setHost(address.host()).setPort(address.port()))
       .requestHandler(router);
-    return adoptions.completion().compose(v -> server.listen());
+    return consumers.compose(v -> server.listen());
   }
 
   /** Another node is stopping: park one of its resumable peers here ({@link Session#adopt}). */
@@ -192,7 +193,7 @@ public class WsIngressVerticle extends VerticleBase {
         closing.add(session.shutdown());
       }
       LOG.info("ws-ingress stopping: {} peer connection(s) handed to other nodes or closed with 1001", closing.size());
-      clientProtocols.closeAll();
+      closing.add(clientProtocols.stop());
       return Future.join(closing).transform(ar -> Future.succeededFuture());
     });
     return server == null ? closed : closed.eventually(server::close);
@@ -235,6 +236,15 @@ public class WsIngressVerticle extends VerticleBase {
           });
       }
     };
+  }
+
+  /**
+   * Mounts the PeerJS server protocol and the y-webrtc signaling protocol ({@link HubOptions#getPeerjsPath()},
+   * {@link HubOptions#getYjsPath()}; docs/protocol.md) on an application's {@code router}; their WebSockets pass
+   * the checks of {@link #webSocketHandler()}. The verticle's own server has them already. Call it once started.
+   */
+  public void mountClientProtocols(Router router) {
+    clientProtocols.mount(router, this::upgrade);
   }
 
   /**

@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.signalhub.protocol.CloseCodes;
 import io.signalhub.protocol.Ids;
 import io.signalhub.verticles.HubOptions;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -128,9 +129,15 @@ public final class ClientProtocols {
     }
   }
 
+  /** Starts receiving the y-webrtc topics' publishes from every node. */
+  public Future<Void> start() {
+    return options.getYjsPath().isEmpty() ? Future.succeededFuture() : topics.start();
+  }
+
   /** Closes every connection of these protocols with 1001 (going away): the node stops. */
-  public void closeAll() {
+  public Future<Void> stop() {
     peerJs.forEach(s -> s.close(CloseCodes.GOING_AWAY, "node stopping"));
     yjs.forEach(s -> s.close(CloseCodes.GOING_AWAY, "node stopping"));
+    return topics.stop();
   }
 }

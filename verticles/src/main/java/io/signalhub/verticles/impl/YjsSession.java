@@ -160,9 +160,7 @@ public final class YjsSession {
     }
   }
 
-  /** Subscribes; the frames after this one wait until every node can reach this instance with the topics. */
   private void subscribe(Object list) {
-    List<Future<Void>> registered = new ArrayList<>();
     for (String topic : topicsOf(list)) {
       if (!allowed(topic) || subscribed.contains(topic)) {
         continue;
@@ -172,19 +170,11 @@ public final class YjsSession {
         break;
       }
       subscribed.add(topic);
-      registered.add(topics.subscribe(topic, this));
+      topics.subscribe(topic, this);
       if (options.isPublishLifecycleEvents()) {
         vertx.eventBus().publish(Addresses.LIFECYCLE_REGISTER, new JsonObject().put("peer", id).put("room", topic)
           .put("node", node).put("protocol", "yjs").put("members", topics.count(topic)), LOCAL);
       }
-    }
-    if (!registered.isEmpty()) {
-      ws.pause();
-      Future.join(registered).onComplete(ar -> {
-        if (state == State.OPEN) {
-          ws.resume();
-        }
-      });
     }
   }
 
