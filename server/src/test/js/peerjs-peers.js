@@ -213,9 +213,10 @@ async function succeed(result) {
   clearTimeout(overallTimer);
   log('done');
   const out = { ok: true, mode, ...result, totalMs: Date.now() - start, droppedCandidates: droppedCandidates.length, frames: summarizeFrames() };
-  await closeAll();
   if (process.env.E2E_VERBOSE) process.stderr.write(trace.join('\n') + '\n');
-  process.stdout.write(JSON.stringify(out) + '\n');
+  // the result first: @roamhq/wrtc may crash (SIGSEGV) while peer connections are torn down, after the check passed
+  await new Promise((r) => process.stdout.write(JSON.stringify(out) + '\n', r));
+  await closeAll();
   process.exit(0);
 }
 

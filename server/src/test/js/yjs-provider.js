@@ -185,9 +185,11 @@ async function succeed(extra) {
   const ms = Date.now() - start;
   const out = { ok: true, ...state(), ms, ...extra };
   await new Promise((r) => setTimeout(r, LINGER_MS)); // let our last awareness/sync messages leave
-  await shutdown();
   if (process.env.E2E_VERBOSE) process.stderr.write(trace.join('\n') + '\n');
-  process.stdout.write(JSON.stringify(out) + '\n');
+  // the result first: @roamhq/wrtc may crash (SIGSEGV) while peer connections are torn down, after the check
+  // has passed; yjs-pair.js reads this line whatever the exit
+  await new Promise((r) => process.stdout.write(JSON.stringify(out) + '\n', r));
+  await shutdown();
   process.exit(0);
 }
 
