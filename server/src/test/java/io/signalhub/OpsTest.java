@@ -14,6 +14,7 @@ import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -62,6 +63,12 @@ class OpsTest {
         assertEquals(1.0, metric(after, "signalhub_forward_latency_seconds_count"), "a node times its first routed message, then one in 16");
         assertTrue(after.contains("vertx_http_server_active_ws_connections"), "Vert.x's own metrics are there too");
       }
+      // the demo's files, a health check, a 404: none stays counted as active (the scrape itself is the one)
+      for (String path : List.of("/", "/client.js", "/health", "/absent")) {
+        get(vertx, port, path);
+      }
+      assertEquals(1.0, metric(get(vertx, port, "/metrics").getString("body"),
+        "vertx_http_server_active_requests{method=\"GET\"}"), "requests served are no longer active");
       LeakCheck.assertDrained(vertx);
     } finally {
       vertx.close().await(20, TimeUnit.SECONDS);

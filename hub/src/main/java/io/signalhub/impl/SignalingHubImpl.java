@@ -95,7 +95,12 @@ public final class SignalingHubImpl implements SignalingHub {
   private void hubRoutes(Router router, boolean demo) {
     OpsRoutes.mount(router, vertx, this::ready);
     if (demo) {
-      router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+      // StaticHandler (vertx-web 5.0) leaves the request paused, so Vert.x never sees it end and the metrics'
+      // vertx_http_server_active_requests grew by one for each file served: resume it once the response is sent
+      router.get("/*").handler(ctx -> {
+        ctx.addEndHandler(v -> ctx.request().resume());
+        ctx.next();
+      }).handler(StaticHandler.create("webroot").setCachingEnabled(false));
     }
   }
 
