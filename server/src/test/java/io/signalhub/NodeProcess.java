@@ -35,13 +35,15 @@ import java.util.regex.Pattern;
  */
 final class NodeProcess implements AutoCloseable {
 
-  private static final Pattern LISTENING = Pattern.compile("signalhub listening on http://[^/:]+:(\\d+)/");
-  private static final Pattern MEMBERS = Pattern.compile("clustered, (\\d+) node\\(s\\) in the cluster");
+  /** The node's start line, also inside a JSON log line ({@code logFormat=json}), where each / is written {@code \/}. */
+  private static final Pattern LISTENING = Pattern.compile("signalhub listening on http:\\\\?/\\\\?/[^/:\\\\]+:(\\d+)\\\\?/");
+  private static final Pattern MEMBERS = Pattern.compile("clustered as node (\\S+), (\\d+) node\\(s\\) in the cluster");
 
   private final Process process;
   private final Path log;
   private final String address;
   private final CompletableFuture<Integer> listening = new CompletableFuture<>();
+  private volatile String nodeId;
   private volatile int members;
 
   private NodeProcess(Process process, Path log, String address) {
@@ -213,7 +215,8 @@ final class NodeProcess implements AutoCloseable {
   private void read(String line) {
     Matcher m = MEMBERS.matcher(line);
     if (m.find()) {
-      members = Integer.parseInt(m.group(1));
+      nodeId = m.group(1);
+      members = Integer.parseInt(m.group(2));
     }
     Matcher l = LISTENING.matcher(line);
     if (l.find()) {
@@ -276,6 +279,11 @@ final class NodeProcess implements AutoCloseable {
       TimeUnit.MILLISECONDS.sleep(100); // the poll's pace, not a wait for the condition
     }
     throw new AssertionError("node " + address + " did not report the cluster safe within " + timeout + ": " + last);
+  }
+
+  /** The node's cluster id, as it logged when it started ({@code null} when not clustered). */
+  String nodeId() {
+    return nodeId;
   }
 
   /** Cluster members the node counted when it started. */

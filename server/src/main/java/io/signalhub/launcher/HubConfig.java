@@ -25,7 +25,7 @@ import java.util.List;
 
 /**
  * A standalone node's settings, split from one flat JSON into the hub's ({@link HubOptions}), its own HTTP
- * server's ({@link HubServerOptions}) and the cluster's ({@link ClusterOptions}).
+ * server's ({@link HubServerOptions}), the cluster's ({@link ClusterOptions}) and the logs' ({@link LogOptions}).
  *
  * <p>{@link #load} reads them with vertx-config, each layer overriding the one before: the defaults of
  * {@code config/hub.json} (built into the jar as {@code signalhub/hub.json}), a JSON file ({@code --config}),
@@ -36,17 +36,18 @@ import java.util.List;
  * @param hub the verticles' settings
  * @param server the settings of the hub's own HTTP server
  * @param cluster the settings of the node's cluster
+ * @param log how the node logs
  */
-public record HubConfig(HubOptions hub, HubServerOptions server, ClusterOptions cluster) {
+public record HubConfig(HubOptions hub, HubServerOptions server, ClusterOptions cluster, LogOptions log) {
 
   /** Class-path location of the built-in defaults. */
   public static final String DEFAULTS_RESOURCE = "signalhub/hub.json";
   /** Class-path location of the built-in Hazelcast configuration. */
   public static final String CLUSTER_RESOURCE = "signalhub/cluster.xml";
 
-  /** Every setting of a node, in the order of {@code config/hub.json}: server, hub, cluster. */
+  /** Every setting of a node, in the order of {@code config/hub.json}: server, hub, cluster, logs. */
   public static final List<Setting<?>> SETTINGS = concat(HubServerOptions.SETTINGS, HubOptions.SETTINGS,
-    ClusterOptions.SETTINGS);
+    ClusterOptions.SETTINGS, LogOptions.SETTINGS);
 
   @SafeVarargs
   private static List<Setting<?>> concat(List<Setting<?>>... tables) {
@@ -59,7 +60,7 @@ public record HubConfig(HubOptions hub, HubServerOptions server, ClusterOptions 
 
   /** Every default. */
   public HubConfig() {
-    this(new HubOptions(), new HubServerOptions(), new ClusterOptions());
+    this(new HubOptions(), new HubServerOptions(), new ClusterOptions(), new LogOptions());
   }
 
   /**
@@ -70,7 +71,7 @@ public record HubConfig(HubOptions hub, HubServerOptions server, ClusterOptions 
    */
   public static HubConfig of(JsonObject json) {
     json.fieldNames().forEach(HubConfig::setting);
-    return new HubConfig(new HubOptions(json), new HubServerOptions(json), new ClusterOptions(json));
+    return new HubConfig(new HubOptions(json), new HubServerOptions(json), new ClusterOptions(json), new LogOptions(json));
   }
 
   /**
@@ -85,7 +86,7 @@ public record HubConfig(HubOptions hub, HubServerOptions server, ClusterOptions 
 
   /** Every setting as one flat JSON object, as {@code config/hub.json}. */
   public JsonObject toJson() {
-    return server.toJson().mergeIn(hub.toJson()).mergeIn(cluster.toJson());
+    return server.toJson().mergeIn(hub.toJson()).mergeIn(cluster.toJson()).mergeIn(log.toJson());
   }
 
   /** The built-in defaults, {@code config/hub.json}. */

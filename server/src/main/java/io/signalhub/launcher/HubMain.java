@@ -128,6 +128,9 @@ public final class HubMain implements Callable<Integer> {
 
   public static void main(String[] args) {
     commonPoolOfTwoOrMore();
+    if (System.getProperty("hazelcast.logging.type") == null) {
+      System.setProperty("hazelcast.logging.type", "slf4j"); // from its first line (cluster.xml says so only later)
+    }
     int code = commandLine().execute(args);
     if (code != 0) {
       System.exit(code);
@@ -192,7 +195,9 @@ public final class HubMain implements Callable<Integer> {
         + "accept JWTs (docs/protocol.md, \"Authentication\"), or anonymous=true for a demo or local use");
       return 2;
     }
+    options.log().apply();
     Vertx vertx = startVertx(options.cluster()).await(60, TimeUnit.SECONDS);
+    LogOptions.nodeId(io.signalhub.verticles.impl.Nodes.nodeId(vertx));
     SignalingHub hub;
     try {
       hub = SignalingHub.create(vertx, options.hub());
@@ -215,12 +220,15 @@ public final class HubMain implements Callable<Integer> {
     long jvmMs = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
     String url = "http://" + options.server().getHost() + ":" + hub.actualPort() + "/";
     String mode = options.cluster().isClustered()
-      ? "clustered, " + ((VertxInternal) vertx).clusterManager().getNodes().size() + " node(s) in the cluster"
+      ? "clustered as node " + io.signalhub.verticles.impl.Nodes.nodeId(vertx) + ", "
+        + ((VertxInternal) vertx).clusterManager().getNodes().size() + " node(s) in the cluster"
       : "standalone";
     LOG.info("signalhub listening on {} (WebSocket {}{}), {}, started in {} ms ({} ms since JVM start)", url,
       url.replaceFirst("^http", "ws").replaceAll("/$", ""), options.hub().getWsPath(), mode, ms, jvmMs);
-    System.out.println("signalhub listening on " + url);
-    System.out.flush();
+    if (!options.log().isJson()) { // with JSON logs, every line is an object: the line above says it
+      System.out.println("signalhub listening on " + url);
+      System.out.flush();
+    }
     return 0;
   }
 

@@ -107,7 +107,8 @@ public class PresenceVerticle extends VerticleBase {
     watch = MembershipWatch.watch(vertx, context, new MembershipWatch.Changes() {
       @Override
       public void memberRemoved(String departed) {
-        LOG.warn("node {} left the cluster (crashed, stopped, or cut off): its peers leave their rooms", departed);
+        LOG.atWarn().addKeyValue("event", "member-left").addKeyValue("member", departed)
+          .log("node {} left the cluster (crashed, stopped, or cut off): its peers leave their rooms", departed);
         departedNodes.add(departed);
         reconcile();
       }
@@ -115,10 +116,11 @@ public class PresenceVerticle extends VerticleBase {
       @Override
       public void memberAdded(String added) {
         if (departedNodes.remove(added) && !merging) { // (while this node merges, merged() re-asserts once it is done)
-          LOG.warn("node {} is back in the cluster: re-asserting this node's {} peer(s) as well", added, localPeers.size());
+          LOG.atWarn().addKeyValue("event", "member-back").addKeyValue("member", added)
+            .log("node {} is back in the cluster: re-asserting this node's {} peer(s) as well", added, localPeers.size());
           whenReachable(Set.of(added)).onComplete(ar -> afterClusterChange());
         } else {
-          LOG.info("node {} joined the cluster", added);
+          LOG.atInfo().addKeyValue("event", "member-joined").addKeyValue("member", added).log("node {} joined the cluster", added);
         }
       }
 

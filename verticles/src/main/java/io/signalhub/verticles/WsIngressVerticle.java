@@ -224,6 +224,9 @@ public class WsIngressVerticle extends VerticleBase {
       } else if (!request.canUpgradeToWebSocket()) {
         ctx.response().setStatusCode(400).end("WebSocket upgrade expected");
       } else if (!originAllowed(request)) {
+        LOG.atInfo().addKeyValue("event", "refused").addKeyValue("reason", "origin").addKeyValue("ip", ip)
+          .addKeyValue("origin", request.getHeader("Origin"))
+          .log("WebSocket from {} refused (403): origin {} is not allowed (allowedOrigins)", ip, request.getHeader("Origin"));
         ctx.response().setStatusCode(403).end("origin not allowed");
       } else if (!perIp.tryOpen(ip, options.getMaxConnectionsPerIp())) {
         ctx.response().setStatusCode(429).end("too many connections from this address");

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 final class HubNode {
 
   private static final Pattern LISTENING = Pattern.compile("signalhub listening on http://\\S+:(\\d+)/");
-  private static final Pattern MEMBERS = Pattern.compile("clustered, (\\d+) node\\(s\\) in the cluster");
+  private static final Pattern MEMBERS = Pattern.compile("clustered as node (\\S+), (\\d+) node\\(s\\) in the cluster");
 
   final int index;
   /** Where clients reach it: {@code host:port}. */
@@ -79,7 +79,7 @@ final class HubNode {
             partial.delete(0, nl + 1);
             Matcher m = MEMBERS.matcher(line);
             if (m.find()) {
-              members = Integer.parseInt(m.group(1));
+              members = Integer.parseInt(m.group(2));
             }
             if (LISTENING.matcher(line).find()) {
               return members;

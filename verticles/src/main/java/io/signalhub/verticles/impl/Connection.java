@@ -251,6 +251,11 @@ final class Connection {
   }
 
   /** Closes the socket, leaving the clean-up to the close handler (a session taken over). */
+  /** The client's IP address, for logs. */
+  String remoteIp() {
+    return ws.remoteAddress() == null ? "unknown" : ws.remoteAddress().hostAddress();
+  }
+
   void close(short code, String reason) {
     ws.close(code, reason);
   }

@@ -230,7 +230,9 @@ final class JoinFlow {
       s.route(then); // the frame that asked for this join; the client's next frames are read after it
     }
     conn.joined();
-    Session.LOG.info("peer {} {} room {} on node {}", peerId, resumed ? "resumed its session in" : "joined", room, s.node);
+    // per join: at DEBUG, which costs a level check when off (the default)
+    Session.LOG.atDebug().addKeyValue("event", resumed ? "resumed" : "joined").addKeyValue("peer", peerId)
+      .addKeyValue("room", room).log("peer {} {} room {} on node {}", peerId, resumed ? "resumed its session in" : "joined", room, s.node);
   }
 
   /**

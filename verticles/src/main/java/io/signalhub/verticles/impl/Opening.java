@@ -153,6 +153,9 @@ final class Opening {
   }
 
   private void refuse(String why) {
+    Session.LOG.atInfo().addKeyValue("event", "refused").addKeyValue("reason", "unauthorized")
+      .addKeyValue("ip", conn.remoteIp()).addKeyValue("peer", handshake.urlId())
+      .log("connection from {} refused (unauthorized): {}", conn.remoteIp(), why);
     conn.sendError(new ProtocolException(ErrorCode.UNAUTHORIZED, why), null);
     conn.closeWith(CloseCodes.POLICY_VIOLATION, "unauthorized", "refused");
   }
