@@ -2,6 +2,7 @@
 // End-to-end check of the demo page with two headless Chromium pages.
 //
 //   node chromium-demo.js <httpBaseUrl> <room>        e.g. http://127.0.0.1:8080 r1
+//   (an https:// base: certificate errors are ignored, for a hub with a test's self-signed certificate)
 //
 // Opens <base>/?room=<room>&autojoin=1 twice (the second once the first shows `joined`), waits until
 // both pages show a data channel `open`, sends a chat message from page 1 and a reply from page 2
@@ -129,6 +130,8 @@ async function run() {
     args: ARGS,
     timeout: remaining(),
     viewport: { width: 1100, height: 900 },
+    // an https:// base is the hub's TLS test, with a self-signed certificate (also for the page's wss://)
+    ignoreHTTPSErrors: base.startsWith('https:'),
   });
   // Without camera/microphone permission Chromium hides local addresses from WebRTC.
   await context.grantPermissions(['camera', 'microphone'], { origin });

@@ -1,6 +1,7 @@
 package io.signalhub;
 
 import io.signalhub.verticles.HubOptions;
+import io.signalhub.verticles.ServerTls;
 import io.signalhub.verticles.Setting;
 import io.signalhub.verticles.Settings;
 import io.vertx.core.json.JsonObject;
@@ -29,8 +30,20 @@ public class HubServerOptions extends Settings<HubServerOptions> {
   public static final Setting<Boolean> DEMO = Setting.ofBoolean("demo", true,
       "serve the demo page at `/` of the hub's server");
 
+  public static final Setting<String> TLS_CERT = Setting.ofString("tlsCert", "",
+      "PEM file of the server's certificate chain (its certificate first): the server speaks only HTTPS and `wss://`; "
+        + "read again when it changes (`tlsReloadCheckMs`). Empty: plain HTTP (put a TLS proxy in front)");
+  public static final Setting<String> TLS_KEY = Setting.ofString("tlsKey", "",
+      "PEM file of the server certificate's private key (PKCS#8 `PRIVATE KEY`, or `RSA PRIVATE KEY`), unencrypted, "
+        + "readable only by the hub's user")
+    .rule((v, all) -> v.isEmpty() == all.get(TLS_CERT).isEmpty(), "tlsCert and tlsKey go together");
+  public static final Setting<Long> TLS_RELOAD_CHECK_MS = Setting.ofLong("tlsReloadCheckMs", 10_000, "ms",
+      "how often `tlsCert` and `tlsKey` are checked for a change (a renewed certificate): new connections then get "
+        + "the new one, open ones keep theirs, no restart")
+    .rule(v -> v >= 100, "must be >= 100");
+
   /** Every setting, in the order of {@code config/hub.json}. */
-  public static final List<Setting<?>> SETTINGS = List.of(HOST, PORT, DEMO);
+  public static final List<Setting<?>> SETTINGS = List.of(HOST, PORT, DEMO, TLS_CERT, TLS_KEY, TLS_RELOAD_CHECK_MS);
 
   /** Every default: loopback, port 8080, demo page on. */
   public HubServerOptions() {
@@ -62,4 +75,21 @@ public class HubServerOptions extends Settings<HubServerOptions> {
   /** {@link #DEMO}. */
   public boolean isDemo() { return get(DEMO); }
   public HubServerOptions setDemo(boolean v) { return set(DEMO, v); }
+
+  /** {@link #TLS_CERT}. */
+  public String getTlsCert() { return get(TLS_CERT); }
+  public HubServerOptions setTlsCert(String v) { return set(TLS_CERT, v); }
+
+  /** {@link #TLS_KEY}. */
+  public String getTlsKey() { return get(TLS_KEY); }
+  public HubServerOptions setTlsKey(String v) { return set(TLS_KEY, v); }
+
+  /** {@link #TLS_RELOAD_CHECK_MS}. */
+  public long getTlsReloadCheckMs() { return get(TLS_RELOAD_CHECK_MS); }
+  public HubServerOptions setTlsReloadCheckMs(long v) { return set(TLS_RELOAD_CHECK_MS, v); }
+
+  /** The server's TLS, or {@code null} for plain HTTP. */
+  public ServerTls tls() {
+    return getTlsCert().isEmpty() ? null : new ServerTls(getTlsCert(), getTlsKey(), getTlsReloadCheckMs());
+  }
 }

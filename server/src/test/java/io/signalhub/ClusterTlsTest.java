@@ -12,18 +12,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
-import java.security.Key;
-import java.security.KeyStore;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -50,7 +45,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class ClusterTlsTest {
 
-  private static final String STOREPASS = "test-only-store";
   /** How long a node's log is watched for a line it must write. */
   private static final long LOG_WAIT_MS = 20_000;
 
@@ -80,14 +74,19 @@ class ClusterTlsTest {
 
   @BeforeAll
   static void makeCertificates() throws Exception {
-    Path ca = makeCa("cluster-ca");
-    Path rogueCa = makeCa("rogue-ca");
-    nodeA = makeNode("node-a", "cluster-ca", ca);
-    nodeB = makeNode("node-b", "cluster-ca", ca);
+    TestPki certificates = new TestPki(pki);
+    Path ca = certificates.ca("cluster-ca");
+    Path rogueCa = certificates.ca("rogue-ca");
+    nodeA = files(certificates.signed("node-a", "cluster-ca", ca));
+    nodeB = files(certificates.signed("node-b", "cluster-ca", ca));
     Path both = pki.resolve("rogue-trusts.pem");
     Files.writeString(both, Files.readString(rogueCa) + Files.readString(ca));
-    NodeFiles r = makeNode("node-r", "rogue-ca", rogueCa);
+    NodeFiles r = files(certificates.signed("node-r", "rogue-ca", rogueCa));
     rogue = new NodeFiles(r.cert(), r.key(), both);
+  }
+
+  private static NodeFiles files(TestPki.Issued f) {
+    return new NodeFiles(f.cert(), f.key(), f.ca());
   }
 
   @AfterEach
@@ -304,51 +303,6 @@ class ClusterTlsTest {
           fail("watching the log failed: " + e);
         }
       }
-    }
-  }
-
-  /** A self-signed CA: its PKCS#12 store {@code <name>.p12} and its certificate {@code <name>.pem}. */
-  private static Path makeCa(String name) throws Exception {
-    Path store = pki.resolve(name + ".p12");
-    Path pem = pki.resolve(name + ".pem");
-    keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
-      "-ext", "bc:c", "-validity", "2", "-keystore", store.toString());
-    keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", store.toString(), "-file", pem.toString());
-    return pem;
-  }
-
-  /** A node's key and certificate, signed by CA {@code caName} (made by {@link #makeCa}), as PEM files. */
-  private static NodeFiles makeNode(String name, String caName, Path caPem) throws Exception {
-    Path store = pki.resolve(name + ".p12");
-    Path csr = pki.resolve(name + ".csr");
-    Path cert = pki.resolve(name + ".pem");
-    Path key = pki.resolve(name + ".key");
-    keytool("-genkeypair", "-alias", "node", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
-      "-validity", "2", "-keystore", store.toString());
-    keytool("-certreq", "-alias", "node", "-keystore", store.toString(), "-file", csr.toString());
-    keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", pki.resolve(caName + ".p12").toString(),
-      "-infile", csr.toString(), "-outfile", cert.toString(), "-validity", "2", "-ext", "eku=serverAuth,clientAuth");
-    // keytool does not write private keys: the PKCS#8 encoding from the store, as PEM
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(store)) {
-      ks.load(in, STOREPASS.toCharArray());
-    }
-    Key k = ks.getKey("node", STOREPASS.toCharArray());
-    Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
-      + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(k.getEncoded())
-      + "\n-----END PRIVATE KEY-----\n");
-    return new NodeFiles(cert, key, caPem);
-  }
-
-  private static void keytool(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    command.addAll(List.of(args));
-    command.addAll(List.of("-storepass", STOREPASS, "-storetype", "PKCS12", "-noprompt"));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new AssertionError("keytool " + String.join(" ", args) + " failed:\n" + out);
     }
   }
 }

@@ -77,7 +77,7 @@ public final class SignalingHubImpl implements SignalingHub {
       .compose(v -> vertx.deployVerticle(() -> new RouterVerticle(options, events), one).map(this::track))
       .compose(v -> vertx.deployVerticle(() -> {
         WsIngressVerticle ingress = new WsIngressVerticle(options, listenOn,
-          server == null ? null : router -> hubRoutes(router, server.isDemo()));
+          server == null ? null : router -> hubRoutes(router, server.isDemo()), server == null ? null : server.tls());
         ingresses.add(ingress);
         return ingress;
       }, new DeploymentOptions().setInstances(options.getIngressInstances())).map(this::track))

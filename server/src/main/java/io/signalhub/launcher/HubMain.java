@@ -218,7 +218,8 @@ public final class HubMain implements Callable<Integer> {
 
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     long jvmMs = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
-    String url = "http://" + options.server().getHost() + ":" + hub.actualPort() + "/";
+    String url = (options.server().tls() == null ? "http://" : "https://") + options.server().getHost() + ":"
+      + hub.actualPort() + "/";
     String mode = options.cluster().isClustered()
       ? "clustered as node " + io.signalhub.verticles.impl.Nodes.nodeId(vertx) + ", "
         + ((VertxInternal) vertx).clusterManager().getNodes().size() + " node(s) in the cluster"

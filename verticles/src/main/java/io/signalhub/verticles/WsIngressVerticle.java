@@ -19,9 +19,13 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.file.FileProps;
+import io.vertx.core.file.FileSystem;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.ServerSSLOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -56,6 +60,10 @@ public class WsIngressVerticle extends VerticleBase {
 
   private HubOptions options;
   private final SocketAddress listenOn;
+  /** TLS of the own server, or {@code null}. */
+  private final ServerTls tls;
+  /** The timer that checks {@link #tls}'s files for a change, or -1. */
+  private long tlsCheck = -1;
   private boolean listenFromConfig;
   private final Consumer<Router> routes;
   private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
@@ -96,9 +104,18 @@ public class WsIngressVerticle extends VerticleBase {
    * @param routes adds more routes (e.g. a demo page) to its own server's router; may be {@code null}
    */
   public WsIngressVerticle(HubOptions options, SocketAddress listenOn, Consumer<Router> routes) {
+    this(options, listenOn, routes, null);
+  }
+
+  /**
+   * As {@link #WsIngressVerticle(HubOptions, SocketAddress, Consumer)}, the own server speaking TLS with
+   * {@code tls} ({@code null}: plain HTTP).
+   */
+  public WsIngressVerticle(HubOptions options, SocketAddress listenOn, Consumer<Router> routes, ServerTls tls) {
     this.options = options;
     this.listenOn = listenOn;
     this.routes = routes;
+    this.tls = tls;
   }
 
   /**
@@ -156,9 +173,52 @@ public class WsIngressVerticle extends VerticleBase {
     if (routes != null) {
       routes.accept(router);
     }
-    server = vertx.createHttpServer(serverOptions(options).setHost(address.host()).setPort(address.port()))
-      .requestHandler(router);
-    return consumers.compose(v -> server.listen());
+    HttpServerOptions serverOptions = serverOptions(options).setHost(address.host()).setPort(address.port());
+    if (tls != null) {
+      serverOptions.setSsl(true).setKeyCertOptions(pem());
+    }
+    server = vertx.createHttpServer(serverOptions).requestHandler(router);
+    return consumers.compose(v -> server.listen()).onSuccess(s -> {
+      if (tls != null) {
+        watchTlsFiles(tlsFilesStamp());
+      }
+    });
+  }
+
+  private PemKeyCertOptions pem() {
+    return new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath());
+  }
+
+  /** Modification times and sizes of the certificate and key files, to tell a change. */
+  private Future<String> tlsFilesStamp() {
+    FileSystem fs = vertx.fileSystem();
+    return Future.all(fs.props(tls.certPath()), fs.props(tls.keyPath())).map(all -> {
+      FileProps cert = all.resultAt(0);
+      FileProps key = all.resultAt(1);
+      return cert.lastModifiedTime() + "/" + cert.size() + "/" + key.lastModifiedTime() + "/" + key.size();
+    });
+  }
+
+  /**
+   * Every {@link ServerTls#reloadCheckMs()}, applies the certificate and key files to new connections when they
+   * changed (a renewal); files being rewritten or unreadable keep the current ones (logged), tried again next time.
+   */
+  private void watchTlsFiles(Future<String> previous) {
+    previous.onComplete(first -> tlsCheck = vertx.setTimer(tls.reloadCheckMs(), t -> {
+      Future<String> now = tlsFilesStamp();
+      now.compose(stamp -> first.succeeded() && stamp.equals(first.result()) ? Future.succeededFuture(false)
+          : server.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(pem()), true))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.warn("TLS files {} and {} not applied: {}", tls.certPath(), tls.keyPath(), ar.cause().toString());
+          } else if (ar.result()) {
+            LOG.info("TLS certificate {} applied to new connections", tls.certPath());
+          }
+          if (!stopping) {
+            watchTlsFiles(ar.succeeded() ? now : first.succeeded() ? Future.succeededFuture(first.result()) : now);
+          }
+        });
+    }));
   }
 
   /** Another node is stopping: park one of its resumable peers here ({@link Session#adopt}). */
@@ -182,6 +242,7 @@ public class WsIngressVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    vertx.cancelTimer(tlsCheck);
     // no more adoptions here, then hand the resumable peers to other nodes (the others leave their rooms)
     Future<Void> unregistered = adoptions == null ? Future.succeededFuture() : adoptions.unregister().otherwiseEmpty();
     Future<?> closed = unregistered.compose(v -> {

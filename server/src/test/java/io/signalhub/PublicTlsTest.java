@@ -1,0 +1,112 @@
+package io.signalhub;
+
+import io.signalhub.verticles.HubOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientWebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static io.signalhub.RealWebRtcE2ETest.CHROMIUM;
+import static io.signalhub.RealWebRtcE2ETest.require;
+import static io.signalhub.RealWebRtcE2ETest.requireNodeModules;
+import static io.signalhub.RealWebRtcE2ETest.runNode;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * TLS on the hub's own server ({@code tlsCert}, {@code tlsKey}; docs/configuration.md, "TLS for clients"), with
+ * certificates of a test CA: {@code wss://} from Vert.x, from Node's {@code ws} and from headless Chromium (the demo
+ * page over HTTPS, its WebSocket over {@code wss://}); a plain {@code ws://} to the port is refused; a renewed
+ * certificate written over the files is served to new connections without a restart, while an open one goes on.
+ */
+class PublicTlsTest {
+
+  private static final long RELOAD_CHECK_MS = 200;
+
+  private Vertx vertx;
+
+  @AfterEach
+  void close() throws Exception {
+    if (vertx != null) {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void wssFromVertxNodeAndChromiumPlainWsRefusedAndARenewedCertificatePickedUp(@TempDir Path dir) throws Exception {
+    TestPki pki = new TestPki(dir);
+    Path ca1 = pki.ca("ca-one");
+    TestPki.Issued first = pki.signed("hub-one", "ca-one", ca1);
+    Path ca2 = pki.ca("ca-two");
+    TestPki.Issued renewed = pki.signed("hub-two", "ca-two", ca2);
+    Path cert = dir.resolve("live-cert.pem");
+    Path key = dir.resolve("live-key.pem");
+    Files.copy(first.cert(), cert);
+    Files.copy(first.key(), key);
+
+    vertx = Vertx.vertx();
+    SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true));
+    hub.deploy(new HubServerOptions().setPort(0).setTlsCert(cert.toString()).setTlsKey(key.toString())
+      .setTlsReloadCheckMs(RELOAD_CHECK_MS)).await(30, TimeUnit.SECONDS);
+    int port = hub.actualPort();
+
+    BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    ClientWebSocket open = connect(port, ca1, "alice", frames);
+    assertEquals("welcome", frames.poll(10, TimeUnit.SECONDS).getString("type"), "wss:// trusting the hub's CA");
+    assertThrows(Exception.class, () -> TestPeer.connect(vertx, port, "/ws?roomId=tls&ClientId=plain"),
+      "plain ws:// to the TLS port");
+
+    requireNodeModules();
+    JsonObject node = runNode("wss-client.js", "wss://127.0.0.1:" + port + "/ws?roomId=tls-node&ClientId=node", ca1.toString());
+    System.out.println("wss:// from Node's ws: " + node.encode());
+    require(new File(CHROMIUM).canExecute(), "Chromium at " + CHROMIUM + " (apt-get install chromium)");
+    JsonObject browser = runNode("chromium-demo.js", "https://127.0.0.1:" + port, "tls-demo");
+    System.out.println("the demo page over HTTPS and wss:// in Chromium: " + browser.encode());
+
+    // a renewal: new files in place, picked up by the next check, for new connections only
+    Files.copy(renewed.cert(), cert, StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(renewed.key(), key, StandardCopyOption.REPLACE_EXISTING);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    ClientWebSocket second = null;
+    while (second == null && System.nanoTime() < deadline) {
+      try {
+        second = connect(port, ca2, "bob", new LinkedBlockingQueue<>());
+      } catch (Exception notYet) {
+        TimeUnit.MILLISECONDS.sleep(RELOAD_CHECK_MS); // the poll's pace, not a wait for the condition
+      }
+    }
+    assertNotNull(second, "the renewed certificate (another CA) was not served within 10 s");
+    assertThrows(Exception.class, () -> connect(port, ca1, "carol", new LinkedBlockingQueue<>()),
+      "the first certificate is no longer served");
+    JsonObject joined = frames.poll(10, TimeUnit.SECONDS);
+    assertEquals("bob", joined.getJsonObject("data").getString("id"), "the open connection goes on: " + joined.encode());
+    assertFalse(open.isClosed());
+  }
+
+  /** A wss:// connection trusting only {@code ca}, joining room {@code tls} as {@code id}. */
+  private ClientWebSocket connect(int port, Path ca, String id, BlockingQueue<JsonObject> frames) throws Exception {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true)
+      .setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
+    ClientWebSocket ws = client.webSocket();
+    ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
+    ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setSsl(true)
+      .setURI("/ws?roomId=tls&ClientId=" + id)).await(10, TimeUnit.SECONDS);
+    return ws;
+  }
+}
