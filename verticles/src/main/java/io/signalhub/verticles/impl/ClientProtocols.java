@@ -9,7 +9,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.CorsHandler;
@@ -96,8 +95,7 @@ public final class ClientProtocols {
       : !options.getPeerjsKey().equals(key) ? "Invalid key provided"
       : !Ids.isValid(id) ? "Invalid id: 1-64 of A-Z a-z 0-9 _ -" : null;
     if (refusal != null) {
-      ws.writeTextMessage(new JsonObject().put("type", "ERROR").put("payload", new JsonObject().put("msg", refusal)).encode());
-      ws.close(CloseCodes.POLICY_VIOLATION, refusal);
+      PeerJsSession.refuse(ws, "ERROR", refusal, CloseCodes.POLICY_VIOLATION);
       onClose.run();
       return;
     }

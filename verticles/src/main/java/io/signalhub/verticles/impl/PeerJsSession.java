@@ -6,14 +6,12 @@ import io.signalhub.verticles.Addresses;
 import io.signalhub.verticles.HubOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +57,7 @@ public final class PeerJsSession {
 
   private final Vertx vertx;
   private final ServerWebSocket ws;
+  private final ProtocolSocket socket;
   private final HubOptions options;
   private final String node;
   private final HubMetrics metrics;
@@ -67,12 +66,10 @@ public final class PeerJsSession {
   private final String token;
   private final Runnable onClose;
   private final String epoch = io.signalhub.protocol.Ids.random();
-  private final RateLimit rate;
   /** Messages per destination id whose connection is being looked up, in the order they were sent. */
   private final Map<String, ArrayDeque<Pending>> outbound = new HashMap<>();
   private State state = State.AUTHENTICATING;
   private MessageConsumer<Object> consumer;
-  private long lastSeen = System.currentTimeMillis();
 
   PeerJsSession(Vertx vertx, ServerWebSocket ws, HubOptions options, String node, HubMetrics metrics, TokenAuth auth,
                 String id, String token, Runnable onClose) {
@@ -85,17 +82,14 @@ public final class PeerJsSession {
     this.id = id;
     this.token = token;
     this.onClose = onClose;
-    this.rate = new RateLimit(options);
+    this.socket = new ProtocolSocket(ws, options, metrics);
   }
 
   /** Authenticates (unless anonymous), claims the id, registers the peer's consumer and sends {@code OPEN}. */
   void start() {
     metrics.connectionOpened();
-    ws.setWriteQueueMaxSize(options.getMaxQueuedBytes());
     ws.pause(); // what the client sends before OPEN waits
     ws.textMessageHandler(this::onText);
-    ws.pongHandler(b -> lastSeen = System.currentTimeMillis());
-    ws.exceptionHandler(this::onSocketError);
     ws.closeHandler(v -> closed());
     Future<Void> authenticated = options.isAnonymous() ? Future.succeededFuture()
       : auth == null ? Future.failedFuture("this hub accepts no tokens")
@@ -169,39 +163,18 @@ public final class PeerJsSession {
   private void onMessage(Message<Object> msg) {
     String op = msg.headers().get(Addresses.HEADER_OP);
     if (Addresses.OP_PING.equals(op)) {
-      if (System.currentTimeMillis() - lastSeen > options.getIdleTimeoutMs()) {
-        close(CloseCodes.IDLE_TIMEOUT, "idle timeout");
-      } else {
-        ws.writePing(Buffer.buffer());
-      }
+      socket.heartbeat(); // presence pings each of its peers every pingIntervalMs
     } else if (Addresses.OP_REPLACE.equals(op)) {
       msg.reply(new JsonObject());
       close(CloseCodes.SESSION_TAKEN_OVER, "taken over by a new connection");
     } else if (op == null && msg.body() instanceof String frame && state == State.OPEN) {
-      if (ws.writeQueueFull()) {
-        close(CloseCodes.TRY_AGAIN_LATER, "slow reader");
-      } else {
-        ws.writeTextMessage(frame);
-      }
+      socket.write(frame);
     }
   }
 
   private void onText(String text) {
-    lastSeen = System.currentTimeMillis();
-    if (state != State.OPEN) {
+    if (!socket.arrived() || state != State.OPEN) {
       return;
-    }
-    switch (rate.take(System.nanoTime())) {
-      case PASS -> { }
-      case DROP_AND_SAY, DROP -> {
-        metrics.error(ErrorCode.RATE_LIMITED.code());
-        return;
-      }
-      case CLOSE -> {
-        metrics.error(ErrorCode.RATE_LIMITED.code());
-        close(CloseCodes.POLICY_VIOLATION, "rate limit");
-        return;
-      }
     }
     JsonObject frame;
     try {
@@ -275,7 +248,7 @@ public final class PeerJsSession {
           lapsed = true;
         }
         if (lapsed) {
-          ws.writeTextMessage(new JsonObject().put("type", "EXPIRE").put("src", dst).put("dst", id).encode());
+          socket.write(new JsonObject().put("type", "EXPIRE").put("src", dst).put("dst", id).encode());
         }
         if (queue.isEmpty()) {
           outbound.remove(dst);
@@ -298,21 +271,18 @@ public final class PeerJsSession {
   }
 
   private void refuse(String type, String message, short code) {
-    ws.writeTextMessage(new JsonObject().put("type", type).put("payload", new JsonObject().put("msg", message)).encode());
-    close(code, message);
+    refuse(ws, type, message, code);
   }
 
-  private void onSocketError(Throwable t) {
-    if (t instanceof CorruptedWebSocketFrameException bad && state != State.CLOSED) {
-      close((short) bad.closeStatus().code(), bad.closeStatus().reasonText()); // e.g. 1009 for a frame too big
-    }
+  /** Sends {@code {"type":<type>,"payload":{"msg":<message>}}} ({@code ERROR}, {@code ID-TAKEN}), then closes with {@code code}. */
+  static void refuse(ServerWebSocket ws, String type, String message, short code) {
+    ws.writeTextMessage(new JsonObject().put("type", type).put("payload", new JsonObject().put("msg", message)).encode());
+    ws.close(code, message);
   }
 
   /** Closes the socket with {@code code}; the clean-up runs when it has closed. */
   void close(short code, String reason) {
-    if (!ws.isClosed()) {
-      ws.close(code, reason);
-    }
+    socket.close(code, reason);
   }
 
   private void closed() {

@@ -1,6 +1,5 @@
 package io.signalhub.verticles.impl;
 
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.signalhub.protocol.CloseCodes;
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.Ids;
@@ -8,7 +7,6 @@ import io.signalhub.verticles.Addresses;
 import io.signalhub.verticles.HubOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
@@ -47,6 +45,7 @@ public final class YjsSession {
 
   private final Vertx vertx;
   private final ServerWebSocket ws;
+  private final ProtocolSocket socket;
   private final HubOptions options;
   private final String node;
   private final HubMetrics metrics;
@@ -56,12 +55,10 @@ public final class YjsSession {
   private final Runnable onClose;
   /** This connection's id in lifecycle events (y-webrtc's own peer ids travel inside what it publishes). */
   private final String id = Ids.random();
-  private final RateLimit rate;
   private final Set<String> subscribed = new LinkedHashSet<>();
   private State state = State.AUTHENTICATING;
   /** The one topic a token's {@code room} claim allows, or {@code null}: any. */
   private String onlyTopic;
-  private long lastSeen = System.currentTimeMillis();
   private long pingTimer = -1;
 
   YjsSession(Vertx vertx, ServerWebSocket ws, HubOptions options, String node, HubMetrics metrics, TokenAuth auth,
@@ -75,28 +72,15 @@ public final class YjsSession {
     this.token = token;
     this.topics = topics;
     this.onClose = onClose;
-    this.rate = new RateLimit(options);
+    this.socket = new ProtocolSocket(ws, options, metrics);
   }
 
   void start() {
     metrics.connectionOpened();
-    ws.setWriteQueueMaxSize(options.getMaxQueuedBytes());
     ws.pause();
     ws.textMessageHandler(this::onText);
-    ws.pongHandler(b -> lastSeen = System.currentTimeMillis());
-    ws.exceptionHandler(t -> {
-      if (t instanceof CorruptedWebSocketFrameException bad) {
-        close((short) bad.closeStatus().code(), bad.closeStatus().reasonText());
-      }
-    });
     ws.closeHandler(v -> closed());
-    pingTimer = vertx.setPeriodic(options.getPingIntervalMs(), t -> {
-      if (System.currentTimeMillis() - lastSeen > options.getIdleTimeoutMs()) {
-        close(CloseCodes.IDLE_TIMEOUT, "idle timeout");
-      } else {
-        ws.writePing(Buffer.buffer());
-      }
-    });
+    pingTimer = vertx.setPeriodic(options.getPingIntervalMs(), t -> socket.heartbeat());
     Future<String> authenticated = options.isAnonymous() ? Future.succeededFuture(null)
       : auth == null ? Future.failedFuture("this hub accepts no tokens")
       : auth.verify(token).map(TokenAuth.Claims::room);
@@ -117,21 +101,8 @@ public final class YjsSession {
   }
 
   private void onText(String text) {
-    lastSeen = System.currentTimeMillis();
-    if (state != State.OPEN) {
+    if (!socket.arrived() || state != State.OPEN) {
       return;
-    }
-    switch (rate.take(System.nanoTime())) {
-      case PASS -> { }
-      case DROP_AND_SAY, DROP -> {
-        metrics.error(ErrorCode.RATE_LIMITED.code());
-        return;
-      }
-      case CLOSE -> {
-        metrics.error(ErrorCode.RATE_LIMITED.code());
-        close(CloseCodes.POLICY_VIOLATION, "rate limit");
-        return;
-      }
     }
     JsonObject frame;
     try {
@@ -204,21 +175,14 @@ public final class YjsSession {
 
   /** Writes a frame to the socket; a full write queue closes it with 1013. */
   void write(String frame) {
-    if (state == State.CLOSED) {
-      return;
-    }
-    if (ws.writeQueueFull()) {
-      close(CloseCodes.TRY_AGAIN_LATER, "slow reader");
-    } else {
-      ws.writeTextMessage(frame);
+    if (state != State.CLOSED) {
+      socket.write(frame);
     }
   }
 
   /** Closes the socket with {@code code}; the clean-up runs when it has closed. */
   void close(short code, String reason) {
-    if (!ws.isClosed()) {
-      ws.close(code, reason);
-    }
+    socket.close(code, reason);
   }
 
   private void closed() {
