@@ -7,6 +7,7 @@ import io.signalhub.verticles.HubOptions;
 import io.signalhub.verticles.PresenceVerticle;
 import io.signalhub.verticles.RoomRegistryVerticle;
 import io.signalhub.verticles.RouterVerticle;
+import io.signalhub.verticles.WebhookVerticle;
 import io.signalhub.verticles.WsIngressVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -75,6 +76,8 @@ public final class SignalingHubImpl implements SignalingHub {
     return vertx.deployVerticle(() -> new RoomRegistryVerticle(options, events), one).map(this::track)
       .compose(v -> vertx.deployVerticle(() -> new PresenceVerticle(options), one).map(this::track))
       .compose(v -> vertx.deployVerticle(() -> new RouterVerticle(options, events), one).map(this::track))
+      .compose(v -> !options.hasWebhooks() ? Future.<String>succeededFuture()
+        : vertx.deployVerticle(() -> new WebhookVerticle(options), one).map(this::track))
       .compose(v -> vertx.deployVerticle(() -> {
         WsIngressVerticle ingress = new WsIngressVerticle(options, listenOn,
           server == null ? null : router -> hubRoutes(router, server.isDemo()), server == null ? null : server.tls());

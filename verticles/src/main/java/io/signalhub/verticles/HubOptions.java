@@ -147,6 +147,23 @@ public class HubOptions extends Settings<HubOptions> {
   public static final Setting<Integer> YJS_MAX_TOPICS = Setting.ofInt("yjsMaxTopics", 64, "topics",
       "most y-webrtc topics (rooms) one connection may subscribe to; further subscriptions are ignored")
     .rule(v -> v >= 1, "must be >= 1");
+  public static final Setting<String> WEBHOOK_URLS = Setting.ofString("webhookUrls", "",
+      "URLs (`http://` or `https://`, comma-separated) that get a signed POST for each room created or closed and each "
+        + "peer joined or left (docs/protocol.md, Webhooks); empty = none")
+    .rule(v -> v.isBlank() || java.util.Arrays.stream(v.split(",")).map(String::trim)
+      .allMatch(u -> u.startsWith("http://") || u.startsWith("https://")), "must be http:// or https:// URLs, comma-separated");
+  public static final Setting<String> WEBHOOK_SECRET = Setting.ofString("webhookSecret", "",
+      "key of the webhooks' signature, `X-Signalhub-Signature: sha256=<hex HMAC-SHA256 of the body>`; at least 16 "
+        + "characters, required with `webhookUrls`")
+    .rule((v, all) -> all.get(WEBHOOK_URLS).isBlank() || v.length() >= 16, "is required with webhookUrls, at least 16 characters")
+    .secret();
+  public static final Setting<Integer> WEBHOOK_QUEUE_MAX = Setting.ofInt("webhookQueueMax", 10_000, "events",
+      "most events waiting for one URL (it is down or slow); newer ones are dropped and counted "
+        + "(`signalhub_webhook_events_total{outcome=\"dropped\"}`)")
+    .rule(v -> v >= 1, "must be >= 1");
+  public static final Setting<Long> WEBHOOK_TIMEOUT_MS = Setting.ofLong("webhookTimeoutMs", 5_000, "ms",
+      "time a webhook POST may take before it counts as failed and is retried")
+    .rule(v -> v >= 100, "must be >= 100");
 
   /** Every setting, in the order of {@code config/hub.json}. */
   public static final List<Setting<?>> SETTINGS = List.of(WS_PATH, ROOM_CAPACITY, MAX_FRAME_BYTES,
@@ -155,7 +172,7 @@ public class HubOptions extends Settings<HubOptions> {
     JWT_PUBLIC_KEY, JWT_PUBLIC_KEY_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, JOIN_TIMEOUT_MS, MAX_CONNECTIONS_PER_IP,
     MAX_ROOMS_PER_NODE, RESUME_GRACE_MS, RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST, MAX_QUEUED_BYTES,
     ALLOWED_ORIGINS, TURN_URLS, TURN_SECRET, TURN_TTL_MS, PUBLISH_LIFECYCLE_EVENTS, PEERJS_PATH, PEERJS_KEY,
-    PEERJS_EXPIRE_MS, YJS_PATH, YJS_MAX_TOPICS);
+    PEERJS_EXPIRE_MS, YJS_PATH, YJS_MAX_TOPICS, WEBHOOK_URLS, WEBHOOK_SECRET, WEBHOOK_QUEUE_MAX, WEBHOOK_TIMEOUT_MS);
 
   /** Options with every default. */
   public HubOptions() {
@@ -336,4 +353,25 @@ public class HubOptions extends Settings<HubOptions> {
   /** {@link #YJS_MAX_TOPICS}. */
   public int getYjsMaxTopics() { return get(YJS_MAX_TOPICS); }
   public HubOptions setYjsMaxTopics(int v) { return set(YJS_MAX_TOPICS, v); }
+
+  /** {@link #WEBHOOK_URLS}. */
+  public String getWebhookUrls() { return get(WEBHOOK_URLS); }
+  public HubOptions setWebhookUrls(String v) { return set(WEBHOOK_URLS, v); }
+
+  /** {@link #WEBHOOK_SECRET}. */
+  public String getWebhookSecret() { return get(WEBHOOK_SECRET); }
+  public HubOptions setWebhookSecret(String v) { return set(WEBHOOK_SECRET, v); }
+
+  /** {@link #WEBHOOK_QUEUE_MAX}. */
+  public int getWebhookQueueMax() { return get(WEBHOOK_QUEUE_MAX); }
+  public HubOptions setWebhookQueueMax(int v) { return set(WEBHOOK_QUEUE_MAX, v); }
+
+  /** {@link #WEBHOOK_TIMEOUT_MS}. */
+  public long getWebhookTimeoutMs() { return get(WEBHOOK_TIMEOUT_MS); }
+  public HubOptions setWebhookTimeoutMs(long v) { return set(WEBHOOK_TIMEOUT_MS, v); }
+
+  /** Whether webhooks are configured ({@link #WEBHOOK_URLS}). */
+  public boolean hasWebhooks() {
+    return !getWebhookUrls().isBlank();
+  }
 }

@@ -126,7 +126,7 @@ public class RoomRegistryVerticle extends VerticleBase {
       }
       if (joined.added()) {
         publishJoin("joined", json, peer, peerNode, joined.previous());
-        if (options.isPublishLifecycleEvents()) {
+        if (options.isPublishLifecycleEvents() || options.hasWebhooks()) {
           eb.publish(Addresses.LIFECYCLE_REGISTER, new JsonObject()
             .put("peer", peer).put("room", room).put("node", peerNode).put("members", state.members().size()), LOCAL);
         }
@@ -195,7 +195,7 @@ public class RoomRegistryVerticle extends VerticleBase {
     if (hook != null) {
       hook.tell(HubEventImpl.unregister(hook.promise(), peer, after.room(), peerNode, after.members().size(), reason, removed));
     }
-    if (options.isPublishLifecycleEvents()) {
+    if (options.isPublishLifecycleEvents() || options.hasWebhooks()) {
       vertx.eventBus().publish(Addresses.LIFECYCLE_UNREGISTER, new JsonObject().put("peer", peer).put("room", after.room())
         .put("node", peerNode).put("reason", reason).put("roomRemoved", removed), LOCAL);
     }

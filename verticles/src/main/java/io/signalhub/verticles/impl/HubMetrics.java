@@ -14,6 +14,7 @@ import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +63,7 @@ public final class HubMetrics {
   private final Counter resumes;
   private final Map<String, Counter> forwardedByType = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Counter> errorsByCode = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Counter> webhookByOutcome = new java.util.concurrent.ConcurrentHashMap<>();
   /** The wall time of this node's last reconcile scan of the stores, ns (0 until one ran here). */
   private final AtomicLong lastReconcileNanos = new AtomicLong();
 
@@ -104,6 +106,19 @@ public final class HubMetrics {
     }
     for (ErrorCode code : ErrorCode.values()) {
       errorsByCode.put(code.code(), errorCounter(code.code()));
+    }
+    for (String outcome : List.of("delivered", "retried", "dropped")) {
+      webhookByOutcome.put(outcome, Counter.builder("signalhub.webhook.events").tag("outcome", outcome)
+        .description("webhook POSTs delivered (2xx), failed and retried, and events dropped on a full queue "
+          + "(webhookQueueMax)").register(registry));
+    }
+  }
+
+  /** A webhook event {@code delivered}, {@code retried} or {@code dropped} ({@code WebhookVerticle}). */
+  public void webhook(String outcome) {
+    Counter counter = webhookByOutcome.get(outcome);
+    if (counter != null) {
+      counter.increment();
     }
   }
 
