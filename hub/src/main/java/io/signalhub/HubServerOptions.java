@@ -42,8 +42,15 @@ public class HubServerOptions extends Settings<HubServerOptions> {
         + "the new one, open ones keep theirs, no restart")
     .rule(v -> v >= 100, "must be >= 100");
 
+  public static final Setting<String> ADMIN_SECRET = Setting.ofString("adminSecret", "",
+      "bearer token of the admin API (`/admin/...`: list rooms, remove peers, close rooms; docs/configuration.md, "
+        + "Admin API), at least 32 characters; empty = no admin API")
+    .rule(v -> v.isEmpty() || v.length() >= 32, "must be empty (no admin API) or at least 32 characters")
+    .secret();
+
   /** Every setting, in the order of {@code config/hub.json}. */
-  public static final List<Setting<?>> SETTINGS = List.of(HOST, PORT, DEMO, TLS_CERT, TLS_KEY, TLS_RELOAD_CHECK_MS);
+  public static final List<Setting<?>> SETTINGS = List.of(HOST, PORT, DEMO, TLS_CERT, TLS_KEY, TLS_RELOAD_CHECK_MS,
+    ADMIN_SECRET);
 
   /** Every default: loopback, port 8080, demo page on. */
   public HubServerOptions() {
@@ -87,6 +94,10 @@ public class HubServerOptions extends Settings<HubServerOptions> {
   /** {@link #TLS_RELOAD_CHECK_MS}. */
   public long getTlsReloadCheckMs() { return get(TLS_RELOAD_CHECK_MS); }
   public HubServerOptions setTlsReloadCheckMs(long v) { return set(TLS_RELOAD_CHECK_MS, v); }
+
+  /** {@link #ADMIN_SECRET}. */
+  public String getAdminSecret() { return get(ADMIN_SECRET); }
+  public HubServerOptions setAdminSecret(String v) { return set(ADMIN_SECRET, v); }
 
   /** The server's TLS, or {@code null} for plain HTTP. */
   public ServerTls tls() {

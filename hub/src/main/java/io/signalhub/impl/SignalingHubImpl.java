@@ -80,7 +80,7 @@ public final class SignalingHubImpl implements SignalingHub {
         : vertx.deployVerticle(() -> new WebhookVerticle(options), one).map(this::track))
       .compose(v -> vertx.deployVerticle(() -> {
         WsIngressVerticle ingress = new WsIngressVerticle(options, listenOn,
-          server == null ? null : router -> hubRoutes(router, server.isDemo()), server == null ? null : server.tls());
+          server == null ? null : router -> hubRoutes(router, server), server == null ? null : server.tls());
         ingresses.add(ingress);
         return ingress;
       }, new DeploymentOptions().setInstances(options.getIngressInstances())).map(this::track))
@@ -94,10 +94,11 @@ public final class SignalingHubImpl implements SignalingHub {
     return deploymentId;
   }
 
-  /** The hub's own server: operations endpoints, then the demo page. */
-  private void hubRoutes(Router router, boolean demo) {
+  /** The hub's own server: operations endpoints, the admin API (with {@code adminSecret}), then the demo page. */
+  private void hubRoutes(Router router, HubServerOptions server) {
     OpsRoutes.mount(router, vertx, this::ready);
-    if (demo) {
+    AdminRoutes.mount(router, vertx, options, server.getAdminSecret());
+    if (server.isDemo()) {
       // StaticHandler (vertx-web 5.0) leaves the request paused, so Vert.x never sees it end and the metrics'
       // vertx_http_server_active_requests grew by one for each file served: resume it once the response is sent
       router.get("/*").handler(ctx -> {

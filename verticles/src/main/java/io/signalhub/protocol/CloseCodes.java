@@ -21,6 +21,8 @@ public final class CloseCodes {
   public static final short SESSION_TAKEN_OVER = 4001;
   /** Idle time-out: no frame and no pong for {@code idleTimeoutMs} (private use). */
   public static final short IDLE_TIMEOUT = 4000;
+  /** Removed by the operator through the admin API: do not reconnect (private use). */
+  public static final short REMOVED = 4100;
 
   private CloseCodes() {
   }

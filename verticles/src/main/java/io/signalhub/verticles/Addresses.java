@@ -64,6 +64,11 @@ public final class Addresses {
    */
   public static final String OP_REPLACE = "replace";
   /**
+   * {@value #HEADER_OP} value, a request to a peer's connection from the admin API: close it with 4100 (removed by
+   * the operator) and leave its room, which hears {@code peer-left} with reason {@code removed}. Reply {@code {}}.
+   */
+  public static final String OP_REMOVE = "remove";
+  /**
    * Header on the {@code peer-joined} / {@code peer-left} frames presence sends to {@code peer.<id>.<epoch>}:
    * {@code +<peer id> <session>} (joined) or {@code -<peer id>} (left), with {@value #HEADER_ROOM_STATE}; and on the
    * body-less notice {@code ~<peer id> <session>} (a peer resumed on another connection: nothing is written). The receiving
@@ -161,6 +166,12 @@ public final class Addresses {
    * or {@code null} when the room does not exist.
    */
   public static final String ROOM_GET = "signalhub.room.get";
+
+  /**
+   * Local request to the room-registry: {@code {"after"?, "limit"}}, a page of the cluster's rooms in name order
+   * (names after {@code after}). Reply {@code {"rooms":[{"room","members":{<peer>:<session>,...}},...]}}.
+   */
+  public static final String ROOM_LIST = "signalhub.room.list";
 
   /**
    * Local request to the room-registry: {@code {}}. Removes from every room the peers of nodes that are no

@@ -87,6 +87,7 @@ public class RoomRegistryVerticle extends VerticleBase {
       eb.<JsonObject>localConsumer(Addresses.ROOM_JOIN, this::join).completion(),
       eb.<JsonObject>localConsumer(Addresses.ROOM_LEAVE, this::leave).completion(),
       eb.<JsonObject>localConsumer(Addresses.ROOM_GET, this::get).completion(),
+      eb.<JsonObject>localConsumer(Addresses.ROOM_LIST, this::list).completion(),
       eb.<JsonObject>localConsumer(Addresses.ROOM_EVICT, this::evict).completion(),
       eb.<JsonObject>consumer(Addresses.ROOM_EVENTS, this::roomEvent).completion());
   }
@@ -267,6 +268,18 @@ public class RoomRegistryVerticle extends VerticleBase {
         Replies.fail(msg, ar.cause());
       } else {
         msg.reply(ar.result() == null ? null : ar.result().toJson());
+      }
+    });
+  }
+
+  private void list(Message<JsonObject> msg) {
+    store.page(msg.body().getString("after"), msg.body().getInteger("limit", 100)).onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(msg, ar.cause());
+      } else {
+        io.vertx.core.json.JsonArray rooms = new io.vertx.core.json.JsonArray();
+        ar.result().forEach(state -> rooms.add(state.toJson()));
+        msg.reply(new JsonObject().put("rooms", rooms));
       }
     });
   }

@@ -250,12 +250,12 @@ final class Connection {
     onClosed(true);
   }
 
-  /** Closes the socket, leaving the clean-up to the close handler (a session taken over). */
   /** The client's IP address, for logs. */
   String remoteIp() {
     return ws.remoteAddress() == null ? "unknown" : ws.remoteAddress().hostAddress();
   }
 
+  /** Closes the socket, leaving the clean-up to the close handler (a session taken over). */
   void close(short code, String reason) {
     ws.close(code, reason);
   }

@@ -87,6 +87,19 @@ final class HazelcastRoomStore implements RoomStore {
   }
 
   @Override
+  public Future<List<RoomState>> page(String after, int limit) {
+    // keySet and getAll have no asynchronous form: on a worker, never on the event loop
+    return vertx.executeBlocking(() -> {
+      java.util.Set<String> keys = after == null ? rooms.keySet()
+        : rooms.keySet(com.hazelcast.query.Predicates.greaterThan("__key", after));
+      java.util.Set<String> page = keys.stream().sorted().limit(limit)
+        .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new));
+      java.util.Map<String, RoomState> states = rooms.getAll(page);
+      return page.stream().map(states::get).filter(java.util.Objects::nonNull).toList();
+    }, false);
+  }
+
+  @Override
   public Future<List<Eviction>> evictAbsentNodes() {
     // executeOnEntries has no asynchronous form: run it on a worker, never on the event loop
     return vertx.executeBlocking(() -> {

@@ -73,4 +73,10 @@ final class LocalRoomStore implements RoomStore, Shareable {
   public synchronized Future<RoomState> get(String room) {
     return Future.succeededFuture(rooms.get(room));
   }
+
+  @Override
+  public synchronized Future<java.util.List<RoomState>> page(String after, int limit) {
+    return Future.succeededFuture(rooms.keySet().stream().filter(r -> after == null || r.compareTo(after) > 0).sorted()
+      .limit(limit).map(rooms::get).toList());
+  }
 }

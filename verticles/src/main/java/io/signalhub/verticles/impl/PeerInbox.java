@@ -49,6 +49,11 @@ final class PeerInbox {
   /** A frame past the handover's screen: kept while suspended, written in the room, or held while joining it. */
   private void accept(Message<String> msg, String op) {
     Session s = session;
+    if (Addresses.OP_REMOVE.equals(op)) {
+      msg.reply(null);
+      s.remove();
+      return;
+    }
     if (op != null && !Addresses.OP_PING.equals(op)) {
       Reassertion.onOp(s, op, msg.body()); // after a change in the cluster
       return;

@@ -80,6 +80,12 @@ public interface RoomStore {
   Future<RoomState> get(String room);
 
   /**
+   * A page of the rooms in name order: at most {@code limit} rooms whose names sort after {@code after}
+   * ({@code null}: from the first). Reads every room name of the cluster (for an operator's listing, not a hot path).
+   */
+  Future<List<RoomState>> page(String after, int limit);
+
+  /**
    * Removes from every room the peers whose node is no longer a member of the cluster (crashed, or left
    * without cleaning up), removing rooms that become empty. Safe to run on several nodes at once: each
    * peer is removed, and reported, by exactly one of them.

@@ -1,6 +1,7 @@
 package io.signalhub.verticles.impl;
 
 import io.signalhub.protocol.Dialect;
+import io.signalhub.protocol.CloseCodes;
 import io.signalhub.protocol.Envelope;
 import io.signalhub.protocol.ErrorCode;
 import io.signalhub.protocol.Frames;
@@ -267,6 +268,21 @@ public final class Session {
       }
     } else {
       JoinFlow.start(this, in.room(), null, in.signal());
+    }
+  }
+
+  /**
+   * The operator removed this peer (admin API, {@link Addresses#OP_REMOVE}): close with 4100 and leave the room,
+   * which hears {@code peer-left} with reason {@code removed}; a suspended session just leaves.
+   */
+  void remove() {
+    Session.LOG.atInfo().addKeyValue("event", "removed").addKeyValue("peer", id).addKeyValue("room", room)
+      .log("peer {} removed from room {} by the operator", id, room);
+    if (isOpen()) {
+      closeWith(CloseCodes.REMOVED, "removed by the operator", "removed");
+    } else if (keeping()) {
+      leaveReason = "removed";
+      departure.leaveSuspended();
     }
   }
 
