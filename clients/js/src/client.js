@@ -1,11 +1,17 @@
 /**
- * SignalHub browser client: signaling protocol v1 (docs/protocol.md) over one WebSocket, with automatic
- * reconnection. A dependency-free ES module, no build step; the hub serves it at `/client.js`.
+ * SignalHub client: signaling protocol v1 (docs/protocol.md) over one WebSocket, with automatic reconnection and
+ * failover between the nodes of a hub cluster. A dependency-free ES module, no build step. The hub serves it at
+ * `/client.js` (with `Access-Control-Allow-Origin: *`, so a page on another origin can import it); it is also the
+ * npm package `signalhub-client` (the repository's clients/js, with TypeScript declarations in client.d.ts).
  *
  * @example
- * import { SignalingClient } from '/client.js';
+ * import { SignalingClient } from '/client.js';   // or 'https://hub.example.org/client.js', or 'signalhub-client'
  *
- * const client = new SignalingClient({ room: 'alpha123' });   // url defaults to ws(s)://<this origin>/ws
+ * const client = new SignalingClient({
+ *   room: 'alpha123',                  // without url/urls: ws(s)://<this page's host>/ws
+ *   urls: ['wss://hub1.example.org/ws', 'wss://hub2.example.org/ws'],  // nodes to fail over to (optional)
+ *   token: () => fetch('/signaling-token').then((r) => r.text()),       // a fresh JWT for each attempt (optional)
+ * });
  * client.on('welcome', ({ id, peers, iceServers }) => { ... });   // offer to each of `peers`
  * client.on('offer', async ({ from, data }) => {
  *   await pc.setRemoteDescription(data); await pc.setLocalDescription(); client.sendAnswer(from, pc.localDescription);
@@ -21,36 +27,63 @@
  *   are. With `resumed: false` the other peers were told `peer-left` then `peer-joined`: set connections up anew.
  * - `peer-joined` `{id, room}`; `peer-left` `{id, reason, room}`.
  * - `offer`, `answer`, `ice-candidate` {@link Relayed}; any other relayed type (e.g. `signal`) likewise.
- * - `error` {@link HubError}: an `error` frame from the hub (the socket stays usable).
+ * - `error` {@link HubError}: an `error` frame from the hub (the socket stays usable), or `token-failed`: the
+ *   token function threw or rejected.
  * - `state`: `'connecting' | 'joined' | 'reconnecting' | 'closed'`.
- * - `disconnect` `{code, reason, reconnecting}`: the socket closed (not emitted for close()/leave()).
+ * - `disconnect` `{code, reason, reconnecting, url}`: a socket closed, or an attempt was given up (code 1006)
+ *   (not emitted for close()/leave()); `reconnecting`: whether another attempt follows.
+ * - `retry` `{attempt, delayMs, url}`: the next attempt is due in `delayMs`, to `url` (`attempt`: 1, 2, ... failed
+ *   attempts since the last `welcome` or connect()).
  * - `message` (every frame received, parsed) and `sent` (every frame sent): for logging.
  *
- * connect() rejects (and the client is `closed`) when the first join fails: an `error` frame before
- * `welcome` (`id-taken`, `room-full`, `invalid-id`, ...) or the socket closing before `welcome`.
- * Reconnection: once joined, a socket that drops (any close but one caused by close()/leave() or with code
- * 1008) is reopened with exponential backoff (500 ms doubling up to `maxBackoffMs`, ±20 % jitter), joining
- * the same room with the same id (also one the hub chose). `id-taken` (our old connection not yet gone on
- * the hub) and `unavailable` are retried; `id-taken` at most 5 times in a row. Any other refusal closes.
- * If a `welcome` carried `data.resumeToken`, the reconnect sends it back as `&resume=<token>`, with
- * `&received=<seq>`, the `seq` of the last frame it got; frames with a `seq` already seen are ignored. The send methods return false, and send nothing, unless the client is `joined`.
+ * Nodes: `urls` lists the hub's nodes (`url` is a list of one); any node serves any room and any resume token.
+ * The first connect() tries them in order, one after the other at once, until one gives `welcome`: it moves on when
+ * an attempt's socket fails or closes before `welcome` (refused, unreachable, node stopping), when it gives no
+ * `welcome` within `joinTimeoutMs`, or on `unavailable`. connect() rejects (and the client is `closed`) when the
+ * last URL failed too, or at once on a refusal, which any node would repeat: an `error` frame before `welcome`
+ * (`id-taken`, `room-full`, `invalid-id`, `unauthorized`, ...), a close with 1008, a failed token function.
+ *
+ * Reconnection: once joined, a socket that drops (any close but one caused by close()/leave(), 1008 (refused) or
+ * 4001 (another connection took this session or id over)) is reopened, joining the same room with the same id (also
+ * one the hub chose). Every attempt goes to the next URL of the list in turn, starting after the node that dropped
+ * us, so a dead node costs one failed attempt. Backoff is per round over the list: the first attempt of each round
+ * waits 500 ms (`minBackoffMs`), doubling each round, ±20 % jitter, never more than `maxBackoffMs`; the other
+ * attempts of the round follow at once. With a single URL every attempt waits, 500 ms, 1 s, 2 s, ... A refusal
+ * by the hub that is retried (`unavailable`, `id-taken`: our old connection not yet gone; at most 5 in a row)
+ * or a failed token function ends the round: the next attempt waits the next backoff. Any other refusal closes.
+ * If a `welcome` carried `data.resumeToken`, each attempt sends it back as `&resume=<token>`, with
+ * `&received=<seq>`, the `seq` of the last frame it got; frames with a `seq` already seen are ignored. The
+ * token and `seq` are the client's, not a node's: the session resumes on whichever node answers.
+ *
+ * Authentication: `token` is a JWT string, or a function returning one (or a Promise of one) that is called before
+ * every attempt, the first connect's, each failover's and each reconnect's, so it can hand out a fresh token each
+ * time; it goes in the URL as `&token=<jwt>` (URL-encoded). Without it the hub must be in anonymous mode.
+ *
+ * The send methods return false, and send nothing, unless the client is `joined`. Outside a browser (Node 20 has
+ * no global WebSocket) pass the `WebSocket` option, e.g. the `ws` package's class, and an absolute `url`/`urls`.
  */
 
 /** @typedef {{id: string, room: string, peers: string[], iceServers?: RTCIceServer[], rejoined: boolean, resumed: boolean}} Welcome */
 /** @typedef {{type: string, from?: string, to?: string, room?: string, data: any}} Relayed */
 /** @typedef {{code: string, message: string, type?: string, to?: string}} HubError */
 /** @typedef {'connecting' | 'joined' | 'reconnecting' | 'closed'} State */
+/** @typedef {string | (() => string | null | undefined | Promise<string | null | undefined>)} TokenOption */
 
-const BACKOFF_START_MS = 500;
 const ID_TAKEN_RETRIES = 5;
 const LEAVE_TIMEOUT_MS = 1500;
+const OPEN = 1; // WebSocket.OPEN
+/** Closes that no node would answer otherwise: refused (token, join time-out, flood), and session taken over. */
+const FINAL_CLOSE_CODES = new Set([1008, 4001]);
+const noop = () => {};
 
 export class SignalingClient {
   /** @type {State} */ state = 'closed';
   #listeners = new Map();
   /** @type {WebSocket | null} */ #ws = null;
+  #WebSocket; #token; #urlIndex = 0;
   #id; #peers = new Set(); #resumeToken = null; #lastSeq = 0; #welcomed = false; #stopped = true;
-  #attempt = 0; #idTaken = 0; #retryTimer = 0; #joinTimer = 0; #leaveTimer = 0; #leaving = null;
+  #attempt = 0; #failures = 0; #tried = 0; #idTaken = 0; #generation = 0;
+  #retryTimer = 0; #joinTimer = 0; #leaveTimer = 0; #leaving = null;
   /** @type {{resolve: (w: Welcome) => void, reject: (e: Error) => void, promise: Promise<Welcome>} | null} */
   #waiting = null;
   /** @type {Welcome | null} */ #welcome = null;
@@ -58,17 +91,49 @@ export class SignalingClient {
   /**
    * @param {object} options
    * @param {string} options.room room to join (1-64 of `A-Z a-z 0-9 _ -`)
-   * @param {string} [options.id] peer id; by default the hub chooses one (kept across reconnects)
-   * @param {string} [options.url] WebSocket URL of the hub, default `ws(s)://<page host>/ws`
+   * @param {string} [options.id] peer id; by default the hub chooses one (kept across reconnects); with a token,
+   *   its `sub`
+   * @param {string} [options.url] WebSocket URL of the hub (`ws:`, `wss:`, or `http(s):`, relative to the page),
+   *   default `ws(s)://<page host>/ws`
+   * @param {string[]} [options.urls] WebSocket URLs of several nodes of the hub, instead of `url`: tried in order,
+   *   and in turn on reconnects (see the module documentation)
+   * @param {TokenOption} [options.token] JWT, or a function giving one (or a Promise of one), called before each
+   *   attempt; sent as `?token=`
    * @param {boolean} [options.reconnect] reconnect after a dropped socket (default true)
+   * @param {number} [options.minBackoffMs] wait before the first round of reconnect attempts (default 500)
    * @param {number} [options.maxBackoffMs] longest wait between reconnect attempts (default 10000)
-   * @param {number} [options.joinTimeoutMs] give up an attempt without `welcome` after this long (default 10000)
+   * @param {number} [options.joinTimeoutMs] give up an attempt (token, handshake and `welcome`) after this long,
+   *   and try the next URL (default 10000)
+   * @param {new (url: string) => WebSocket} [options.WebSocket] WebSocket class, default the global one
    */
-  constructor({ room, id, url, reconnect = true, maxBackoffMs = 10000, joinTimeoutMs = 10000 }) {
+  constructor({
+    room, id, url, urls, token, reconnect = true, minBackoffMs = 500, maxBackoffMs = 10000, joinTimeoutMs = 10000,
+    WebSocket: WebSocketClass = globalThis.WebSocket,
+  } = /** @type {any} */ ({})) {
     if (!room) throw new TypeError('SignalingClient: room is required');
+    if (url && urls) throw new TypeError('SignalingClient: give url or urls, not both');
+    const base = globalThis.location?.href;
+    const list = urls ? [...urls] : [url || defaultUrl()];
+    if (!list.length) throw new TypeError('SignalingClient: urls is empty');
+    for (const u of list) {
+      let parsed = null;
+      try { parsed = new URL(u, base); } catch { /* checked below */ }
+      if (!parsed || !/^(wss?|https?):$/.test(parsed.protocol)) {
+        throw new TypeError(`SignalingClient: not a ws(s) or http(s) URL${base ? '' : ' (an absolute URL is needed here)'}: ${u}`);
+      }
+    }
+    if (token != null && typeof token !== 'string' && typeof token !== 'function') {
+      throw new TypeError('SignalingClient: token must be a string or a function');
+    }
+    if (typeof WebSocketClass !== 'function') {
+      throw new TypeError('SignalingClient: no WebSocket class here: pass the WebSocket option (e.g. the ws package\'s)');
+    }
     this.room = room;
-    this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-    this.options = { id, reconnect, maxBackoffMs, joinTimeoutMs };
+    /** @type {readonly string[]} */
+    this.urls = Object.freeze(list.map(String));
+    this.options = { id, reconnect, minBackoffMs, maxBackoffMs, joinTimeoutMs };
+    this.#token = token;
+    this.#WebSocket = WebSocketClass;
     this.#id = id;
   }
 
@@ -77,6 +142,9 @@ export class SignalingClient {
 
   /** The other peers of the room, as far as we were told. @returns {string[]} */
   get peers() { return [...this.#peers]; }
+
+  /** The URL (one of `urls`, as given) of the current or last attempt. @returns {string} */
+  get url() { return this.urls[this.#urlIndex]; }
 
   /** @param {string} name see the module documentation @param {(value: any) => void} fn @returns {() => void} */
   on(name, fn) {
@@ -96,14 +164,16 @@ export class SignalingClient {
       const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
       this.#waiting = { resolve, reject, promise };
     }
+    const { promise } = this.#waiting; // the attempt may settle it at once (a token function that throws)
     if (this.state === 'closed') {
       this.#stopped = false;
       this.#welcomed = false;
       this.#id = this.options.id;
-      this.#attempt = this.#idTaken = 0;
+      this.#attempt = this.#failures = this.#tried = this.#idTaken = 0;
+      this.#urlIndex = 0;
       this.#open('connecting');
     }
-    return this.#waiting.promise;
+    return promise;
   }
 
   /**
@@ -147,6 +217,7 @@ export class SignalingClient {
   /** Closes the socket at once, with no reconnect. */
   close() {
     this.#stopped = true;
+    this.#generation++; // an attempt still waiting for its token goes no further
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#joinTimer);
     clearTimeout(this.#leaveTimer);
@@ -162,22 +233,64 @@ export class SignalingClient {
 
   // -------------------------------------------------------------------------------------------
 
-  #open(state) {
+  /** One attempt: the token, the socket to `this.url`, then `welcome` within joinTimeoutMs. */
+  async #open(state) {
     this.#setState(state);
-    const url = new URL(this.url, location.href); // a relative or http(s) URL works too
+    const generation = ++this.#generation;
+    if (!this.#welcomed) this.#tried++;
+    clearTimeout(this.#joinTimer);
+    this.#joinTimer = setTimeout(() => this.#giveUp(generation), this.options.joinTimeoutMs);
+    let token = this.#token;
+    if (typeof token === 'function') {
+      try {
+        token = await token();
+      } catch (e) {
+        if (generation === this.#generation) this.#tokenFailed(e);
+        return;
+      }
+      if (generation !== this.#generation) return; // closed, or given up, meanwhile
+    }
+    const url = new URL(this.url, globalThis.location?.href); // a relative or http(s) URL works too
     url.protocol = url.protocol.replace('http', 'ws');
     url.searchParams.set('roomId', this.room);
     url.searchParams.set('protocol', 'v1');
     if (this.#id) url.searchParams.set('ClientId', this.#id);
+    if (token) url.searchParams.set('token', String(token));
     if (this.#resumeToken) {
       url.searchParams.set('resume', this.#resumeToken);
       url.searchParams.set('received', String(this.#lastSeq)); // the hub replays what followed
     }
-    const ws = new WebSocket(url);
+    let ws;
+    try {
+      ws = new this.#WebSocket(url.href);
+    } catch (e) { // e.g. a ws: URL from an https: page
+      return this.#onClose({ code: 1006, reason: String(e?.message ?? e) });
+    }
     this.#ws = ws;
-    this.#joinTimer = setTimeout(() => ws.close(), this.options.joinTimeoutMs);
+    ws.onerror = noop; // a failed socket also closes (and the ws package throws an error nobody listens to)
     ws.onmessage = (ev) => { if (this.#ws === ws) this.#onFrame(ev.data); };
     ws.onclose = (ev) => { if (this.#ws === ws) this.#onClose(ev); };
+  }
+
+  /** No `welcome` within joinTimeoutMs: this attempt is over, whatever it is still waiting for. */
+  #giveUp(generation) {
+    if (generation !== this.#generation || this.#stopped) return;
+    this.#generation++;
+    const ws = this.#ws;
+    if (ws) {
+      this.#ws = null;
+      try { ws.close(1000, 'no welcome in time'); } catch { /* closing anyway */ }
+    }
+    this.#onClose({ code: 1006, reason: `no welcome within ${this.options.joinTimeoutMs} ms` });
+  }
+
+  #tokenFailed(e) {
+    clearTimeout(this.#joinTimer);
+    const err = { code: 'token-failed', message: `the token function failed: ${e?.message ?? e}` };
+    this.#emit('error', err);
+    if (this.#welcomed && this.options.reconnect && !this.#stopped) return this.#retry(true);
+    this.#settle(null, Object.assign(new Error(err.message), err, { cause: e }));
+    this.close();
   }
 
   #onFrame(raw) {
@@ -211,7 +324,7 @@ export class SignalingClient {
     this.#peers = new Set(d.peers || []);
     this.#resumeToken = typeof d.resumeToken === 'string' ? d.resumeToken : null;
     this.#lastSeq = typeof d.seq === 'number' ? d.seq : 0;
-    this.#attempt = this.#idTaken = 0;
+    this.#attempt = this.#failures = this.#idTaken = 0;
     /** @type {Welcome} */
     const welcome = { id: d.id, room: this.room, peers: [...this.#peers], rejoined: this.#welcomed, resumed: d.resumed === true };
     if (Array.isArray(d.iceServers)) welcome.iceServers = d.iceServers;
@@ -225,39 +338,59 @@ export class SignalingClient {
   /** @param {HubError} err */
   #onError(err) {
     if (this.state === 'joined') return this.#emit('error', err);
-    // Before `welcome`: the join was refused. Our own old connection may still hold the id for a moment.
-    const transient = err.code === 'unavailable' || (err.code === 'id-taken' && ++this.#idTaken <= ID_TAKEN_RETRIES);
-    if (this.state === 'reconnecting' && transient) {
+    // Before `welcome`: the join was refused. Our own old connection may still hold the id for a moment; a node
+    // in cluster trouble answers `unavailable` (another may not).
+    const retried = this.#welcomed
+      ? err.code === 'unavailable' || (err.code === 'id-taken' && ++this.#idTaken <= ID_TAKEN_RETRIES)
+      : err.code === 'unavailable' && this.#tried < this.urls.length;
+    if (retried && !this.#stopped) {
       clearTimeout(this.#joinTimer);
       this.#ws.close(1000, 'retrying');
       this.#ws = null;
-      return this.#retry();
+      return this.#retry(true);
     }
     this.#emit('error', err);
     this.#settle(null, Object.assign(new Error(err.message), err));
     this.close();
   }
 
-  /** @param {CloseEvent} ev */
-  #onClose(ev) {
+  /** @param {{code: number, reason: string}} ev */
+  #onClose({ code, reason }) {
     clearTimeout(this.#joinTimer);
     this.#ws = null;
     this.#peers.clear();
-    const again = this.options.reconnect && this.#welcomed && !this.#stopped && ev.code !== 1008;
-    this.#emit('disconnect', { code: ev.code, reason: ev.reason, reconnecting: again });
-    if (again) return this.#retry();
-    this.#settle(null, Object.assign(new Error(`connection closed before welcome (code ${ev.code})`), { code: 'disconnected' }));
+    const again = !this.#stopped && !FINAL_CLOSE_CODES.has(code)
+      && (this.#welcomed ? this.options.reconnect : this.#tried < this.urls.length);
+    this.#emit('disconnect', { code, reason, reconnecting: again, url: this.url });
+    if (again) return this.#retry(false);
+    this.#settle(null, Object.assign(new Error(`connection closed before welcome (code ${code})`), { code: 'disconnected' }));
     this.close();
   }
 
-  #retry() {
-    this.#setState('reconnecting');
-    const backoff = BACKOFF_START_MS * 2 ** this.#attempt++ * (0.8 + 0.4 * Math.random());
-    this.#retryTimer = setTimeout(() => this.#open('reconnecting'), Math.min(this.options.maxBackoffMs, backoff));
+  /**
+   * Schedules the next attempt, to the next URL. First connect: at once. Reconnect: the first attempt of each round
+   * over `urls` waits the round's backoff; `refused` (the hub answered, or the token failed) ends the round.
+   */
+  #retry(refused) {
+    const n = this.urls.length;
+    this.#urlIndex = (this.#urlIndex + 1) % n;
+    let delayMs = 0;
+    if (this.#welcomed) {
+      this.#setState('reconnecting');
+      if (refused && this.#attempt % n) this.#attempt += n - (this.#attempt % n);
+      if (this.#attempt % n === 0) {
+        const base = Math.min(this.options.maxBackoffMs, this.options.minBackoffMs * 2 ** (this.#attempt / n));
+        delayMs = Math.round(Math.min(this.options.maxBackoffMs, base * (0.8 + 0.4 * Math.random())));
+      }
+      this.#attempt++;
+    }
+    this.#emit('retry', { attempt: ++this.#failures, delayMs, url: this.url });
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => this.#open(this.#welcomed ? 'reconnecting' : 'connecting'), delayMs);
   }
 
   #sendFrame(frame) {
-    if (this.state !== 'joined' || this.#ws?.readyState !== WebSocket.OPEN) return false;
+    if (this.state !== 'joined' || this.#ws?.readyState !== OPEN) return false;
     this.#ws.send(JSON.stringify(frame));
     this.#emit('sent', frame);
     return true;
@@ -282,4 +415,10 @@ export class SignalingClient {
       try { fn(value); } catch (e) { queueMicrotask(() => { throw e; }); }
     }
   }
+}
+
+function defaultUrl() {
+  const loc = globalThis.location;
+  if (!loc?.host) throw new TypeError('SignalingClient: url or urls is required outside a web page');
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws`;
 }
