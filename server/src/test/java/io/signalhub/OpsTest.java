@@ -6,6 +6,7 @@ import io.signalhub.verticles.impl.Nodes;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -14,6 +15,8 @@ import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -21,9 +24,10 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code /metrics}, {@code /health} and {@code /ready} as an operator sees them. */
+/** {@code /metrics}, {@code /health} and {@code /ready} as an operator sees them; {@code /client.js} for other origins. */
 class OpsTest {
 
   @Test
@@ -70,6 +74,47 @@ class OpsTest {
       assertEquals(1.0, metric(get(vertx, port, "/metrics").getString("body"),
         "vertx_http_server_active_requests{method=\"GET\"}"), "requests served are no longer active");
       LeakCheck.assertDrained(vertx);
+    } finally {
+      vertx.close().await(20, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * {@code /client.js}, the JS client package's source (clients/js/src, copied into the hub's jar by the build), is
+   * served with {@code Access-Control-Allow-Origin: *}: a page of another origin imports it as a module script, which
+   * the browser fetches in CORS mode. The demo page itself gets no such header.
+   */
+  @Test
+  void clientJsIsServedToPagesOfOtherOrigins() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true));
+      hub.deploy(new HubServerOptions().setPort(0)).await(20, TimeUnit.SECONDS);
+      HttpClient client = vertx.createHttpClient();
+      try {
+        for (String path : List.of("/client.js", "/client.d.ts", "/")) {
+          JsonObject resp = client.request(HttpMethod.GET, hub.actualPort(), "127.0.0.1", path)
+            .compose(req -> req.putHeader(HttpHeaders.ORIGIN, "https://app.example").send())
+            .compose(r -> r.body().map(b -> new JsonObject().put("status", r.statusCode()).put("body", b.toString())
+              .put("allowOrigin", r.getHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN))
+              .put("contentType", r.getHeader(HttpHeaders.CONTENT_TYPE))))
+            .await(10, TimeUnit.SECONDS);
+          assertEquals(200, resp.getInteger("status"), path);
+          if (path.equals("/")) {
+            assertNull(resp.getString("allowOrigin"), "the demo page is not for other origins");
+            continue;
+          }
+          assertEquals("*", resp.getString("allowOrigin"), path);
+          String file = path.substring(1);
+          assertEquals(Files.readString(Path.of("..", "clients", "js", "src", file)), resp.getString("body"),
+            path + " is clients/js/src/" + file + ", the package's one copy");
+          if (path.equals("/client.js")) {
+            assertTrue(resp.getString("contentType").matches("(text|application)/javascript.*"), resp.getString("contentType"));
+          }
+        }
+      } finally {
+        client.close();
+      }
     } finally {
       vertx.close().await(20, TimeUnit.SECONDS);
     }

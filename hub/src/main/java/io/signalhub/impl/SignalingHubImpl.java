@@ -13,6 +13,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -94,11 +95,17 @@ public final class SignalingHubImpl implements SignalingHub {
     return deploymentId;
   }
 
-  /** The hub's own server: operations endpoints, the admin API (with {@code adminSecret}), then the demo page. */
+  /** The hub's own server: operations endpoints, the admin API (with {@code adminSecret}), then the demo page and /client.js. */
   private void hubRoutes(Router router, HubServerOptions server) {
     OpsRoutes.mount(router, vertx, this::ready);
     AdminRoutes.mount(router, vertx, options, server.getAdminSecret());
     if (server.isDemo()) {
+      // /client.js (and its TypeScript declarations) for pages of any origin: a module script is fetched in CORS
+      // mode, so `import ... from 'http://hub:8080/client.js'` needs this header. Then on to the StaticHandler.
+      router.getWithRegex("/client\\.(js|d\\.ts)").handler(ctx -> {
+        ctx.response().putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+        ctx.next();
+      });
       // StaticHandler (vertx-web 5.0) leaves the request paused, so Vert.x never sees it end and the metrics'
       // vertx_http_server_active_requests grew by one for each file served: resume it once the response is sent
       router.get("/*").handler(ctx -> {

@@ -37,9 +37,11 @@ import java.util.SplittableRandom;
  * {@link #close()}, 1008 (refused) and 4001 (another connection holds this session or id)) is reopened with
  * exponential backoff (500 ms doubling up to {@code maxBackoffMs}, ±20 % jitter), with the same room and id and,
  * once a {@code welcome} gave one, {@code &resume=<token>&received=<seq>} ({@code seq} of the last frame
- * received; frames with a {@code seq} already seen are dropped, not recorded). Unlike {@code /client.js} it moves
- * to the next node of its list when the current one refuses the connection, closes it before {@code welcome},
- * gives no {@code welcome} within {@code joinTimeoutMs}, or closed with 1001 (stopping). {@code id-taken} and
+ * received; frames with a {@code seq} already seen are dropped, not recorded). It moves to the next node of its
+ * list when the current one refuses the connection, closes it before {@code welcome}, gives no {@code welcome}
+ * within {@code joinTimeoutMs}, or closed with 1001 (stopping), and waits its backoff before every attempt
+ * ({@code /client.js} given {@code urls} goes to the next node at every attempt and waits once per round over
+ * them). {@code id-taken} and
  * {@code unavailable} before {@code welcome} are retried (any number of times); any other refusal, 1008 and 4001
  * stop the peer ({@link History#sessionEnded}).
  *
