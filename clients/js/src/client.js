@@ -43,8 +43,9 @@
  * last URL failed too, or at once on a refusal, which any node would repeat: an `error` frame before `welcome`
  * (`id-taken`, `room-full`, `invalid-id`, `unauthorized`, ...), a close with 1008, a failed token function.
  *
- * Reconnection: once joined, a socket that drops (any close but one caused by close()/leave(), 1008 (refused),
- * 4001 (another connection took this session or id over) or 4100 (removed by the operator)) is reopened, joining the same room with the same id (also
+ * Reconnection: once joined, a socket that drops (any close but one caused by close()/leave(), 1008 (refused), or
+ * one of 4100-4199 (do not reconnect: 4100 removed by the operator, 4101 another connection took this session or id
+ * over); docs/protocol.md, "WebSocket close codes") is reopened, joining the same room with the same id (also
  * one the hub chose). Every attempt goes to the next URL of the list in turn, starting after the node that dropped
  * us, so a dead node costs one failed attempt. Backoff is per round over the list: the first attempt of each round
  * waits 500 ms (`minBackoffMs`), doubling each round, ±20 % jitter, never more than `maxBackoffMs`; the other
@@ -73,7 +74,8 @@ const ID_TAKEN_RETRIES = 5;
 const LEAVE_TIMEOUT_MS = 1500;
 const OPEN = 1; // WebSocket.OPEN
 /** Closes that no node would answer otherwise: refused (token, join time-out, flood), and session taken over. */
-const FINAL_CLOSE_CODES = new Set([1008, 4001, 4100]);
+/** Closes after which the client does not reconnect: 1008 (refused) and the hub's 4100-4199 range. */
+const isFinalClose = (code) => code === 1008 || (code >= 4100 && code <= 4199);
 const noop = () => {};
 
 export class SignalingClient {
@@ -359,7 +361,7 @@ export class SignalingClient {
     clearTimeout(this.#joinTimer);
     this.#ws = null;
     this.#peers.clear();
-    const again = !this.#stopped && !FINAL_CLOSE_CODES.has(code)
+    const again = !this.#stopped && !isFinalClose(code)
       && (this.#welcomed ? this.options.reconnect : this.#tried < this.urls.length);
     this.#emit('disconnect', { code, reason, reconnecting: again, url: this.url });
     if (again) return this.#retry(false);

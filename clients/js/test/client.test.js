@@ -272,8 +272,8 @@ test('id-taken or unavailable while reconnecting is retried and ends the round: 
   assert.deepEqual(errors, [], 'a retried refusal is not reported');
 });
 
-test('after joining, a close with 4001 (taken over) or 1008 ends the session; 1001 (node stopping) reconnects', async () => {
-  for (const code of [4001, 1008]) {
+test('after joining, a close with 4101 (taken over) or 1008 ends the session; 1001 (node stopping) reconnects', async () => {
+  for (const code of [4101, 1008]) {
     const h = await hub();
     const c = client({ url: h.url, minBackoffMs: 10 });
     await c.connect();

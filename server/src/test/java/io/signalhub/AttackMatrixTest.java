@@ -218,21 +218,21 @@ class AttackMatrixTest {
   }
 
   @Test
-  void floodPastTheRateLimitIsRateLimitedThenClosedWith1008() throws Exception {
+  void floodPastTheRateLimitIsRateLimitedThenClosedWith4003() throws Exception {
     try (TestPeer flooder = join("flood", "flooder")) {
       for (int i = 0; i < 200; i++) {
         flooder.sendNoWait(TestPeer.offer("nobody", "flood " + i));
       }
       assertEquals("rate-limited", error(flooder));
-      assertEquals(1008, flooder.awaitClose());
+      assertEquals(4003, flooder.awaitClose(), "reconnect after a backoff");
     }
   }
 
   @Test
-  void clientThatNeverSendsItsFirstFrameIsClosedWith1008() throws Exception {
+  void clientThatNeverSendsItsFirstFrameIsClosedWith4002() throws Exception {
     try (TestPeer idle = TestPeer.connect(vertx, port, "/ws")) {
       assertEquals("join-timeout", error(idle));
-      assertEquals(1008, idle.awaitClose());
+      assertEquals(4002, idle.awaitClose(), "join-timeout: reconnect");
     }
   }
 

@@ -144,7 +144,7 @@ class ClientProtocolsTest {
 
     TestPeer again = peerJs(hub2, "alice", "t1"); // a reconnect: the previous socket goes
     again.next("OPEN");
-    assertEquals(4001, first.awaitClose());
+    assertEquals(4101, first.awaitClose());
     TestPeer b = peerJs(hub1, "bob", "t2");
     b.next("OPEN");
     b.send(msg("OFFER", "alice", "to the new socket"));

@@ -153,13 +153,13 @@ class PrivateMeetRoomTest {
         bob.send(webrtc("webrtc.answer", "r1", "alice", "sdp", "v=0 B"));
         assertEquals("v=0 B", alice.next("webrtc.answer").getJsonObject("data").getString("sdp"));
 
-        // the claim's join is refused like any join (capacity 2): error frame, then join-timeout and 1008
+        // the claim's join is refused like any join (capacity 2): error frame, then join-timeout and 4002
         try (TestPeer carol = connect("carol", "r1")) {
           JsonObject full = carol.next("error").getJsonObject("data");
           assertEquals("room-full", full.getString("code"));
           assertEquals("join", full.getString("type"));
           assertEquals("join-timeout", carol.next("error").getJsonObject("data").getString("code"));
-          assertEquals(1008, carol.awaitClose());
+          assertEquals(4002, carol.awaitClose());
         }
       }
     }

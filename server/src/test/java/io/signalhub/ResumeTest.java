@@ -154,7 +154,7 @@ class ResumeTest {
       }
       try (TestPeer bob2 = TestPeer.connect(node1, port1, "/ws?roomId=twice&ClientId=bob3&resume=" + token + "&received=0")) {
         assertTrue(bob2.next("welcome").getJsonObject("data").getBoolean("resumed"));
-        assertEquals(4001, bob.awaitClose());
+        assertEquals(4101, bob.awaitClose());
         alice.send(TestPeer.offer("bob3", "v=0 to the new connection"));
         assertEquals("v=0 to the new connection", bob2.next("offer").getJsonObject("data").getString("sdp"));
         bob2.send(new JsonObject().put("type", "answer").put("to", "alice3").put("data", new JsonObject().put("sdp", "a")));

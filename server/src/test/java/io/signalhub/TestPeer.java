@@ -35,6 +35,8 @@ final class TestPeer implements AutoCloseable {
   private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
   private final Map<JsonObject, Long> receivedAt = Collections.synchronizedMap(new IdentityHashMap<>());
   private final CompletableFuture<Short> closed = new CompletableFuture<>();
+  /** When the socket closed ({@link System#nanoTime()}), once it has. */
+  private volatile long closedAt;
 
   private TestPeer(WebSocketClient client, ClientWebSocket ws) {
     this.client = client;
@@ -45,7 +47,10 @@ final class TestPeer implements AutoCloseable {
       receivedAt.put(frame, System.nanoTime());
       frames.add(frame);
     });
-    ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
+    ws.closeHandler(v -> {
+      closedAt = System.nanoTime();
+      closed.complete(ws.closeStatusCode());
+    });
   }
 
   /** Connects to {@code ws://127.0.0.1:<port><uri>}. */
@@ -118,6 +123,11 @@ final class TestPeer implements AutoCloseable {
     JsonObject frame = next();
     assertEquals(type, frame.getString("type"), "unexpected frame " + frame.encode());
     return frame;
+  }
+
+  /** How long after {@code startNanos} ({@link System#nanoTime()}) the socket closed, in ms; call after {@link #awaitClose()}. */
+  long closedAfterMs(long startNanos) {
+    return TimeUnit.NANOSECONDS.toMillis(closedAt - startNanos);
   }
 
   /** Waits for the socket to be closed by the hub and returns the close code. */

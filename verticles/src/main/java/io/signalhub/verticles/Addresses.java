@@ -89,7 +89,7 @@ public final class Addresses {
   /**
    * {@value #HEADER_OP} value, from presence after a merge: another connection holds this session's peer id (the
    * same id was claimed on both sides of a partition, and the other claim is the one the merged cluster kept).
-   * The session is closed with 4001 and cleans up only what is still its own.
+   * The session is closed with 4101 and cleans up only what is still its own.
    */
   public static final String OP_ID_LOST = "id-lost";
   /**

@@ -90,7 +90,7 @@ public class HubOptions extends Settings<HubOptions> {
   public static final Setting<String> JWT_ISSUER = Setting.ofString("jwtIssuer", "",
       "required `iss` of tokens; empty = not checked");
   public static final Setting<Long> JOIN_TIMEOUT_MS = Setting.ofLong("joinTimeoutMs", 2_000, "ms",
-      "a connection not in a room this long after opening gets `join-timeout` and close 1008")
+      "a connection not in a room this long after opening gets `join-timeout` and close 4002 (reconnect)")
     .rule(v -> v >= 100, "must be >= 100");
   public static final Setting<Integer> MAX_CONNECTIONS_PER_IP = Setting.ofInt("maxConnectionsPerIp", 100, "",
       "most open connections from one IP address per node (HTTP 429 beyond); 0 = no limit")
@@ -107,7 +107,7 @@ public class HubOptions extends Settings<HubOptions> {
     .rule(v -> v >= 1, "must be >= 1");
   public static final Setting<Integer> RATE_LIMIT_BURST = Setting.ofInt("rateLimitBurst", 200, "messages",
       "messages a connection may send at once (token bucket size); beyond: `rate-limited`, and when as many "
-        + "again are dropped in a row, close 1008")
+        + "again are dropped in a row, close 4003 (reconnect after a backoff)")
     .rule(v -> v >= 1, "must be >= 1");
   public static final Setting<Integer> MAX_QUEUED_BYTES = Setting.ofInt("maxQueuedBytes", 1_048_576, "bytes",
       "bytes waiting to be written to one socket before the slow reader is closed with 1013")
@@ -147,6 +147,11 @@ public class HubOptions extends Settings<HubOptions> {
   public static final Setting<Integer> YJS_MAX_TOPICS = Setting.ofInt("yjsMaxTopics", 64, "topics",
       "most y-webrtc topics (rooms) one connection may subscribe to; further subscriptions are ignored")
     .rule(v -> v >= 1, "must be >= 1");
+  public static final Setting<Long> DRAIN_MS = Setting.ofLong("drainMs", 10_000, "ms",
+      "a stopping node hands over (or closes with 1001) its connections in batches every 100 ms, all within this "
+        + "long, so that its clients do not all reconnect at once; at least 50 a batch (a small node stops at once); "
+        + "0 = all at once")
+    .rule(v -> v >= 0, "must be >= 0");
   public static final Setting<String> WEBHOOK_URLS = Setting.ofString("webhookUrls", "",
       "URLs (`http://` or `https://`, comma-separated) that get a signed POST for each room created or closed and each "
         + "peer joined or left (docs/protocol.md, Webhooks); empty = none")
@@ -172,7 +177,7 @@ public class HubOptions extends Settings<HubOptions> {
     JWT_PUBLIC_KEY, JWT_PUBLIC_KEY_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, JOIN_TIMEOUT_MS, MAX_CONNECTIONS_PER_IP,
     MAX_ROOMS_PER_NODE, RESUME_GRACE_MS, RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST, MAX_QUEUED_BYTES,
     ALLOWED_ORIGINS, TURN_URLS, TURN_SECRET, TURN_TTL_MS, PUBLISH_LIFECYCLE_EVENTS, PEERJS_PATH, PEERJS_KEY,
-    PEERJS_EXPIRE_MS, YJS_PATH, YJS_MAX_TOPICS, WEBHOOK_URLS, WEBHOOK_SECRET, WEBHOOK_QUEUE_MAX, WEBHOOK_TIMEOUT_MS);
+    PEERJS_EXPIRE_MS, YJS_PATH, YJS_MAX_TOPICS, DRAIN_MS, WEBHOOK_URLS, WEBHOOK_SECRET, WEBHOOK_QUEUE_MAX, WEBHOOK_TIMEOUT_MS);
 
   /** Options with every default. */
   public HubOptions() {
@@ -353,6 +358,10 @@ public class HubOptions extends Settings<HubOptions> {
   /** {@link #YJS_MAX_TOPICS}. */
   public int getYjsMaxTopics() { return get(YJS_MAX_TOPICS); }
   public HubOptions setYjsMaxTopics(int v) { return set(YJS_MAX_TOPICS, v); }
+
+  /** {@link #DRAIN_MS}. */
+  public long getDrainMs() { return get(DRAIN_MS); }
+  public HubOptions setDrainMs(long v) { return set(DRAIN_MS, v); }
 
   /** {@link #WEBHOOK_URLS}. */
   public String getWebhookUrls() { return get(WEBHOOK_URLS); }

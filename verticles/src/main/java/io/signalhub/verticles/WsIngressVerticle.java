@@ -246,18 +246,51 @@ public class WsIngressVerticle extends VerticleBase {
     // no more adoptions here, then hand the resumable peers to other nodes (the others leave their rooms)
     Future<Void> unregistered = adoptions == null ? Future.succeededFuture() : adoptions.unregister().otherwiseEmpty();
     Future<?> closed = unregistered.compose(v -> {
+      List<Session> all = new ArrayList<>(sessions);
+      all.addAll(parked);
+      int batch = drainBatch(all.size(), options.getDrainMs());
+      LOG.info("ws-ingress stopping: {} peer connection(s) handed to other nodes or closed with 1001, {} every {} ms",
+        all.size(), batch, DRAIN_INTERVAL_MS);
       List<Future<Void>> closing = new ArrayList<>();
-      for (Session session : sessions) {
-        closing.add(session.shutdown());
-      }
-      for (Session session : parked) {
-        closing.add(session.shutdown());
-      }
-      LOG.info("ws-ingress stopping: {} peer connection(s) handed to other nodes or closed with 1001", closing.size());
-      closing.add(clientProtocols.stop());
-      return Future.join(closing).transform(ar -> Future.succeededFuture());
+      return drain(all, 0, batch, closing)
+        .compose(done -> {
+          closing.add(clientProtocols.stop());
+          return Future.join(closing).transform(ar -> Future.succeededFuture());
+        });
     });
     return server == null ? closed : closed.eventually(server::close);
+  }
+
+  /** Interval between two batches of a stopping node's connections, in ms. */
+  static final long DRAIN_INTERVAL_MS = 100;
+  /** The smallest batch: a node with this many connections or fewer stops them all at once. */
+  static final int MIN_DRAIN_BATCH = 50;
+
+  /**
+   * How many connections a stopping node shuts down every {@link #DRAIN_INTERVAL_MS}: all of {@code count} within
+   * {@code drainMs} (0: all at once), at least {@link #MIN_DRAIN_BATCH} at a time.
+   */
+  static int drainBatch(int count, long drainMs) {
+    long rounds = Math.max(1, drainMs / DRAIN_INTERVAL_MS);
+    return Math.max(MIN_DRAIN_BATCH, (int) Math.ceil(count / (double) rounds));
+  }
+
+  /**
+   * Shuts down {@code all} from {@code from}, {@code batch} now and the rest {@link #DRAIN_INTERVAL_MS} later, so
+   * that a stopping node's clients do not all reconnect (and resume) at the same moment; {@code closing} collects
+   * each shutdown. Completes once the last batch has started.
+   */
+  private Future<Void> drain(List<Session> all, int from, int batch, List<Future<Void>> closing) {
+    int to = Math.min(all.size(), from + batch);
+    for (Session session : all.subList(from, to)) {
+      closing.add(session.shutdown());
+    }
+    if (to >= all.size()) {
+      return Future.succeededFuture();
+    }
+    io.vertx.core.Promise<Void> next = io.vertx.core.Promise.promise();
+    vertx.setTimer(DRAIN_INTERVAL_MS, t -> drain(all, to, batch, closing).onComplete(next));
+    return next.future();
   }
 
   /**

@@ -34,7 +34,7 @@ import java.util.SplittableRandom;
  * in its view ({@code welcome} {@code data.peers} + {@code peer-joined} - {@code peer-left}).
  *
  * <p>Reconnection, as {@code /client.js} does it: a joined socket that closes (any code but 1000 asked for by
- * {@link #close()}, 1008 (refused) and 4001 (another connection holds this session or id)) is reopened with
+ * {@link #close()}, 1008 (refused), 4101 (another connection holds this session or id)) is reopened with
  * exponential backoff (500 ms doubling up to {@code maxBackoffMs}, ±20 % jitter), with the same room and id and,
  * once a {@code welcome} gave one, {@code &resume=<token>&received=<seq>} ({@code seq} of the last frame
  * received; frames with a {@code seq} already seen are dropped, not recorded). It moves to the next node of its
@@ -173,7 +173,7 @@ public final class ChaosPeer {
     return joined;
   }
 
-  /** Whether the peer stopped for good ({@link #close()}, 1008, 4001 or a refused join). */
+  /** Whether the peer stopped for good ({@link #close()}, 1008, 4100, 4101 or a refused join). */
   public boolean stopped() {
     return stopped;
   }
@@ -323,7 +323,7 @@ public final class ChaosPeer {
     if (wasJoined) {
       history.closed(id, code);
     }
-    if (code == 1008 || code == 4001) {
+    if (code == 1008 || code >= 4100 && code <= 4199) {
       stop();
       history.sessionEnded(id);
       return;

@@ -92,7 +92,7 @@ final class Connection {
       if (!state.isClosed() && !session.isJoining()) { // cancelled by the first join that succeeds
         sendError(new ProtocolException(ErrorCode.JOIN_TIMEOUT,
           "no room joined within " + options.getJoinTimeoutMs() + " ms of connecting"), null);
-        closeWith(CloseCodes.POLICY_VIOLATION, "join timeout", "refused");
+        closeWith(CloseCodes.JOIN_TIMEOUT, "join timeout", "refused");
       }
     });
     ws.textMessageHandler(this::onText);
@@ -187,7 +187,7 @@ final class Connection {
       sendError(new ProtocolException(ErrorCode.RATE_LIMITED, "more than " + options.getRateLimitPerSecond()
         + " messages per second (burst " + options.getRateLimitBurst() + "); frames are dropped"), null);
     } else if (verdict == RateLimit.Verdict.CLOSE) {
-      closeWith(CloseCodes.POLICY_VIOLATION, "rate limit", "refused");
+      closeWith(CloseCodes.RATE_LIMITED, "rate limit", "refused");
     }
     return false;
   }

@@ -10,7 +10,7 @@ import io.vertx.core.http.ServerWebSocket;
 /**
  * What the connections of the client libraries' protocols ({@link PeerJsSession}, {@link YjsSession}) share with
  * the hub's own: the rate limit ({@link HubOptions#getRateLimitPerSecond()}: frames over it dropped and counted as
- * {@code rate-limited}, a flood closed with 1008), the write queue ({@link HubOptions#getMaxQueuedBytes()}: a slow
+ * {@code rate-limited}, a flood closed with 4003), the write queue ({@link HubOptions#getMaxQueuedBytes()}: a slow
  * reader closed with 1013), liveness (a frame or a pong; silent for {@link HubOptions#getIdleTimeoutMs()}: close
  * 4000) and a frame over {@link HubOptions#getMaxFrameBytes()} (close 1009). Used on the socket's context.
  */
@@ -45,7 +45,7 @@ final class ProtocolSocket {
     }
     metrics.error(ErrorCode.RATE_LIMITED.code());
     if (verdict == RateLimit.Verdict.CLOSE) {
-      close(CloseCodes.POLICY_VIOLATION, "rate limit");
+      close(CloseCodes.RATE_LIMITED, "rate limit");
     }
     return false;
   }

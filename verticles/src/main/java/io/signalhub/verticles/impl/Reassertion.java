@@ -65,7 +65,7 @@ final class Reassertion {
       });
   }
 
-  /** Another connection holds this peer id after a merge: close with 4001, cleaning up only what is still ours. */
+  /** Another connection holds this peer id after a merge: close with 4101, cleaning up only what is still ours. */
   private static void idLost(Session s) {
     Session.LOG.info("peer {}: another connection holds its id after a cluster merge; closing with {}", s.id,
       CloseCodes.SESSION_TAKEN_OVER);

@@ -40,7 +40,7 @@
  *        Handover.screen         -> forwarded (handed over), a fence taken, or held behind a fence
  *                                   (Handover.releaseFenced -> PeerInbox.onPeerMessage again)
  *   -> PeerInbox.accept
- *        OP_REASSERT, OP_ID_LOST -> Reassertion.onOp (seat re-asserted, Roster.reconcile -> PeerInbox.announce; or 4001)
+ *        OP_REASSERT, OP_ID_LOST -> Reassertion.onOp (seat re-asserted, Roster.reconcile -> PeerInbox.announce; or 4101)
  *        PeerInbox.screen        -> Roster.onNotice (a stale or repeated peer-joined/peer-left is not written); a frame
  *                                   from a peer the client was told had left -> Reassertion.undelivered (expired to
  *                                   its sender through its node's relay, OP_UNDELIVERED)
@@ -76,7 +76,7 @@
  * or data was lost): {@link io.signalhub.verticles.impl.MembershipWatch} -> PresenceVerticle re-asserts each local
  * peer's id claim (PeerDirectory.reassert) in three passes -> OP_REASSERT to the session -> Addresses.ROOM_JOIN with
  * {@code reassert} (RoomStore.reassert, version above what the client saw) -> Roster.reconcile; a lost claim ->
- * OP_ID_LOST -> close 4001. A merge also clears the router's RoomView (Addresses.CLUSTER_CHANGED).
+ * OP_ID_LOST -> close 4101. A merge also clears the router's RoomView (Addresses.CLUSTER_CHANGED).
  *
  * <p>docs/protocol.md: "Delivery contract", "Partitions, stalls and merges", "Resume".
  */
