@@ -76,6 +76,21 @@ class AdminApiTest {
       assertEquals(4100, c.awaitClose());
       assertEquals(404, call(http, port, HttpMethod.DELETE, "/admin/rooms/absent", bearer()).getInteger("status"));
       assertEquals(0, d.pending(), "dave, in another room, heard nothing");
+
+      // a message from the operator to a room, and to one peer
+      JsonObject hello = new JsonObject().put("notice", "maintenance at 2am");
+      JsonObject sent = call(http, port, HttpMethod.POST, "/admin/rooms/r3/messages", bearer(), new JsonObject().put("data", hello));
+      assertEquals(202, sent.getInteger("status"), sent.encode());
+      assertEquals(1, new JsonObject(sent.getString("body")).getInteger("recipients"));
+      JsonObject got = d.next("server-message");
+      assertEquals(List.of("r3", hello), List.of(got.getString("room"), got.getJsonObject("data")));
+      assertEquals(202, call(http, port, HttpMethod.POST, "/admin/rooms/r1/messages", bearer(),
+        new JsonObject().put("data", "to alice").put("to", "alice")).getInteger("status"));
+      assertEquals("to alice", a.next("server-message").getString("data"));
+      assertEquals(404, call(http, port, HttpMethod.POST, "/admin/rooms/r1/messages", bearer(),
+        new JsonObject().put("data", 1).put("to", "nobody")).getInteger("status"));
+      assertEquals(400, call(http, port, HttpMethod.POST, "/admin/rooms/r1/messages", bearer(), new JsonObject())
+        .getInteger("status"));
     } finally {
       http.close();
     }
@@ -97,12 +112,17 @@ class AdminApiTest {
   /** {@code {"status","body"}} of a request to 127.0.0.1:{@code port}, with {@code authorization} if not null. */
   private static JsonObject call(HttpClient http, int port, HttpMethod method, String path, String authorization)
     throws Exception {
+    return call(http, port, method, path, authorization, null);
+  }
+
+  private static JsonObject call(HttpClient http, int port, HttpMethod method, String path, String authorization,
+                                 JsonObject body) throws Exception {
     return http.request(method, port, "127.0.0.1", path)
       .compose(req -> {
         if (authorization != null) {
           req.putHeader("Authorization", authorization);
         }
-        return req.send();
+        return body == null ? req.send() : req.send(body.toBuffer());
       })
       .compose(resp -> resp.body().map(b -> new JsonObject().put("status", resp.statusCode()).put("body", b.toString())))
       .await(15, TimeUnit.SECONDS);

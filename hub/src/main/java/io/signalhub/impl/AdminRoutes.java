@@ -1,5 +1,6 @@
 package io.signalhub.impl;
 
+import io.signalhub.protocol.MessageType;
 import io.signalhub.verticles.Addresses;
 import io.signalhub.verticles.HubOptions;
 import io.signalhub.verticles.impl.Member;
@@ -11,6 +12,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -29,7 +31,11 @@ import java.util.Map;
  *   <li>{@code DELETE /admin/rooms/<room>/peers/<peer>}: the peer's connection is closed with 4100 (removed by the
  *       operator, do not reconnect) and its room hears {@code peer-left} with reason {@code removed}: 204; 404 when it
  *       is not in the room; 504 when its node did not answer within {@code requestTimeoutMs};</li>
- *   <li>{@code DELETE /admin/rooms/<room>}: the same for every peer of the room: 204 (504 when some did not answer).</li>
+ *   <li>{@code DELETE /admin/rooms/<room>}: the same for every peer of the room: 204 (504 when some did not answer);</li>
+ *   <li>{@code POST /admin/rooms/<room>/messages} with {@code {"data":<any JSON>,"to"?:<peer>}}: the room's peers (or
+ *       the one peer) get {@code {"type":"server-message","room","data"}} (protocol v1 clients; the seed documents'
+ *       dialects have no such frame): {@code 202 {"recipients":n}}; 404 for a {@code to} not in the room, 400 for a
+ *       body without {@code data}.</li>
  * </ul>
  */
 final class AdminRoutes {
@@ -57,6 +63,8 @@ final class AdminRoutes {
     router.get("/admin/rooms/:room").handler(admin::room);
     router.delete("/admin/rooms/:room/peers/:peer").handler(admin::removePeer);
     router.delete("/admin/rooms/:room").handler(admin::closeRoom);
+    router.post("/admin/rooms/:room/messages").handler(BodyHandler.create().setBodyLimit(options.getMaxFrameBytes()))
+      .handler(admin::message);
   }
 
   private void authenticate(RoutingContext ctx) {
@@ -118,6 +126,38 @@ final class AdminRoutes {
       List<Future<Void>> removals = new ArrayList<>();
       members.forEach((peer, session) -> removals.add(remove(peer, session)));
       Future.join(removals).onComplete(ar -> answer(ctx, ar.succeeded()));
+    });
+  }
+
+  private void message(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      body = null;
+    }
+    if (body == null || !body.containsKey("data") || (body.containsKey("to") && !(body.getValue("to") instanceof String))) {
+      json(ctx, 400, new JsonObject().put("error", "invalid-field").put("message", "the body is {\"data\":..., \"to\"?:\"<peer>\"}"));
+      return;
+    }
+    Object data = body.getValue("data");
+    String to = body.getString("to");
+    withRoom(ctx, (room, members) -> {
+      if (to != null && !members.containsKey(to)) {
+        json(ctx, 404, new JsonObject().put("error", "not-in-room"));
+        return;
+      }
+      String frame = new JsonObject().put("type", MessageType.SERVER_MESSAGE).put("room", room).put("data", data).encode();
+      DeliveryOptions inRoom = new DeliveryOptions().setLocalOnly(true).addHeader(Addresses.HEADER_ROOM, room);
+      String node = Nodes.nodeId(vertx);
+      int recipients = 0;
+      for (Map.Entry<String, String> member : members.entrySet()) {
+        if (to == null || to.equals(member.getKey())) {
+          Member.send(vertx, node, member.getKey(), member.getValue(), frame, inRoom);
+          recipients++;
+        }
+      }
+      json(ctx, 202, new JsonObject().put("recipients", recipients));
     });
   }
 

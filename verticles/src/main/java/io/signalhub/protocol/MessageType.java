@@ -29,6 +29,11 @@ public final class MessageType {
   public static final String LEFT = "left";
   /** Hub to client: {@code {"type":"error","data":{"code","message","type"}}}. */
   public static final String ERROR = "error";
+  /**
+   * Hub to client, protocol v1 only: {@code {"type":"server-message","room","data"}}, a message from the operator
+   * (the admin API); the seed documents' dialects have none.
+   */
+  public static final String SERVER_MESSAGE = "server-message";
 
   /** The types a client may send that the router relays to peers. */
   public static final Set<String> SIGNALING = Set.of(OFFER, ANSWER, ICE_CANDIDATE);
