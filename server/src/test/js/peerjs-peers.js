@@ -31,41 +31,11 @@
 'use strict';
 
 // ---- everything peerjs needs must be global BEFORE require('peerjs') --------------------------------
-const wrtc = require('@roamhq/wrtc');
 const WS = require('ws');
+const { tracer, loopbackWrtc } = require('./e2e-common');
 
-const start = Date.now();
-const trace = [];
-const log = (...parts) => trace.push(`+${String(Date.now() - start).padStart(5)}ms ${parts.join(' ')}`);
-// no library may write to stdout: it carries exactly one JSON line
-console.log = console.info = console.debug = (...a) => log('console:', ...a.map(String));
-console.warn = console.error = (...a) => log('console.warn/error:', ...a.map(String));
-
-const LOOPBACK_ONLY = !process.env.E2E_ALL_CANDIDATES;
-const droppedCandidates = [];
-// keep only ICE servers on loopback, e.g. turn:127.0.0.1:3478?transport=udp
-const isLocalIceServer = (s) =>
-  [].concat(s && s.urls ? s.urls : []).every((u) => /^(\/\/)?(127\.0\.0\.1|localhost)(:|\?|$)/.test(String(u).replace(/^[a-z]+:/i, '')));
-
-class LoopbackRTCPeerConnection extends wrtc.RTCPeerConnection {
-  constructor(config, ...rest) {
-    const cfg = { ...(config || {}) };
-    // peerjs builds one throw-away RTCPeerConnection at load time with its public default servers: strip them
-    cfg.iceServers = (cfg.iceServers || []).filter(isLocalIceServer);
-    super(cfg, ...rest);
-  }
-  dispatchEvent(event) {
-    if (LOOPBACK_ONLY && event && event.type === 'icecandidate' && event.candidate && event.candidate.candidate) {
-      const c = event.candidate.candidate;
-      if (!/ 127\.0\.0\.1 /.test(c)) {
-        droppedCandidates.push(c);
-        log(`dropped non-loopback candidate: ${c}`);
-        return true;
-      }
-    }
-    return super.dispatchEvent(event);
-  }
-}
+const { start, trace, log } = tracer();
+const { wrtc, droppedCandidates } = loopbackWrtc(log);
 
 // WebSocket that records the frames each peer sends and receives (type + time), for diagnostics
 const peerOfToken = new Map();
@@ -120,7 +90,7 @@ class TracingWebSocket extends WS {
   }
 }
 
-globalThis.RTCPeerConnection = LoopbackRTCPeerConnection;
+globalThis.RTCPeerConnection = wrtc.RTCPeerConnection;
 globalThis.RTCSessionDescription = wrtc.RTCSessionDescription;
 globalThis.RTCIceCandidate = wrtc.RTCIceCandidate;
 globalThis.WebSocket = TracingWebSocket;

@@ -27,39 +27,11 @@
 // candidates (dropped by default before signaling).
 'use strict';
 
-const wrtc = require('@roamhq/wrtc');
 const WS = require('ws');
+const { tracer, loopbackWrtc: makeLoopbackWrtc } = require('./e2e-common');
 
-const start = Date.now();
-const trace = [];
-const log = (...parts) => trace.push(`+${String(Date.now() - start).padStart(5)}ms ${parts.join(' ')}`);
-// stdout carries exactly one JSON line: route library console output to the trace
-console.log = console.info = console.debug = (...a) => log('console:', ...a.map(String));
-console.warn = console.error = (...a) => log('console.warn/error:', ...a.map(String));
-
-const LOOPBACK_ONLY = !process.env.E2E_ALL_CANDIDATES;
-const droppedCandidates = [];
-const isLocalIceServer = (s) =>
-  [].concat(s && s.urls ? s.urls : []).every((u) => /^(\/\/)?(127\.0\.0\.1|localhost)(:|\?|$)/.test(String(u).replace(/^[a-z]+:/i, '')));
-class LoopbackRTCPeerConnection extends wrtc.RTCPeerConnection {
-  constructor(config, ...rest) {
-    const cfg = { ...(config || {}) };
-    cfg.iceServers = (cfg.iceServers || []).filter(isLocalIceServer);
-    super(cfg, ...rest);
-  }
-  dispatchEvent(event) {
-    if (LOOPBACK_ONLY && event && event.type === 'icecandidate' && event.candidate && event.candidate.candidate) {
-      const c = event.candidate.candidate;
-      if (!/ 127\.0\.0\.1 /.test(c)) {
-        droppedCandidates.push(c);
-        log(`dropped non-loopback candidate: ${c}`);
-        return true;
-      }
-    }
-    return super.dispatchEvent(event);
-  }
-}
-const loopbackWrtc = { ...wrtc, RTCPeerConnection: LoopbackRTCPeerConnection };
+const { start, trace, log } = tracer();
+const { wrtc: loopbackWrtc, droppedCandidates } = makeLoopbackWrtc(log);
 
 // Global WebSocket for lib0/websocket, recording the URL it is given and the frames (type/inner type)
 const signaling = { urls: [], opens: 0, closes: [], sent: {}, received: {} };

@@ -1,0 +1,48 @@
+'use strict';
+// What the Node end-to-end scripts of the client libraries share (peerjs-peers.js, yjs-provider.js):
+// - tracer(): a trace for stderr, with every library's console output routed into it, since stdout carries exactly
+//   one JSON line (the script's result);
+// - loopbackWrtc(log): @roamhq/wrtc with an RTCPeerConnection that keeps WebRTC on loopback: ICE servers other
+//   than 127.0.0.1/localhost removed (library defaults name public STUN hosts) and host candidates other than
+//   127.0.0.1 dropped before they are signaled (E2E_ALL_CANDIDATES=1 keeps them).
+
+const wrtc = require('@roamhq/wrtc');
+
+function tracer() {
+  const start = Date.now();
+  const trace = [];
+  const log = (...parts) => trace.push(`+${String(Date.now() - start).padStart(5)}ms ${parts.join(' ')}`);
+  console.log = console.info = console.debug = (...a) => log('console:', ...a.map(String));
+  console.warn = console.error = (...a) => log('console.warn/error:', ...a.map(String));
+  return { start, trace, log };
+}
+
+function loopbackWrtc(log) {
+  const loopbackOnly = !process.env.E2E_ALL_CANDIDATES;
+  const droppedCandidates = [];
+  // keep only ICE servers on loopback, e.g. turn:127.0.0.1:3478?transport=udp
+  const isLocalIceServer = (s) =>
+    [].concat(s && s.urls ? s.urls : []).every((u) => /^(\/\/)?(127\.0\.0\.1|localhost)(:|\?|$)/.test(String(u).replace(/^[a-z]+:/i, '')));
+  class LoopbackRTCPeerConnection extends wrtc.RTCPeerConnection {
+    constructor(config, ...rest) {
+      const cfg = { ...(config || {}) };
+      // peerjs builds one throw-away RTCPeerConnection at load time with its public default servers: strip them
+      cfg.iceServers = (cfg.iceServers || []).filter(isLocalIceServer);
+      super(cfg, ...rest);
+    }
+    dispatchEvent(event) {
+      if (loopbackOnly && event && event.type === 'icecandidate' && event.candidate && event.candidate.candidate) {
+        const c = event.candidate.candidate;
+        if (!/ 127\.0\.0\.1 /.test(c)) {
+          droppedCandidates.push(c);
+          log(`dropped non-loopback candidate: ${c}`);
+          return true;
+        }
+      }
+      return super.dispatchEvent(event);
+    }
+  }
+  return { wrtc: { ...wrtc, RTCPeerConnection: LoopbackRTCPeerConnection }, droppedCandidates };
+}
+
+module.exports = { tracer, loopbackWrtc };
