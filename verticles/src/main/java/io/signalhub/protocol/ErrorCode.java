@@ -33,9 +33,9 @@ public enum ErrorCode {
   UNAVAILABLE("unavailable"),
   /** The connection's token does not allow this room (its {@code room} claim names another). */
   FORBIDDEN("forbidden"),
-  /** The connection sends faster than its rate limit; the message was dropped (then close 1008). */
+  /** The connection sends faster than its rate limit; the message was dropped (a flood: then close 4003). */
   RATE_LIMITED("rate-limited"),
-  /** The connection did not join a room in time after opening (then close 1008). */
+  /** The connection did not join a room in time after opening (then close 4002). */
   JOIN_TIMEOUT("join-timeout"),
   /** A held message was dropped: its recipient did not join in time, or a hold bound was hit. */
   EXPIRED("expired"),

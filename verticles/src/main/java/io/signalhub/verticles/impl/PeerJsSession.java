@@ -36,7 +36,7 @@ import java.util.Set;
  *
  * <p>A connection with the same id and the same token as a connected one takes the id over (the reference's
  * reconnect); the previous connection is closed with 4101. The hub's limits apply: rate limit (over it frames
- * are dropped, then close 1008), write queue (close 1013), pings and idle time-out (close 4000), frame size
+ * are dropped, then close 4003), write queue (close 1013), pings and idle time-out (close 4000), frame size
  * (close 1009).
  */
 public final class PeerJsSession {

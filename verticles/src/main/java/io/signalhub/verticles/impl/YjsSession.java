@@ -31,7 +31,7 @@ import java.util.Set;
  * <p>With authentication on, the connection's {@code ?token=} JWT is verified first (refused: close 1008); a
  * token with a {@code room} claim limits the connection to that one topic (other topics are ignored). At most
  * {@link HubOptions#getYjsMaxTopics()} topics per connection (more are ignored); the rate limit (frames dropped,
- * then close 1008), write queue (close 1013), frame size (close 1009), and WebSocket pings every
+ * then close 4003), write queue (close 1013), frame size (close 1009), and WebSocket pings every
  * {@link HubOptions#getPingIntervalMs()} with the idle time-out (close 4000) apply as for every connection.
  */
 public final class YjsSession {

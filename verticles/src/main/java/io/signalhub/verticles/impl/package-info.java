@@ -16,7 +16,7 @@
  * <p><b>Frame in</b> (client to hub), all on the socket's context:
  * <pre>
  * ServerWebSocket text frame
- *   -> Connection.onText          rate limit: RateLimit.take (over it: rate-limited, then close 1008)
+ *   -> Connection.onText          rate limit: RateLimit.take (over it: rate-limited, then close 4003)
  *        AUTHENTICATING -> Opening.onAuthFrame          (first frame {"type":"auth","token"})
  *        DETECTING      -> Opening.detect               (Dialects.detect; an MDN first frame waits for the URL's join)
  *   -> Connection.handle          Dialect.decode (the streaming parse; error frame if malformed)
