@@ -69,6 +69,7 @@ class LogsTest {
           "every line names the node: " + line.encode());
       }
       assertFalse(lines.stream().anyMatch(o -> o.getString("formattedMessage", "").contains("joined room")), "no line per join");
+      assertFalse(first.output().contains("already registered"), "no meter registration warning (issue 17, item 4)");
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);
     }
