@@ -12,18 +12,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -46,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class ClusterTlsTest {
 
   /** How long a node's log is watched for a line it must write. */
-  private static final long LOG_WAIT_MS = 20_000;
+  private static final Duration LOG_WAIT = Duration.ofSeconds(20);
 
   @TempDir
   static Path pki;
@@ -56,7 +52,6 @@ class ClusterTlsTest {
 
   private NetHosts hosts;
   private final List<NodeProcess> nodes = new ArrayList<>();
-  private Path logDir;
   private final List<HostPeer> peers = new ArrayList<>();
   private Vertx clients;
 
@@ -114,7 +109,6 @@ class ClusterTlsTest {
     NetHosts.assumeAvailable();
     hosts = new NetHosts(3);
     Path config = NodeProcess.clusterConfig(dir, hosts);
-    logDir = dir;
     long t0 = System.nanoTime();
     NodeProcess a = start(1, config, nodeA);
     NodeProcess b = start(2, config, nodeB);
@@ -122,10 +116,8 @@ class ClusterTlsTest {
     System.out.println("three TLS nodes on three hosts started in " + msSince(t0) + " ms");
     assertEquals(3, r.membersAtStart(), "Hazelcast's member protocol is not authenticated: R joins the cluster\n"
       + r.output());
-    for (NodeProcess node : nodes) {
-      node.awaitClusterSafe(java.time.Duration.ofSeconds(30)); // partitions moved to R: the first joins go straight through
-    }
-    System.out.println("cluster safe " + msSince(t0) + " ms after the first start");
+    a.awaitMigrationsDone(3, Duration.ofSeconds(30)); // partitions moved to R: the first joins go straight through
+    System.out.println("partitions moved " + msSince(t0) + " ms after the first start");
     clients = Vertx.vertx();
 
     HostPeer pa = join(a, "pa");
@@ -152,14 +144,14 @@ class ClusterTlsTest {
     pa.send(TestPeer.offer("pr", "to the rogue node"));
     // what the logs show, once more after the sends: A refused R's certificate when it connected to R to send (its
     // client logs it: pa's offer goes nowhere) ...
-    String aLog = awaitLog(a, "that A refused R's certificate (" + aRefused + ")",
-      text -> count(text, aRefused) > aRefusedBefore ? text : null);
+    String aLog = a.awaitOutput("that A refused R's certificate (" + aRefused + ")",
+      text -> count(text, aRefused) > aRefusedBefore ? text : null, LOG_WAIT);
     String failure = aLog.substring(aLog.lastIndexOf(aRefused));
     assertTrue(failure.contains("PKIX path building failed"), failure);
     System.out.println("A logged that it refused R's certificate " + msSince(sent) + " ms after the sends");
     // ... and A or B refused R's certificate when R connected to them (only R logs it, the alert it was sent)
-    awaitLog(r, "that A or B refused R's certificate (" + rRefused + ")",
-      text -> count(text, rRefused) > rRefusedBefore ? text : null);
+    r.awaitOutput("that A or B refused R's certificate (" + rRefused + ")",
+      text -> count(text, rRefused) > rRefusedBefore ? text : null, LOG_WAIT);
     System.out.println("R logged that it was refused " + msSince(sent) + " ms after the sends");
 
     // what the peers see: nothing from or to pr, while pa and pb go on signaling each other
@@ -276,33 +268,4 @@ class ClusterTlsTest {
     return n;
   }
 
-  /**
-   * The first non-null {@code check} of {@code node}'s output, read again on each write to the directory of the
-   * nodes' logs (that of their cluster XML; inotify, through a {@link WatchService}), for up to {@link #LOG_WAIT_MS}.
-   */
-  private <T> T awaitLog(NodeProcess node, String what, Function<String, T> check) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LOG_WAIT_MS);
-    try (WatchService writes = logDir.getFileSystem().newWatchService()) {
-      logDir.register(writes, StandardWatchEventKinds.ENTRY_MODIFY);
-      while (true) {
-        T found = check.apply(node.output()); // after registering: no write is missed between the two
-        if (found != null) {
-          return found;
-        }
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          fail("the node's log did not show " + what + " within " + LOG_WAIT_MS + " ms:\n" + node.output());
-        }
-        try {
-          WatchKey key = writes.poll(left, TimeUnit.NANOSECONDS);
-          if (key != null) {
-            key.pollEvents();
-            key.reset();
-          }
-        } catch (ClosedWatchServiceException e) {
-          fail("watching the log failed: " + e);
-        }
-      }
-    }
-  }
 }

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +60,8 @@ class LogsTest {
       JsonObject left = await(first, o -> "member-left".equals(kv(o, "event")));
       assertEquals("WARN", left.getString("level"));
 
-      List<JsonObject> lines = lines(first);
+      List<JsonObject> lines = lines(first.output());
+      assertTrue(lines.size() > 3, first.output());
       int started = 0;
       while (!lines.get(started).getString("formattedMessage", "").startsWith("signalhub listening on")) {
         started++; // before, the cluster member starts: its id is not known yet
@@ -85,9 +87,9 @@ class LogsTest {
    * Every line of the node's output from the first JSON one (the JVM's own start-up warnings, if any, come before
    * logback is set up), each parsed: a line that is not a JSON object fails.
    */
-  private static List<JsonObject> lines(NodeProcess node) {
+  private static List<JsonObject> lines(String output) {
     List<JsonObject> out = new ArrayList<>();
-    for (String line : node.output().split("\n")) {
+    for (String line : output.split("\n")) {
       if (line.isBlank() || (out.isEmpty() && !line.startsWith("{"))) {
         continue;
       }
@@ -97,21 +99,18 @@ class LogsTest {
         fail("not a JSON object: " + line);
       }
     }
-    assertTrue(out.size() > 3, node.output());
     return out;
   }
 
   /** The first line that {@code matches}, waiting (at most 20 s) for the node to write it. */
   private static JsonObject await(NodeProcess node, Predicate<JsonObject> matches) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LOG_WAIT_MS);
-    while (System.nanoTime() < deadline) {
-      for (JsonObject line : lines(node)) {
+    return node.awaitOutput("such a line", text -> {
+      for (JsonObject line : lines(text)) {
         if (matches.test(line)) {
           return line;
         }
       }
-      TimeUnit.MILLISECONDS.sleep(100); // the poll's pace, not a wait for the condition
-    }
-    throw new AssertionError("no such line within " + LOG_WAIT_MS + " ms:\n" + node.output());
+      return null;
+    }, Duration.ofMillis(LOG_WAIT_MS));
   }
 }

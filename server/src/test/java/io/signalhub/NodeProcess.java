@@ -6,10 +6,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.ClosedWatchServiceException;
@@ -24,6 +20,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -260,25 +257,41 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /**
-   * Waits (at most {@code timeout}, polling {@code GET /health} every 100 ms) until the node reports the cluster
-   * safe ({@code "safe":true} in its {@code cluster} check: no partition migrating, backups in sync). Right after a
-   * member joined, Hazelcast moves partitions to it, and a map call on a migrating partition waits for the move:
-   * on a loaded machine a first join then outlasted {@code requestTimeoutMs} (5 s) and got {@code unavailable}.
+   * The first non-null {@code check} of the node's output, read again on each write to the directory of its log
+   * (inotify, through a {@link WatchService}), for up to {@code timeout}; fails naming {@code what}.
    */
-  void awaitClusterSafe(Duration timeout) throws Exception {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    HttpRequest health = HttpRequest.newBuilder(URI.create("http://" + address + ":" + port() + "/health"))
-      .timeout(Duration.ofSeconds(10)).build();
+  <T> T awaitOutput(String what, Function<String, T> check, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
-    String last = "";
-    while (System.nanoTime() < deadline) {
-      last = http.send(health, HttpResponse.BodyHandlers.ofString()).body();
-      if (last.contains("\"safe\":true")) {
-        return;
+    try (WatchService writes = log.getFileSystem().newWatchService()) {
+      log.getParent().register(writes, StandardWatchEventKinds.ENTRY_MODIFY);
+      while (true) {
+        T found = check.apply(output()); // after registering: no write is missed between the two
+        if (found != null) {
+          return found;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError("the node's output did not show " + what + " within " + timeout + ":\n" + output());
+        }
+        WatchKey key = writes.poll(left, TimeUnit.NANOSECONDS);
+        if (key != null) {
+          key.pollEvents();
+          key.reset();
+        }
       }
-      TimeUnit.MILLISECONDS.sleep(100); // the poll's pace, not a wait for the condition
     }
-    throw new AssertionError("node " + address + " did not report the cluster safe within " + timeout + ": " + last);
+  }
+
+  /**
+   * Waits (at most {@code timeout}) until this node, the cluster's oldest, logs that the partition migrations over
+   * {@code members} members are done: right after a member joins, Hazelcast moves partitions to it, and a map call
+   * on a moving partition waits for the move (on a loaded machine a first join then outlasted
+   * {@code requestTimeoutMs}, 5 s, and got {@code unavailable}).
+   */
+  void awaitMigrationsDone(int members, Duration timeout) throws Exception {
+    Pattern done = Pattern.compile("partition migrations finished over " + members + " members: \\d+ of \\d+ done, 0 remaining");
+    awaitOutput("the partition migrations over " + members + " members finished",
+      text -> done.matcher(text).find() ? Boolean.TRUE : null, timeout);
   }
 
   /** The node's cluster id, as it logged when it started ({@code null} when not clustered). */

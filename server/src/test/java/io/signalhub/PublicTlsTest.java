@@ -1,6 +1,10 @@
 package io.signalhub;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import io.signalhub.verticles.HubOptions;
+import io.signalhub.verticles.WsIngressVerticle;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -11,12 +15,14 @@ import io.vertx.core.net.PemTrustOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -26,7 +32,6 @@ import static io.signalhub.RealWebRtcE2ETest.requireNodeModules;
 import static io.signalhub.RealWebRtcE2ETest.runNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
@@ -80,18 +85,27 @@ class PublicTlsTest {
     System.out.println("the demo page over HTTPS and wss:// in Chromium: " + browser.encode());
 
     // a renewal: new files in place, picked up by the next check, for new connections only
-    Files.copy(renewed.cert(), cert, StandardCopyOption.REPLACE_EXISTING);
-    Files.copy(renewed.key(), key, StandardCopyOption.REPLACE_EXISTING);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    ClientWebSocket second = null;
-    while (second == null && System.nanoTime() < deadline) {
-      try {
-        second = connect(port, ca2, "bob", new LinkedBlockingQueue<>());
-      } catch (Exception notYet) {
-        TimeUnit.MILLISECONDS.sleep(RELOAD_CHECK_MS); // the poll's pace, not a wait for the condition
+    CompletableFuture<Void> applied = new CompletableFuture<>();
+    AppenderBase<ILoggingEvent> tlsLog = new AppenderBase<>() {
+      @Override
+      protected void append(ILoggingEvent event) {
+        if (event.getFormattedMessage().startsWith("TLS certificate")) {
+          applied.complete(null);
+        }
       }
+    };
+    Logger ingressLog = (Logger) LoggerFactory.getLogger(WsIngressVerticle.class);
+    tlsLog.start();
+    ingressLog.addAppender(tlsLog);
+    try {
+      Files.copy(renewed.cert(), cert, StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(renewed.key(), key, StandardCopyOption.REPLACE_EXISTING);
+      applied.get(10, TimeUnit.SECONDS); // the hub logs "TLS certificate ... applied to new connections"
+    } finally {
+      ingressLog.detachAppender(tlsLog);
     }
-    assertNotNull(second, "the renewed certificate (another CA) was not served within 10 s");
+    ClientWebSocket second = connect(port, ca2, "bob", new LinkedBlockingQueue<>());
+    assertFalse(second.isClosed(), "the renewed certificate (another CA) is served");
     assertThrows(Exception.class, () -> connect(port, ca1, "carol", new LinkedBlockingQueue<>()),
       "the first certificate is no longer served");
     JsonObject joined = frames.poll(10, TimeUnit.SECONDS);

@@ -3,10 +3,15 @@ package io.signalhub.verticles.impl;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.partition.MigrationListener;
+import com.hazelcast.partition.MigrationState;
+import com.hazelcast.partition.ReplicaMigrationEvent;
 import com.hazelcast.core.LifecycleEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.List;
@@ -43,15 +48,20 @@ public final class MembershipWatch implements AutoCloseable {
     void dataLost();
   }
 
+  private static final Logger LOG = LoggerFactory.getLogger(MembershipWatch.class);
+
   private final HazelcastInstance hz;
   private final UUID membership;
+  private final UUID migrations;
   private final UUID lifecycle;
   /** The partition-lost listeners of the two stores' maps, by map name. */
   private final Map<String, UUID> partitions;
 
-  private MembershipWatch(HazelcastInstance hz, UUID membership, UUID lifecycle, Map<String, UUID> partitions) {
+  private MembershipWatch(HazelcastInstance hz, UUID membership, UUID migrations, UUID lifecycle,
+                          Map<String, UUID> partitions) {
     this.hz = hz;
     this.membership = membership;
+    this.migrations = migrations;
     this.lifecycle = lifecycle;
     this.partitions = partitions;
   }
@@ -86,7 +96,8 @@ public final class MembershipWatch implements AutoCloseable {
     for (String map : List.of(HazelcastRoomStore.MAP, HazelcastPeerDirectory.MAP)) {
       partitions.put(map, hz.getMap(map).addPartitionLostListener(event -> context.runOnContext(v -> changes.dataLost())));
     }
-    return new MembershipWatch(hz, membership, lifecycle, partitions);
+    return new MembershipWatch(hz, membership, hz.getPartitionService().addMigrationListener(new MigrationLog(hz)),
+      lifecycle, partitions);
   }
 
   /**
@@ -108,10 +119,46 @@ public final class MembershipWatch implements AutoCloseable {
   public void close() {
     try {
       hz.getCluster().removeMembershipListener(membership);
+      hz.getPartitionService().removeMigrationListener(migrations);
       hz.getLifecycleService().removeLifecycleListener(lifecycle);
       partitions.forEach((map, id) -> hz.getMap(map).removePartitionLostListener(id));
     } catch (RuntimeException e) {
       // Hazelcast already shut down
+    }
+  }
+
+  /**
+   * Logs the end of each round of partition migrations (after a member joined or left), on the member that
+   * coordinates it (the oldest; Hazelcast's {@code MigrationListener}): {@code partition migrations finished over
+   * <n> members: <completed> of <planned> done, <remaining> remaining}. Until then a map call on a moving partition
+   * waits for the move (a join may then outlast {@code requestTimeoutMs}); {@code GET /health} shows the same as
+   * {@code safe}. Runs on a Hazelcast thread and only logs.
+   */
+  private static final class MigrationLog implements MigrationListener {
+    private final HazelcastInstance hz;
+
+    MigrationLog(HazelcastInstance hz) {
+      this.hz = hz;
+    }
+
+    @Override
+    public void migrationStarted(MigrationState state) {
+    }
+
+    @Override
+    public void migrationFinished(MigrationState state) {
+      LOG.atInfo().addKeyValue("event", "migrations-finished").addKeyValue("remaining", state.getRemainingMigrations())
+        .log("partition migrations finished over {} members: {} of {} done, {} remaining",
+          hz.getCluster().getMembers().size(), state.getCompletedMigrations(), state.getPlannedMigrations(),
+          state.getRemainingMigrations());
+    }
+
+    @Override
+    public void replicaMigrationCompleted(ReplicaMigrationEvent event) {
+    }
+
+    @Override
+    public void replicaMigrationFailed(ReplicaMigrationEvent event) {
     }
   }
 }
