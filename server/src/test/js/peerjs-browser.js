@@ -19,6 +19,8 @@
 // page before peerjs sees them). iceServers is always [].
 'use strict';
 
+const { parseArgs, redactUrl, peerServerOptions } = require('./e2e-common');
+
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -26,13 +28,7 @@ const http = require('http');
 const { chromium } = require('playwright-core');
 
 const USAGE = 'usage: node peerjs-browser.js <urlA> [<urlB>] [--idA=<id>|server --idB=<id>|server --key= --tokenA= --tokenB= --timeout=]';
-const positional = [];
-const opts = {};
-for (const a of process.argv.slice(2)) {
-  const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-  if (m) opts[m[1]] = m[2] === undefined ? 'true' : m[2];
-  else positional.push(a);
-}
+const { positional, opts } = parseArgs(process.argv.slice(2));
 if (positional[0] === 'connect') positional.shift(); // same shape as peerjs-peers.js
 const [urlA, urlBArg] = positional;
 if (!urlA) {
@@ -85,23 +81,7 @@ function withTimeout(promise, ms, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
-const redact = (t) => (t == null ? t : String(t).length <= 8 ? '<redacted>' : String(t).slice(0, 6) + '...');
-function redactUrl(u) {
-  try {
-    const x = new URL(u);
-    if (x.searchParams.has('token')) x.searchParams.set('token', redact(x.searchParams.get('token')));
-    return x.toString();
-  } catch (e) {
-    return '<bad url>';
-  }
-}
 
-function serverOptions(httpUrl) {
-  const u = new URL(httpUrl);
-  if (!/^https?:$/.test(u.protocol)) throw new Error(`server URL must be http(s): '${httpUrl}'`);
-  const secure = u.protocol === 'https:';
-  return { host: u.hostname, port: Number(u.port || (secure ? 443 : 80)), path: u.pathname || '/', secure };
-}
 
 // Tiny page server: GET / → blank page that loads /peerjs.min.js (both on 127.0.0.1 only)
 function startPageServer() {
@@ -278,7 +258,7 @@ function pageConnect({ target, timeoutMs }) {
 }
 
 function peerOptions(httpUrl, token) {
-  return { ...serverOptions(httpUrl), key: KEY, token, debug: DEBUG, config: { iceServers: [] } };
+  return { ...peerServerOptions(httpUrl), key: KEY, token, debug: DEBUG, config: { iceServers: [] } };
 }
 
 function idArg(v, prefix) {

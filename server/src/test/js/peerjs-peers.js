@@ -32,7 +32,7 @@
 
 // ---- everything peerjs needs must be global BEFORE require('peerjs') --------------------------------
 const WS = require('ws');
-const { tracer, loopbackWrtc } = require('./e2e-common');
+const { parseArgs, redact, redactUrl, peerServerOptions, tracer, loopbackWrtc } = require('./e2e-common');
 
 const { start, trace, log } = tracer();
 const { wrtc, droppedCandidates } = loopbackWrtc(log);
@@ -99,13 +99,7 @@ const { Peer } = require('peerjs');
 
 // ---- arguments ---------------------------------------------------------------------------------------
 const USAGE = 'usage: node peerjs-peers.js <connect|id-taken|expire|bad-key> <urlA> [<urlB>] [--key=peerjs --idA= --idB= --tokenA= --tokenB= --id= --target= --badKey= --expectType= --pingInterval= --timeout=]';
-const positional = [];
-const opts = {};
-for (const a of process.argv.slice(2)) {
-  const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-  if (m) opts[m[1]] = m[2] === undefined ? 'true' : m[2];
-  else positional.push(a);
-}
+const { positional, opts } = parseArgs(process.argv.slice(2));
 const [mode, urlA, urlBArg] = positional;
 const urlB = urlBArg || urlA;
 const MODES = ['connect', 'id-taken', 'expire', 'bad-key'];
@@ -118,33 +112,7 @@ const KEY = opts.key || 'peerjs';
 const OVERALL_TIMEOUT_MS = Number(opts.timeout || 20000);
 const DEBUG = Number(process.env.PEERJS_DEBUG || 0);
 const rnd = () => Math.random().toString(36).slice(2, 10);
-const redact = (t) => (t == null ? t : String(t).length <= 8 ? '<redacted>' : String(t).slice(0, 6) + '...');
-function redactUrl(u) {
-  try {
-    const x = new URL(u);
-    if (x.searchParams.has('token')) x.searchParams.set('token', redact(x.searchParams.get('token')));
-    return x.toString();
-  } catch (e) {
-    return '<bad url>';
-  }
-}
 
-function serverOptions(httpUrl) {
-  let u;
-  try {
-    u = new URL(httpUrl);
-  } catch (e) {
-    throw new Error(`invalid server URL '${httpUrl}': ${e.message}`);
-  }
-  if (!/^(http|https|ws|wss):$/.test(u.protocol)) throw new Error(`server URL must be http(s): '${httpUrl}'`);
-  const secure = u.protocol === 'https:' || u.protocol === 'wss:';
-  return {
-    host: u.hostname,
-    port: Number(u.port || (secure ? 443 : 80)),
-    path: u.pathname || '/',
-    secure,
-  };
-}
 
 // ---- result handling ---------------------------------------------------------------------------------
 let finished = false;
@@ -216,7 +184,7 @@ function makePeer(label, httpUrl, { id, token, key }) {
   const tok = token || rnd() + rnd();
   peerOfToken.set(tok, label);
   const options = {
-    ...serverOptions(httpUrl),
+    ...peerServerOptions(httpUrl),
     key: key || KEY,
     token: tok,
     // level >= 1 always, so peerjs' own error logs (e.g. "Error retrieving ID") reach the trace: its error

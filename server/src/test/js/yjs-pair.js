@@ -16,16 +16,12 @@
 //   node yjs-provider.js ws://127.0.0.1:8081/yjs room1 b write
 'use strict';
 
+const { parseArgs } = require('./e2e-common');
+
 const { spawn } = require('child_process');
 const path = require('path');
 
-const positional = [];
-const opts = {};
-for (const a of process.argv.slice(2)) {
-  const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-  if (m) opts[m[1]] = m[2] === undefined ? 'true' : m[2];
-  else positional.push(a);
-}
+const { positional, opts } = parseArgs(process.argv.slice(2));
 const [urlA, urlBArg] = positional;
 const USAGE = 'usage: node yjs-pair.js <signalingUrlA> [<signalingUrlB>] [--room= --modeA=write --modeB=write --timeout=20000 --delayB=0]';
 if (!urlA) {

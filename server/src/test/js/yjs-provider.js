@@ -28,7 +28,7 @@
 'use strict';
 
 const WS = require('ws');
-const { tracer, loopbackWrtc: makeLoopbackWrtc } = require('./e2e-common');
+const { parseArgs, tracer, loopbackWrtc: makeLoopbackWrtc } = require('./e2e-common');
 
 const { start, trace, log } = tracer();
 const { wrtc: loopbackWrtc, droppedCandidates } = makeLoopbackWrtc(log);
@@ -84,13 +84,7 @@ const { WebrtcProvider } = require('y-webrtc');
 
 // ---- arguments ---------------------------------------------------------------------------------------
 const USAGE = 'usage: node yjs-provider.js <signalingUrl> <room> <name> <write|both|read|push> [--timeout=20000] [--linger=300]';
-const positional = [];
-const opts = {};
-for (const a of process.argv.slice(2)) {
-  const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-  if (m) opts[m[1]] = m[2] === undefined ? 'true' : m[2];
-  else positional.push(a);
-}
+const { positional, opts } = parseArgs(process.argv.slice(2));
 const [signalingUrl, room, name, mode] = positional;
 if (!signalingUrl || !room || !name || !['write', 'read', 'both', 'push'].includes(mode)) {
   process.stderr.write(USAGE + '\n');

@@ -46,6 +46,8 @@ public class RoomRegistryVerticle extends VerticleBase {
   private RoomStore store;
   private String node;
   private HubMetrics metrics;
+  /** Whether joins and removals are published on the lifecycle addresses: asked for, or read by the webhooks. */
+  private boolean publishLifecycle;
   /** Rooms with peers of this node, with how many (joins and leaves of this node's peers go through here). */
   private final java.util.Map<String, Integer> localRooms = new java.util.HashMap<>();
   /**
@@ -82,6 +84,7 @@ public class RoomRegistryVerticle extends VerticleBase {
     node = Nodes.nodeId(vertx);
     hook = EventHook.of(eventHandler, context, options);
     metrics = HubMetrics.of(vertx);
+    publishLifecycle = options.isPublishLifecycleEvents() || options.hasWebhooks();
     EventBus eb = vertx.eventBus();
     return Future.all(
       eb.<JsonObject>localConsumer(Addresses.ROOM_JOIN, this::join).completion(),
@@ -127,7 +130,7 @@ public class RoomRegistryVerticle extends VerticleBase {
       }
       if (joined.added()) {
         publishJoin("joined", json, peer, peerNode, joined.previous());
-        if (options.isPublishLifecycleEvents() || options.hasWebhooks()) {
+        if (publishLifecycle) {
           eb.publish(Addresses.LIFECYCLE_REGISTER, new JsonObject()
             .put("peer", peer).put("room", room).put("node", peerNode).put("members", state.members().size()), LOCAL);
         }
@@ -196,7 +199,7 @@ public class RoomRegistryVerticle extends VerticleBase {
     if (hook != null) {
       hook.tell(HubEventImpl.unregister(hook.promise(), peer, after.room(), peerNode, after.members().size(), reason, removed));
     }
-    if (options.isPublishLifecycleEvents() || options.hasWebhooks()) {
+    if (publishLifecycle) {
       vertx.eventBus().publish(Addresses.LIFECYCLE_UNREGISTER, new JsonObject().put("peer", peer).put("room", after.room())
         .put("node", peerNode).put("reason", reason).put("roomRemoved", removed), LOCAL);
     }

@@ -64,6 +64,8 @@ public class WsIngressVerticle extends VerticleBase {
   private final ServerTls tls;
   /** The timer that checks {@link #tls}'s files for a change, or -1. */
   private long tlsCheck = -1;
+  /** Modification times and sizes of the TLS files in use ({@link #tlsFilesStamp()}). */
+  private String tlsStamp;
   private boolean listenFromConfig;
   private final Consumer<Router> routes;
   private final Set<Session> sessions = ConcurrentHashMap.newKeySet();
@@ -178,11 +180,12 @@ public class WsIngressVerticle extends VerticleBase {
       serverOptions.setSsl(true).setKeyCertOptions(pem());
     }
     server = vertx.createHttpServer(serverOptions).requestHandler(router);
-    return consumers.compose(v -> server.listen()).onSuccess(s -> {
-      if (tls != null) {
-        watchTlsFiles(tlsFilesStamp());
-      }
-    });
+    return consumers.compose(v -> server.listen()).compose(s -> tls == null ? Future.succeededFuture()
+      : tlsFilesStamp().map(stamp -> {
+        tlsStamp = stamp;
+        tlsCheck = vertx.setPeriodic(tls.reloadCheckMs(), t -> checkTlsFiles());
+        return s;
+      }));
   }
 
   private PemKeyCertOptions pem() {
@@ -200,25 +203,19 @@ public class WsIngressVerticle extends VerticleBase {
   }
 
   /**
-   * Every {@link ServerTls#reloadCheckMs()}, applies the certificate and key files to new connections when they
-   * changed (a renewal); files being rewritten or unreadable keep the current ones (logged), tried again next time.
+   * Every {@link ServerTls#reloadCheckMs()}: when the certificate or key file changed (a renewal), applies them to
+   * new connections; files being rewritten or unreadable keep the current ones (logged) and are tried again at the
+   * next check.
    */
-  private void watchTlsFiles(Future<String> previous) {
-    previous.onComplete(first -> tlsCheck = vertx.setTimer(tls.reloadCheckMs(), t -> {
-      Future<String> now = tlsFilesStamp();
-      now.compose(stamp -> first.succeeded() && stamp.equals(first.result()) ? Future.succeededFuture(false)
-          : server.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(pem()), true))
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            LOG.warn("TLS files {} and {} not applied: {}", tls.certPath(), tls.keyPath(), ar.cause().toString());
-          } else if (ar.result()) {
-            LOG.info("TLS certificate {} applied to new connections", tls.certPath());
-          }
-          if (!stopping) {
-            watchTlsFiles(ar.succeeded() ? now : first.succeeded() ? Future.succeededFuture(first.result()) : now);
-          }
-        });
-    }));
+  private void checkTlsFiles() {
+    tlsFilesStamp()
+      .compose(stamp -> stamp.equals(tlsStamp) ? Future.succeededFuture()
+        : server.updateSSLOptions(new ServerSSLOptions().setKeyCertOptions(pem()), true).map(v -> {
+          tlsStamp = stamp;
+          LOG.info("TLS certificate {} applied to new connections", tls.certPath());
+          return null;
+        }))
+      .onFailure(t -> LOG.warn("TLS files {} and {} not applied: {}", tls.certPath(), tls.keyPath(), t.toString()));
   }
 
   /** Another node is stopping: park one of its resumable peers here ({@link Session#adopt}). */

@@ -49,13 +49,13 @@ final class PeerInbox {
   /** A frame past the handover's screen: kept while suspended, written in the room, or held while joining it. */
   private void accept(Message<String> msg, String op) {
     Session s = session;
-    if (Addresses.OP_REMOVE.equals(op)) {
-      msg.reply(null);
-      s.remove();
-      return;
-    }
     if (op != null && !Addresses.OP_PING.equals(op)) {
-      Reassertion.onOp(s, op, msg.body()); // after a change in the cluster
+      if (Addresses.OP_REMOVE.equals(op)) { // the operator, through the admin API
+        msg.reply(null);
+        s.remove();
+      } else {
+        Reassertion.onOp(s, op, msg.body()); // after a change in the cluster
+      }
       return;
     }
     String notice = op == null ? msg.headers().get(Addresses.HEADER_NOTICE) : null;
