@@ -6,6 +6,8 @@ import io.signalhub.verticles.HubOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -98,6 +100,17 @@ public interface SignalingHub {
    * application's server.
    */
   Handler<RoutingContext> webSocketHandler();
+
+  /**
+   * An HTTP server for an application's router, like {@code vertx.createHttpServer(options)}, that guards against
+   * slow and unfinished requests as the hub's own server does: a connection that has not delivered a whole request
+   * {@link HubOptions#getHandshakeTimeoutMs()} after accept (or after its last response, when kept alive) is
+   * closed, and until its request head has arrived it counts in {@link HubOptions#getMaxConnectionsPerIp()}, with
+   * the hub's WebSockets (docs/configuration.md, "Slow and unfinished requests"). It speaks no h2c, and its TLS
+   * handshake time-out is the same. Built on Vert.x's internal API: on a Vert.x without it, a plain server, with a
+   * warning in the log. Valid once the hub is created.
+   */
+  HttpServer createHttpServer(HttpServerOptions options);
 
   /**
    * The Go room hub's REST join ({@code POST /rooms/join}; seed document 004), to mount on an application's router behind a

@@ -120,7 +120,7 @@ class OpsTest {
     }
   }
 
-  private static double metric(String text, String name) {
+  static double metric(String text, String name) {
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + " ([0-9.Ee+-]+)$").matcher(text);
     assertTrue(m.find(), name + " not in:\n" + text);
     return Double.parseDouble(m.group(1));

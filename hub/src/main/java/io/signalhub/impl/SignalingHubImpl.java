@@ -9,11 +9,14 @@ import io.signalhub.verticles.RoomRegistryVerticle;
 import io.signalhub.verticles.RouterVerticle;
 import io.signalhub.verticles.WebhookVerticle;
 import io.signalhub.verticles.WsIngressVerticle;
+import io.signalhub.verticles.impl.HandshakeDeadline;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -118,6 +121,11 @@ public final class SignalingHubImpl implements SignalingHub {
   @Override
   public Handler<RoutingContext> webSocketHandler() {
     return ingress().webSocketHandler();
+  }
+
+  @Override
+  public HttpServer createHttpServer(HttpServerOptions server) {
+    return HandshakeDeadline.of(vertx, options).httpServer(vertx, server);
   }
 
   @Override

@@ -93,8 +93,14 @@ public class HubOptions extends Settings<HubOptions> {
       "a connection not in a room this long after opening gets `join-timeout` and close 4002 (reconnect)")
     .rule(v -> v >= 100, "must be >= 100");
   public static final Setting<Integer> MAX_CONNECTIONS_PER_IP = Setting.ofInt("maxConnectionsPerIp", 100, "",
-      "most open connections from one IP address per node (HTTP 429 beyond); 0 = no limit")
+      "most connections from one IP address per node: WebSockets, and on the hub's own server also connections "
+        + "whose request has not fully arrived (closed at accept beyond; HTTP 429 for a WebSocket beyond); 0 = no limit")
     .rule(v -> v >= 0, "must be >= 0 (0 = no limit)");
+  public static final Setting<Long> HANDSHAKE_TIMEOUT_MS = Setting.ofLong("handshakeTimeoutMs", 5_000, "ms",
+      "on the hub's own server, the time a connection has from accept (and from the end of each response on a "
+        + "kept-alive one) to deliver a whole HTTP request, such as the WebSocket upgrade; then it is closed. Also the "
+        + "TLS handshake time-out")
+    .rule(v -> v >= 100, "must be >= 100");
   public static final Setting<Integer> MAX_ROOMS_PER_NODE = Setting.ofInt("maxRoomsPerNode", 10_000, "rooms",
       "most rooms with peers of one node; a join into one more gets `too-many-rooms`")
     .rule(v -> v >= 1, "must be >= 1");
@@ -175,7 +181,7 @@ public class HubOptions extends Settings<HubOptions> {
     PING_INTERVAL_MS, IDLE_TIMEOUT_MS, REQUEST_TIMEOUT_MS, RECONCILE_INTERVAL_MS, INGRESS_INSTANCES, DEFAULT_ROOM,
     DIALECT_WAIT_MS, HOLD_MS, MAX_JOINS_IN_FLIGHT, HOLD_MAX_MESSAGES, HOLD_MAX_BYTES, JWT_SECRET, ANONYMOUS,
     JWT_PUBLIC_KEY, JWT_PUBLIC_KEY_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, JOIN_TIMEOUT_MS, MAX_CONNECTIONS_PER_IP,
-    MAX_ROOMS_PER_NODE, RESUME_GRACE_MS, RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST, MAX_QUEUED_BYTES,
+    HANDSHAKE_TIMEOUT_MS,     MAX_ROOMS_PER_NODE, RESUME_GRACE_MS, RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST, MAX_QUEUED_BYTES,
     ALLOWED_ORIGINS, TURN_URLS, TURN_SECRET, TURN_TTL_MS, PUBLISH_LIFECYCLE_EVENTS, PEERJS_PATH, PEERJS_KEY,
     PEERJS_EXPIRE_MS, YJS_PATH, YJS_MAX_TOPICS, DRAIN_MS, WEBHOOK_URLS, WEBHOOK_SECRET, WEBHOOK_QUEUE_MAX, WEBHOOK_TIMEOUT_MS);
 
@@ -293,6 +299,10 @@ public class HubOptions extends Settings<HubOptions> {
   /** {@link #MAX_CONNECTIONS_PER_IP}. */
   public int getMaxConnectionsPerIp() { return get(MAX_CONNECTIONS_PER_IP); }
   public HubOptions setMaxConnectionsPerIp(int v) { return set(MAX_CONNECTIONS_PER_IP, v); }
+
+  /** {@link #HANDSHAKE_TIMEOUT_MS}. */
+  public long getHandshakeTimeoutMs() { return get(HANDSHAKE_TIMEOUT_MS); }
+  public HubOptions setHandshakeTimeoutMs(long v) { return set(HANDSHAKE_TIMEOUT_MS, v); }
 
   /** {@link #MAX_ROOMS_PER_NODE}. */
   public int getMaxRoomsPerNode() { return get(MAX_ROOMS_PER_NODE); }

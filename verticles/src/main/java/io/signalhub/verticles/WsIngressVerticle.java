@@ -5,6 +5,7 @@ import io.signalhub.protocol.Ids;
 import io.signalhub.verticles.impl.ClientProtocols;
 import io.signalhub.verticles.impl.ConnectionsPerIp;
 import io.signalhub.verticles.impl.EnvelopeCodec;
+import io.signalhub.verticles.impl.HandshakeDeadline;
 import io.signalhub.verticles.impl.HubMetrics;
 import io.signalhub.verticles.impl.Nodes;
 import io.signalhub.verticles.impl.JoinGate;
@@ -179,7 +180,7 @@ public class WsIngressVerticle extends VerticleBase {
     if (tls != null) {
       serverOptions.setSsl(true).setKeyCertOptions(pem());
     }
-    server = vertx.createHttpServer(serverOptions).requestHandler(router);
+    server = HandshakeDeadline.of(vertx, options).httpServer(vertx, serverOptions).requestHandler(router);
     return consumers.compose(v -> server.listen()).compose(s -> tls == null ? Future.succeededFuture()
       : tlsFilesStamp().map(stamp -> {
         tlsStamp = stamp;
@@ -318,8 +319,10 @@ public class WsIngressVerticle extends VerticleBase {
         LOG.atInfo().addKeyValue("event", "refused").addKeyValue("reason", "origin").addKeyValue("ip", ip)
           .addKeyValue("origin", request.getHeader("Origin"))
           .log("WebSocket from {} refused (403): origin {} is not allowed (allowedOrigins)", ip, request.getHeader("Origin"));
+        metrics.refused("origin");
         ctx.response().setStatusCode(403).end("origin not allowed");
       } else if (!perIp.tryOpen(ip, options.getMaxConnectionsPerIp())) {
+        metrics.refused("address-cap");
         ctx.response().setStatusCode(429).end("too many connections from this address");
       } else {
         request.toWebSocket()

@@ -61,8 +61,8 @@ public class ExistingApplication extends VerticleBase {
       router.get("/rtc/ice-servers").handler(hub.iceServersHandler());           // TURN credentials
       router.get("/rtc/ready").handler(hub.readinessHandler());
       router.get("/rtc/health").handler(hub.livenessHandler());
-      // the hub's WebSocket limits (frame size, no compression) on the application's server
-      return vertx.createHttpServer(WsIngressVerticle.serverOptions(options).setHost("127.0.0.1").setPort(port))
+      // the hub's WebSocket limits (frame size, no compression) and handshake deadline on the application's server
+      return hub.createHttpServer(WsIngressVerticle.serverOptions(options).setHost("127.0.0.1").setPort(port))
         .requestHandler(router).listen();
     });
     // end::deploy[]

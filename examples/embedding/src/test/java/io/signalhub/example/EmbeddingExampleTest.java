@@ -1,5 +1,6 @@
 package io.signalhub.example;
 
+import io.signalhub.verticles.HubOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.WebSocket;
@@ -9,6 +10,8 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -17,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The application of {@code docs/embedding.md}, run as its users would reach it: HTTP and WebSocket on loopback. */
 @ExtendWith(VertxExtension.class)
@@ -73,6 +77,23 @@ class EmbeddingExampleTest {
     a.close().await(10, TimeUnit.SECONDS);
     eve.close().await(10, TimeUnit.SECONDS);
     client.close();
+  }
+
+  @Test
+  void theApplicationsServerClosesARequestThatNeverEnds(Vertx vertx) throws Exception {
+    ExistingApplication app = new ExistingApplication(0);
+    vertx.deployVerticle(app).await(30, TimeUnit.SECONDS);
+    try (Socket slow = new Socket("127.0.0.1", app.port())) {
+      slow.setSoTimeout(20_000);
+      long opened = System.nanoTime();
+      slow.getOutputStream().write("GET /rtc/signaling?roomId=r&ClientId=slow HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        .getBytes(StandardCharsets.US_ASCII));
+      assertEquals(-1, slow.getInputStream().read(), "closed without an answer");
+      long closedAfterMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - opened);
+      long deadline = new HubOptions().getHandshakeTimeoutMs();
+      assertTrue(closedAfterMs >= deadline - 100 && closedAfterMs < deadline + 5_000,
+        "closed " + closedAfterMs + " ms after it opened; handshakeTimeoutMs " + deadline);
+    }
   }
 
   private static WebSocket connect(WebSocketClient client, int port, String uri, BlockingQueue<JsonObject> frames) throws Exception {

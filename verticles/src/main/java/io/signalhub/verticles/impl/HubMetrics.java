@@ -64,6 +64,7 @@ public final class HubMetrics {
   private final Map<String, Counter> forwardedByType = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Counter> errorsByCode = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Counter> webhookByOutcome = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Counter> refusedByReason = new java.util.concurrent.ConcurrentHashMap<>();
   /** The wall time of this node's last reconcile scan of the stores, ns (0 until one ran here). */
   private final AtomicLong lastReconcileNanos = new AtomicLong();
 
@@ -111,6 +112,22 @@ public final class HubMetrics {
       webhookByOutcome.put(outcome, Counter.builder("signalhub.webhook.events").tag("outcome", outcome)
         .description("webhook POSTs delivered (2xx), failed and retried, and events dropped on a full queue "
           + "(webhookQueueMax)").register(registry));
+    }
+    for (String reason : REFUSALS) {
+      refusedByReason.put(reason, Counter.builder("signalhub.connections.refused").tag("reason", reason)
+        .description("connections the hub's checks turned away: handshake-timeout (no whole request within "
+          + "handshakeTimeoutMs), address-cap (maxConnectionsPerIp), origin (allowedOrigins)").register(registry));
+    }
+  }
+
+  /** The {@code reason}s of {@link #refused(String)}. */
+  public static final List<String> REFUSALS = List.of("handshake-timeout", "address-cap", "origin");
+
+  /** A connection turned away for {@code reason}, one of {@link #REFUSALS}. */
+  public void refused(String reason) {
+    Counter counter = refusedByReason.get(reason);
+    if (counter != null) {
+      counter.increment();
     }
   }
 
