@@ -11,6 +11,8 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemTrustOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -18,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.io.File;
+import java.net.Socket;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -33,6 +37,7 @@ import static io.signalhub.RealWebRtcE2ETest.runNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * TLS on the hub's own server ({@code tlsCert}, {@code tlsKey}; docs/configuration.md, "TLS for clients"), with
@@ -114,6 +119,58 @@ class PublicTlsTest {
   }
 
   /** A wss:// connection trusting only {@code ca}, joining room {@code tls} as {@code id}. */
+  @Test
+  void aStalledTlsHandshakeAndAnUnfinishedRequestAfterItAreClosedAtHandshakeTimeoutMs(@TempDir Path dir) throws Exception {
+    long deadlineMs = 1_000;
+    TestPki pki = new TestPki(dir);
+    Path ca = pki.ca("ca");
+    TestPki.Issued issued = pki.signed("hub", "ca", ca);
+    vertx = Vertx.vertx();
+    SignalingHub hub = SignalingHub.create(vertx, new HubOptions().setAnonymous(true).setHandshakeTimeoutMs(deadlineMs));
+    hub.deploy(new HubServerOptions().setPort(0).setTlsCert(issued.cert().toString())
+      .setTlsKey(issued.key().toString())).await(30, TimeUnit.SECONDS);
+    int port = hub.actualPort();
+
+    // a TCP connection that never begins its TLS handshake
+    try (Socket silent = new Socket("127.0.0.1", port)) {
+      silent.setSoTimeout(20_000);
+      long opened = System.nanoTime();
+      int read;
+      try {
+        read = silent.getInputStream().read();
+      } catch (SocketException reset) {
+        read = -1;
+      }
+      long after = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - opened);
+      assertEquals(-1, read);
+      assertTrue(after >= deadlineMs - 100 && after < deadlineMs + 5_000, "silent connection closed after " + after + " ms");
+    }
+
+    // a TLS connection whose upgrade request never ends, though a header line comes every 200 ms
+    NetSocket slow = vertx.createNetClient(new NetClientOptions().setSsl(true).setHostnameVerificationAlgorithm("")
+      .setTrustOptions(new PemTrustOptions().addCertPath(ca.toString()))).connect(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    long handshaken = System.nanoTime();
+    CompletableFuture<Long> closedAfterMs = new CompletableFuture<>();
+    long trickle = vertx.setPeriodic(200, t -> slow.write("X-Slow: " + t + "\r\n"));
+    slow.closeHandler(v -> {
+      vertx.cancelTimer(trickle);
+      closedAfterMs.complete(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - handshaken));
+    });
+    slow.write("GET /ws?roomId=tls&ClientId=slow HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n");
+    long after = closedAfterMs.get(deadlineMs + 5_000, TimeUnit.MILLISECONDS);
+    assertTrue(after >= deadlineMs - 100 && after < deadlineMs + 5_000, "unfinished request closed after " + after + " ms");
+
+    // while a wss:// client that goes at a normal pace is served, and stays open past the deadline
+    BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    ClientWebSocket ws = connect(port, ca, "alice", frames);
+    assertEquals("welcome", frames.poll(10, TimeUnit.SECONDS).getString("type"));
+    CompletableFuture<Short> closed = new CompletableFuture<>();
+    ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
+    vertx.timer(2 * deadlineMs).await(10, TimeUnit.SECONDS);
+    assertFalse(closed.isDone(), "the WebSocket is open after twice the deadline, closed with " + closed.getNow(null));
+    ws.close();
+  }
+
   private ClientWebSocket connect(int port, Path ca, String id, BlockingQueue<JsonObject> frames) throws Exception {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true)
       .setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.signalhub.verticles.HubOptions;
 import io.vertx.core.Vertx;
@@ -102,7 +103,14 @@ public final class HandshakeDeadline {
         @Override
         protected void initChannel(ChannelPipeline pipeline, boolean ssl) {
           super.initChannel(pipeline, ssl);
-          pipeline.addFirst(NAME, new Installer(new Watch(ip(pipeline.channel().remoteAddress()))));
+          Installer installer = new Installer(new Watch(ip(pipeline.channel().remoteAddress())));
+          // behind TLS, where it sees the first request's bytes: they may come with the handshake's last flight
+          ChannelHandlerContext tls = pipeline.context(SslHandler.class);
+          if (tls != null) {
+            pipeline.addAfter(tls.name(), NAME, installer);
+          } else {
+            pipeline.addFirst(NAME, installer);
+          }
         }
       };
     }
@@ -114,8 +122,9 @@ public final class HandshakeDeadline {
   }
 
   /**
-   * First in the pipeline from accept: arms the {@link Watch}; at the first bytes read, when Vert.x has put its HTTP
-   * codec in place, moves the watch behind the codec, where it sees requests and responses, and leaves.
+   * First in the pipeline from accept (or right behind TLS): arms the {@link Watch}; at the first bytes read, when
+   * Vert.x has put its HTTP codec in place, moves the watch behind the codec, where it sees requests and responses,
+   * and leaves.
    */
   private final class Installer extends ChannelInboundHandlerAdapter {
     private final Watch watch;
