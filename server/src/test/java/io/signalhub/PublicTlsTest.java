@@ -11,6 +11,7 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemTrustOptions;
@@ -25,6 +26,8 @@ import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -50,6 +53,7 @@ class PublicTlsTest {
   private static final long RELOAD_CHECK_MS = 200;
 
   private Vertx vertx;
+  private final List<WebSocketClient> clients = new ArrayList<>();
 
   @AfterEach
   void close() throws Exception {
@@ -147,8 +151,10 @@ class PublicTlsTest {
     }
 
     // a TLS connection whose upgrade request never ends, though a header line comes every 200 ms
-    NetSocket slow = vertx.createNetClient(new NetClientOptions().setSsl(true).setHostnameVerificationAlgorithm("")
-      .setTrustOptions(new PemTrustOptions().addCertPath(ca.toString()))).connect(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    // (the client is kept, and closed at the end: Vert.x closes a client that is no longer reachable)
+    NetClient net = vertx.createNetClient(new NetClientOptions().setSsl(true).setHostnameVerificationAlgorithm("")
+      .setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
+    NetSocket slow = net.connect(port, "127.0.0.1").await(10, TimeUnit.SECONDS);
     long handshaken = System.nanoTime();
     CompletableFuture<Long> closedAfterMs = new CompletableFuture<>();
     long trickle = vertx.setPeriodic(200, t -> slow.write("X-Slow: " + t + "\r\n"));
@@ -169,11 +175,13 @@ class PublicTlsTest {
     vertx.timer(2 * deadlineMs).await(10, TimeUnit.SECONDS);
     assertFalse(closed.isDone(), "the WebSocket is open after twice the deadline, closed with " + closed.getNow(null));
     ws.close();
+    net.close();
   }
 
   private ClientWebSocket connect(int port, Path ca, String id, BlockingQueue<JsonObject> frames) throws Exception {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true)
       .setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
+    clients.add(client); // reachable until the test ends: Vert.x closes a client, and its WebSockets, once it is not
     ClientWebSocket ws = client.webSocket();
     ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
     ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setSsl(true)

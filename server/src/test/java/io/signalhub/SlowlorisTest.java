@@ -3,6 +3,7 @@ package io.signalhub;
 import io.signalhub.verticles.HubOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -68,16 +69,21 @@ class SlowlorisTest {
       slow.add(new Slow("127.0.0.2", upgrade, "X-Slow: %d\r\n"));
     }
 
-    // beyond the cap, the hub closes new connections from that address at once: the unfinished ones count
+    // beyond the cap, the hub answers 429 at once and closes: the unfinished ones count
     for (int i = CAP; i < SLOW; i++) {
-      long after = slow.get(i).closedAfterMs.get(DEADLINE_MS / 2, TimeUnit.MILLISECONDS);
-      assertTrue(after < DEADLINE_MS / 2, "connection " + i + " over the cap closed after " + after + " ms");
+      Slow client = slow.get(i);
+      client.answered.get(DEADLINE_MS / 2, TimeUnit.MILLISECONDS);
+      assertTrue(client.received.toString().startsWith("HTTP/1.1 429 "), "connection " + i + " over the cap got " + client.received);
+      long after = client.closedAfterMs.get(DEADLINE_MS, TimeUnit.MILLISECONDS);
+      assertTrue(after < DEADLINE_MS, "connection " + i + " over the cap closed after " + after + " ms");
     }
     WebSocketClient fromSlowAddress = vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress("127.0.0.2"));
     WebSocketConnectOptions join = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
       .setURI("/ws?roomId=slow&ClientId=late");
-    assertThrows(Exception.class, () -> fromSlowAddress.connect(join).await(10, TimeUnit.SECONDS),
+    UpgradeRejectedException refused = assertThrows(UpgradeRejectedException.class,
+      () -> fromSlowAddress.connect(join).await(10, TimeUnit.SECONDS),
       "a WebSocket from the address whose cap the unfinished connections fill");
+    assertEquals(429, refused.getStatus());
 
     // meanwhile two peers from another address join and signal, then again past the deadline of their own
     // connections: an upgraded connection is no longer watched

@@ -1,5 +1,6 @@
 package io.signalhub.verticles.impl;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.signalhub.verticles.HubOptions;
 import io.vertx.core.Vertx;
@@ -27,7 +29,9 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A deadline on unfinished HTTP requests, against slowloris: the hub's own server closes a connection that has not
@@ -35,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  * {@code handshakeTimeoutMs} after it was accepted, or after the last response on it ended when it is kept alive,
  * however slowly it goes on sending. Until the request head has arrived, the connection also counts in
  * {@code maxConnectionsPerIp} ({@link ConnectionsPerIp}, the same count as open WebSockets), so unfinished requests
- * from one address cannot take more than that many file descriptors; over the cap it is closed at accept. Once the
+ * from one address cannot take more than that many file descriptors; over the cap it is answered HTTP 429 at accept,
+ * without its request being read, and closed. Once the
  * request head has arrived the request is the application's (a WebSocket is counted again by the upgrade handler, and
  * a WebSocket upgrade, HTTP 101, ends the watch).
  *
@@ -52,6 +57,13 @@ public final class HandshakeDeadline {
   private static final String NAME = "signalhub-handshake-deadline";
   /** Vert.x's name for the HTTP/1 response encoder in a server pipeline ({@code HttpServerConnectionInitializer}). */
   private static final String HTTP_ENCODER = "httpEncoder";
+  private static final AtomicBoolean UNWATCHED_LOGGED = new AtomicBoolean();
+  /** The answer over {@code maxConnectionsPerIp}, the same as the upgrade handler's. */
+  private static final byte[] TOO_MANY_CONNECTIONS = ("HTTP/1.1 429 Too Many Requests\r\ncontent-type: text/plain\r\n"
+    + "content-length: 38\r\nconnection: close\r\n\r\ntoo many connections from this address")
+    .getBytes(StandardCharsets.US_ASCII);
+  /** How long a connection answered 429 at accept may stay open for the client to read the answer, ms. */
+  private static final long REFUSED_LINGER_MS = 1_000;
 
   private final long deadlineMs;
   private final int maxPerIp;
@@ -85,10 +97,14 @@ public final class HandshakeDeadline {
     try {
       return new HttpServerImpl(new Guarded((VertxInternal) vertx), withTls);
     } catch (LinkageError | ClassCastException e) {
-      LOG.warn("handshakeTimeoutMs is not enforced: this Vert.x has no {} ({}); put a proxy with a request-header "
-        + "time-out in front", "NetServerImpl.initChannel", e.toString());
+      notEnforced(e);
       return vertx.createHttpServer(withTls);
     }
+  }
+
+  private static void notEnforced(Throwable missingApi) {
+    LOG.warn("handshakeTimeoutMs is not enforced: this Vert.x lacks the internal API it uses ({}); put a proxy with a "
+      + "request-header time-out in front", missingApi.toString());
   }
 
   /** Vert.x with one change: the TCP server under an HTTP server adds a {@link Watch} to each connection. */
@@ -99,6 +115,15 @@ public final class HandshakeDeadline {
 
     @Override
     public NetServerInternal createNetServer(NetServerOptions options) {
+      try {
+        return guardedNetServer(options);
+      } catch (LinkageError e) {
+        notEnforced(e);
+        return delegate.createNetServer(options);
+      }
+    }
+
+    private NetServerInternal guardedNetServer(NetServerOptions options) {
       return new NetServerImpl(delegate, options.copy()) {
         @Override
         protected void initChannel(ChannelPipeline pipeline, boolean ssl) {
@@ -128,6 +153,7 @@ public final class HandshakeDeadline {
    */
   private final class Installer extends ChannelInboundHandlerAdapter {
     private final Watch watch;
+    private boolean refused;
 
     Installer(Watch watch) {
       this.watch = watch;
@@ -135,18 +161,30 @@ public final class HandshakeDeadline {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-      watch.arm(ctx);
+      if (!watch.arm(ctx)) {
+        // the address is at its cap: answer as the upgrade handler would, without reading the request
+        refused = true;
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(TOO_MANY_CONNECTIONS)).addListener(f ->
+          ctx.executor().schedule(() -> ctx.channel().close(), Math.min(deadlineMs, REFUSED_LINGER_MS), TimeUnit.MILLISECONDS));
+      }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (refused) {
+        // read and dropped, so that the close after the answer is a FIN, not a reset that could lose the answer
+        ReferenceCountUtil.release(msg);
+        return;
+      }
       ChannelPipeline pipeline = ctx.pipeline();
       if (pipeline.get(HTTP_ENCODER) != null) {
         pipeline.addAfter(HTTP_ENCODER, NAME + "-watch", watch);
       } else {
         // not the HTTP/1 pipeline this was written for (HTTP/2 after ALPN, or another Vert.x): leave it alone
-        LOG.warn("handshakeTimeoutMs is not enforced on a connection from {}: no HTTP/1 codec in its pipeline {}",
-          watch.ip, pipeline.names());
+        if (UNWATCHED_LOGGED.compareAndSet(false, true)) {
+          LOG.warn("handshakeTimeoutMs is not enforced on connections such as this one from {}: no HTTP/1 codec in "
+            + "its pipeline {} (logged once)", watch.ip, pipeline.names());
+        }
         watch.end();
       }
       pipeline.remove(this);
@@ -181,20 +219,27 @@ public final class HandshakeDeadline {
       this.ip = ip;
     }
 
-    /** Waits for a request: counts the connection for its address (or closes it at the cap) and starts the timer. */
-    void arm(ChannelHandlerContext ctx) {
+    /**
+     * Waits for a request: counts the connection for its address and starts the timer; false, having done neither,
+     * when its address is at the cap.
+     */
+    boolean arm(ChannelHandlerContext ctx) {
       channel = ctx.channel();
-      if (!channel.isOpen()) {
-        return;
-      }
       if (!counted && !perIp.tryOpen(ip, maxPerIp)) {
         metrics.refused("address-cap");
-        LOG.debug("connection from {} closed: maxConnectionsPerIp ({}) reached", ip, maxPerIp);
-        channel.close();
-        return;
+        LOG.debug("connection from {} refused: maxConnectionsPerIp ({}) reached", ip, maxPerIp);
+        return false;
       }
       counted = true;
       startTimer(ctx);
+      return true;
+    }
+
+    /** {@link #arm} on a kept-alive connection, closed when its address is at the cap. */
+    private void rearm(ChannelHandlerContext ctx) {
+      if (!arm(ctx)) {
+        channel.close();
+      }
     }
 
     private void startTimer(ChannelHandlerContext ctx) {
@@ -252,7 +297,7 @@ public final class HandshakeDeadline {
         receiving = false;
         if (idle()) {
           // answered before its body ended: the next request's time starts now
-          arm(ctx);
+          rearm(ctx);
         } else {
           stopTimer();
         }
@@ -279,7 +324,7 @@ public final class HandshakeDeadline {
           ChannelPromise written = promise.unvoid();
           written.addListener(f -> {
             if (ctx.channel().isActive() && idle()) {
-              arm(ctx);
+              rearm(ctx);
             }
           });
           ctx.write(msg, written);
