@@ -57,6 +57,8 @@ public final class HubMetrics {
    * header and a histogram update on every message cost a few percent of the CPU per message.
    */
   public static final int LATENCY_SAMPLE_EVERY = 16;
+  /** The {@code reason}s of {@link #refused(String)}. */
+  public static final List<String> REFUSALS = List.of("handshake-timeout", "address-cap", "origin");
   private final Timer latency;
   private final Counter held;
   private final Counter expired;
@@ -120,20 +122,19 @@ public final class HubMetrics {
     }
   }
 
-  /** The {@code reason}s of {@link #refused(String)}. */
-  public static final List<String> REFUSALS = List.of("handshake-timeout", "address-cap", "origin");
-
   /** A connection turned away for {@code reason}, one of {@link #REFUSALS}. */
   public void refused(String reason) {
-    Counter counter = refusedByReason.get(reason);
-    if (counter != null) {
-      counter.increment();
-    }
+    increment(refusedByReason, reason);
   }
 
   /** A webhook event {@code delivered}, {@code retried} or {@code dropped} ({@code WebhookVerticle}). */
   public void webhook(String outcome) {
-    Counter counter = webhookByOutcome.get(outcome);
+    increment(webhookByOutcome, outcome);
+  }
+
+  /** Counts one in the counter of {@code key} among those made at start (none without a registry). */
+  private static void increment(Map<String, Counter> counters, String key) {
+    Counter counter = counters.get(key);
     if (counter != null) {
       counter.increment();
     }
