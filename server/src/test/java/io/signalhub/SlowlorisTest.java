@@ -69,14 +69,15 @@ class SlowlorisTest {
       slow.add(new Slow("127.0.0.2", upgrade, "X-Slow: %d\r\n"));
     }
 
-    // beyond the cap, the hub answers 429 at once and closes: the unfinished ones count
+    // beyond the cap the unfinished ones count: a new connection from that address has 1 s to send its request head
+    // (these never do), and is closed without an answer
     for (int i = CAP; i < SLOW; i++) {
       Slow client = slow.get(i);
-      client.answered.get(DEADLINE_MS / 2, TimeUnit.MILLISECONDS);
-      assertTrue(client.received.toString().startsWith("HTTP/1.1 429 "), "connection " + i + " over the cap got " + client.received);
-      long after = client.closedAfterMs.get(DEADLINE_MS, TimeUnit.MILLISECONDS);
+      long after = client.closedAfterMs.get(DEADLINE_MS + 5_000, TimeUnit.MILLISECONDS);
       assertTrue(after < DEADLINE_MS, "connection " + i + " over the cap closed after " + after + " ms");
+      assertEquals("", client.received.toString(), "no answer to connection " + i + " over the cap");
     }
+    // while one whose head is whole, a WebSocket upgrade, is answered 429
     WebSocketClient fromSlowAddress = vertx.createWebSocketClient(new WebSocketClientOptions().setLocalAddress("127.0.0.2"));
     WebSocketConnectOptions join = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
       .setURI("/ws?roomId=slow&ClientId=late");

@@ -42,7 +42,7 @@ import java.util.SplittableRandom;
  * within {@code joinTimeoutMs}, or closed with 1001 (stopping), and waits its backoff before every attempt
  * ({@code /client.js} given {@code urls} goes to the next node at every attempt and waits once per round over
  * them). {@code id-taken} and
- * {@code unavailable} before {@code welcome} are retried (any number of times); any other refusal, 1008 and 4001
+ * {@code unavailable} before {@code welcome} are retried (any number of times); any other refusal, 1008 and 4100-4199
  * stop the peer ({@link History#sessionEnded}).
  *
  * <p>Thread-safe: every method may be called from any thread; the state is changed on the peer's own context.

@@ -1,8 +1,10 @@
 package io.signalhub.verticles.impl;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
@@ -39,8 +41,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code handshakeTimeoutMs} after it was accepted, or after the last response on it ended when it is kept alive,
  * however slowly it goes on sending. Until the request head has arrived, the connection also counts in
  * {@code maxConnectionsPerIp} ({@link ConnectionsPerIp}, the same count as open WebSockets), so unfinished requests
- * from one address cannot take more than that many file descriptors; over the cap it is answered HTTP 429 at accept,
- * without its request being read, and closed. Once the
+ * from one address cannot take more than that many file descriptors; over the cap it has at most 1 s to send its
+ * request head, which is answered HTTP 429 without being passed on, and is closed. Once the
  * request head has arrived the request is the application's (a WebSocket is counted again by the upgrade handler, and
  * a WebSocket upgrade, HTTP 101, ends the watch).
  *
@@ -62,8 +64,10 @@ public final class HandshakeDeadline {
   private static final byte[] TOO_MANY_CONNECTIONS = ("HTTP/1.1 429 Too Many Requests\r\ncontent-type: text/plain\r\n"
     + "content-length: 38\r\nconnection: close\r\n\r\ntoo many connections from this address")
     .getBytes(StandardCharsets.US_ASCII);
-  /** How long a connection answered 429 at accept may stay open for the client to read the answer, ms. */
-  private static final long REFUSED_LINGER_MS = 1_000;
+  /** How long a connection over the cap has to send its request head, to be answered 429, ms. */
+  private static final long REFUSED_WAIT_MS = 1_000;
+  /** The end of a request head (RFC 9112 §2.1). */
+  private static final byte[] HEAD_END = {'\r', '\n', '\r', '\n'};
 
   private final long deadlineMs;
   private final int maxPerIp;
@@ -153,7 +157,10 @@ public final class HandshakeDeadline {
    */
   private final class Installer extends ChannelInboundHandlerAdapter {
     private final Watch watch;
+    /** Over the cap at accept: the request head is read (not passed on) and answered 429. */
     private boolean refused;
+    /** How much of {@link #HEAD_END} the bytes read so far end with. */
+    private int headEnd;
 
     Installer(Watch watch) {
       this.watch = watch;
@@ -162,17 +169,25 @@ public final class HandshakeDeadline {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
       if (!watch.arm(ctx)) {
-        // the address is at its cap: answer as the upgrade handler would, without reading the request
+        // the address is at its cap: answer 429 as the upgrade handler would, once the request head is in (a client
+        // may not read an answer that comes before it has sent its request), without passing the request on
         refused = true;
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(TOO_MANY_CONNECTIONS)).addListener(f ->
-          ctx.executor().schedule(() -> ctx.channel().close(), Math.min(deadlineMs, REFUSED_LINGER_MS), TimeUnit.MILLISECONDS));
+        ctx.executor().schedule(() -> ctx.channel().close(), Math.min(deadlineMs, REFUSED_WAIT_MS), TimeUnit.MILLISECONDS);
       }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (refused) {
-        // read and dropped, so that the close after the answer is a FIN, not a reset that could lose the answer
+        if (msg instanceof ByteBuf bytes && headEnd < HEAD_END.length) {
+          for (int i = bytes.readerIndex(); i < bytes.writerIndex() && headEnd < HEAD_END.length; i++) {
+            byte b = bytes.getByte(i);
+            headEnd = b == HEAD_END[headEnd] ? headEnd + 1 : b == HEAD_END[0] ? 1 : 0;
+          }
+          if (headEnd == HEAD_END.length) {
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(TOO_MANY_CONNECTIONS)).addListener(ChannelFutureListener.CLOSE);
+          }
+        }
         ReferenceCountUtil.release(msg);
         return;
       }
