@@ -5,7 +5,6 @@ import io.signalhub.launcher.HubConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.ClosedWatchServiceException;
@@ -121,7 +120,8 @@ final class NodeProcess implements AutoCloseable {
 
   /** Starts a node and waits (up to 60 s) until it listens. */
   static NodeProcess start(Path clusterConfig, String... settings) throws Exception {
-    List<String> command = javaCommand(clusterConfig, freePort(), settings);
+    // port 0: the node binds a free port and logs it (a port found free here could be taken before the node binds it)
+    List<String> command = javaCommand(clusterConfig, 0, settings);
     return start(command, clusterConfig.getParent(), "127.0.0.1");
   }
 
@@ -161,12 +161,6 @@ final class NodeProcess implements AutoCloseable {
       throw new AssertionError("node did not start:\n" + node.output(), e);
     }
     return node;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   /**

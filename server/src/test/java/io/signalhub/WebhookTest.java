@@ -86,8 +86,7 @@ class WebhookTest {
     Vertx receiverVertx = Vertx.vertx();
     closing.add(() -> receiverVertx.close().await(30, TimeUnit.SECONDS));
     BlockingQueue<Hook> hooks = new LinkedBlockingQueue<>();
-    int port = freePort();
-    receiver(receiverVertx, port, 0, hooks);
+    int port = receiver(receiverVertx, 0, 0, hooks).actualPort();
     TestCluster cluster = new TestCluster();
     closing.add(cluster::close);
     HubOptions options = new HubOptions().setAnonymous(true).setWebhookUrls("http://127.0.0.1:" + port + "/hook")
