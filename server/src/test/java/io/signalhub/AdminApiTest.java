@@ -106,7 +106,12 @@ class AdminApiTest {
 
   private static JsonObject body(JsonObject response) {
     assertEquals(200, response.getInteger("status"), response.encode());
-    return new JsonObject(response.getString("body"));
+    try {
+      return new JsonObject(response.getString("body"));
+    } catch (io.vertx.core.json.DecodeException e) {
+      // once in CI: a 200 with an empty body, not reproduced since; the whole answer says more next time
+      throw new AssertionError("not a JSON object: " + response.encode(), e);
+    }
   }
 
   /** {@code {"status","body"}} of a request to 127.0.0.1:{@code port}, with {@code authorization} if not null. */
@@ -124,7 +129,8 @@ class AdminApiTest {
         }
         return body == null ? req.send() : req.send(body.toBuffer());
       })
-      .compose(resp -> resp.body().map(b -> new JsonObject().put("status", resp.statusCode()).put("body", b.toString())))
+      .compose(resp -> resp.body().map(b -> new JsonObject().put("status", resp.statusCode()).put("body", b.toString())
+        .put("headers", resp.headers().entries().toString())))
       .await(15, TimeUnit.SECONDS);
   }
 }
