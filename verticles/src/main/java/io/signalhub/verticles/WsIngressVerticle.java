@@ -323,7 +323,7 @@ public class WsIngressVerticle extends VerticleBase {
         ctx.response().setStatusCode(403).end("origin not allowed");
       } else if (!perIp.tryOpen(ip, options.getMaxConnectionsPerIp())) {
         metrics.refused("address-cap");
-        ctx.response().setStatusCode(429).end("too many connections from this address");
+        ctx.response().setStatusCode(429).end(ConnectionsPerIp.TOO_MANY);
       } else {
         request.toWebSocket()
           .onSuccess(ws -> serve.accept(ws, () -> perIp.closed(ip)))

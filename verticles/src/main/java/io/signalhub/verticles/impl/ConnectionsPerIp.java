@@ -6,8 +6,14 @@ import io.vertx.core.shareddata.Shareable;
 
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Open WebSocket connections per remote IP address on one node, shared by the ws-ingress instances. */
+/**
+ * Connections per remote IP address on one node, shared by the ws-ingress instances: open WebSockets, and on the
+ * hub's own server connections whose request has not fully arrived ({@link HandshakeDeadline}).
+ */
 public final class ConnectionsPerIp implements Shareable {
+
+  /** The body of the HTTP 429 answer to a connection over the cap (ASCII). */
+  public static final String TOO_MANY = "too many connections from this address";
 
   private final ConcurrentHashMap<String, Integer> open = new ConcurrentHashMap<>();
 

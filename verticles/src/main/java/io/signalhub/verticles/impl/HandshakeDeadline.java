@@ -62,7 +62,7 @@ public final class HandshakeDeadline {
   private static final AtomicBoolean UNWATCHED_LOGGED = new AtomicBoolean();
   /** The answer over {@code maxConnectionsPerIp}, the same as the upgrade handler's. */
   private static final byte[] TOO_MANY_CONNECTIONS = ("HTTP/1.1 429 Too Many Requests\r\ncontent-type: text/plain\r\n"
-    + "content-length: 38\r\nconnection: close\r\n\r\ntoo many connections from this address")
+    + "content-length: " + ConnectionsPerIp.TOO_MANY.length() + "\r\nconnection: close\r\n\r\n" + ConnectionsPerIp.TOO_MANY)
     .getBytes(StandardCharsets.US_ASCII);
   /** How long a connection over the cap has to send its request head, to be answered 429, ms. */
   private static final long REFUSED_WAIT_MS = 1_000;
